@@ -1,0 +1,17 @@
+# The only task runner. Works on a machine with nothing but python3: uv is bootstrapped into .tools/.
+UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+
+.PHONY: run test lint migrate bench
+run: $(UV)        ## install, set up (embedded PostgreSQL if DATABASE_URL is unset), demo data, serve :8000
+	$(UV) run --frozen hemis demo
+test: $(UV)       ## install and run the whole suite (DATABASE_URL or the embedded PostgreSQL)
+	$(UV) run --frozen pytest
+lint: $(UV)
+	$(UV) run --frozen ruff check . && $(UV) run --frozen ruff format --check . && $(UV) run --frozen mypy
+migrate: $(UV)    ## shared schemas, then every tenant
+	$(UV) run --frozen hemis tenants migrate
+bench: $(UV)
+	$(UV) run --frozen python bench/provision.py && $(UV) run --frozen python bench/migrate.py
+
+.tools/bin/uv:
+	python3 -m venv .tools && .tools/bin/pip install --quiet uv

@@ -1,0 +1,15 @@
+"""THE route list: one line per context."""
+
+from __future__ import annotations
+
+from litestar.types import ControllerRouterHandler
+
+from hemis.classifiers.controller import ClassifierController
+from hemis.health.controller import HealthController
+from hemis.institution.controller import InstitutionController
+
+ROUTES: list[ControllerRouterHandler] = [
+    HealthController,
+    ClassifierController,
+    InstitutionController,
+]

@@ -1,0 +1,79 @@
+"""create_app(): the Litestar app wrapped in the tenancy edge. No work happens at import time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hemis import __version__
+from hemis.api import ROUTES
+from hemis.config import Settings, get_settings
+from hemis.core.deps import provide_language
+from hemis.core.embedded import ensure_database_url
+from hemis.core.errors import handle_exception
+from hemis.core.observability import configure_logging, init_sentry
+from tenants.database import app_engine
+from tenants.guards import tenant_kind_guard
+from tenants.middleware import TenantEdge
+from tenants.resolver import TenantResolver
+from tenants.session import make_sessionmaker
+
+
+class HemisApp:
+    """The ASGI entry point: the tenancy edge in front of Litestar, plus handles tests need."""
+
+    def __init__(self, litestar: Litestar, edge: TenantEdge, resolver: TenantResolver, engine: AsyncEngine) -> None:
+        self.litestar = litestar
+        self.edge = edge
+        self.resolver = resolver
+        self.engine = engine
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.edge(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
+    settings = ensure_database_url(settings or get_settings())
+    configure_logging(settings.log_level, settings.log_json)
+    init_sentry(settings.sentry.dsn, settings.sentry.environment, settings.sentry.traces_sample_rate)
+    engine = app_engine(settings)
+    maker = make_sessionmaker(engine, settings.tenancy.role_prefix)
+    db = SQLAlchemyAsyncConfig(
+        engine_instance=engine,
+        session_maker=maker,
+        before_send_handler="autocommit",
+        set_default_exception_handler=False,
+    )
+    resolver = TenantResolver(maker, settings.tenancy.resolver_cache_seconds)
+
+    async def dispose_engine() -> None:
+        await engine.dispose()
+
+    litestar = Litestar(
+        route_handlers=ROUTES,
+        plugins=[SQLAlchemyPlugin(config=db)],
+        guards=[tenant_kind_guard],
+        dependencies={"language": Provide(provide_language)},
+        exception_handlers={Exception: handle_exception},
+        openapi_config=OpenAPIConfig(
+            title="hemis",
+            version=__version__,
+            path="/api/docs",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        state=None,
+        on_shutdown=[dispose_engine],
+        debug=settings.debug,
+        **overrides,
+    )
+    litestar.state.session_maker = maker
+    litestar.state.settings = settings
+    litestar.state.resolver = resolver
+    edge = TenantEdge(litestar, resolver, settings.tenancy.platform_hosts, settings.tenancy.subfolder_routing)
+    return HemisApp(litestar, edge, resolver, engine)

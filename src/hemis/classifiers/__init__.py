@@ -1,0 +1,1 @@
+"""National classifiers (HEMIS h_* reference lists): multilingual, versioned, in schema ref."""

@@ -1,0 +1,256 @@
+"""The `hemis` command: tenants create|list|migrate|drop, db migrate, demo, serve.
+
+Human output by default, `--json` for scripts. Every command reads the database from
+HEMIS_DB__URL / DATABASE_URL, or starts the embedded PostgreSQL when neither is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hemis.config import Settings, get_settings
+from hemis.core.embedded import ensure_database_url
+from tenants import naming
+from tenants.context import TenantKind
+from tenants.database import async_url, owner_engine
+from tenants.migrate import TenantMigrationResult, migrate_tenants
+from tenants.provision import TenantExistsError, TenantMissingError, TenantSpec
+
+T = TypeVar("T")
+console = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    return ensure_database_url(get_settings())
+
+
+def _with_engine(fn: Callable[[AsyncEngine, Settings], Awaitable[T]]) -> T:
+    settings = _settings()
+
+    async def run() -> T:
+        engine = owner_engine(settings)
+        try:
+            return await fn(engine, settings)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _emit(as_json: bool, payload: Any, human: Callable[[], None]) -> None:
+    if as_json:
+        click.echo(json.dumps(payload, ensure_ascii=False, default=str))
+    else:
+        human()
+
+
+@click.group()
+def main() -> None:
+    """hemis: multi-tenant higher-education management platform."""
+
+
+@main.group()
+def tenants() -> None:
+    """Create, list, migrate and drop tenants (universities and the ministry)."""
+
+
+@tenants.command("create")
+@click.argument("code")
+@click.option("--name", "name_uz", required=True, help="Name in Uzbek (Latin).")
+@click.option("--name-ru", default="")
+@click.option("--name-en", default="")
+@click.option("--name-oz", default="")
+@click.option("--kind", type=click.Choice([k.value for k in TenantKind]), default="university")
+@click.option("--hemis-code", default=None)
+@click.option("--domain", "domains", multiple=True, help="Host name(s); default <code>.<base domain> and <code>.localhost.")
+@click.option("--json", "as_json", is_flag=True)
+def tenants_create(code: str, name_uz: str, name_ru: str, name_en: str, name_oz: str, kind: str,
+                   hemis_code: str | None, domains: tuple[str, ...], as_json: bool) -> None:
+    """Provision a tenant: role, schema, migrations, domains, profile (all or nothing)."""
+    from hemis.platform import create_tenant, setup_platform
+
+    try:
+        naming.validate_code(code)
+    except naming.InvalidIdentifierError as exc:
+        raise click.BadParameter("lower-case letters, digits and _, 2-30 chars, starting with a letter", param_hint="CODE") from exc
+    spec = TenantSpec(code=code, name_uz=name_uz, name_ru=name_ru, name_en=name_en, name_oz=name_oz,
+                      kind=TenantKind(kind), hemis_code=hemis_code, domains=domains)
+
+    async def run(engine: AsyncEngine, settings: Settings) -> Any:
+        await setup_platform(engine, settings)
+        return await create_tenant(engine, settings, spec)
+
+    try:
+        ref = _with_engine(run)
+    except TenantExistsError:
+        console.print(f"[red]tenant {code} already exists[/red]")
+        sys.exit(1)
+    _emit(as_json, {"id": ref.id, "code": ref.code, "schema": ref.schema, "kind": str(ref.kind)},
+          lambda: console.print(f"created tenant [bold]{ref.code}[/bold] (schema {ref.schema})"))
+
+
+@tenants.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def tenants_list(as_json: bool) -> None:
+    """List tenants with kind, status, schema version and domains."""
+    from sqlalchemy import text
+
+    from tenants.migrate import tenant_revision_sync
+
+    async def run(engine: AsyncEngine, settings: Settings) -> list[dict[str, Any]]:
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text(
+                "SELECT t.code, t.kind, t.status, t.name_uz, coalesce(string_agg(d.domain, ' ' ORDER BY d.domain), '') "
+                "FROM shared.tenant t LEFT JOIN shared.tenant_domain d ON d.tenant_id = t.id "
+                "GROUP BY t.id ORDER BY t.code"))).all()
+            out = []
+            for code, kind, status, name, domains in rows:
+                version = await conn.run_sync(tenant_revision_sync, naming.schema_name(code))
+                out.append({"code": code, "kind": kind, "status": status, "name": name,
+                            "schema": naming.schema_name(code), "version": version, "domains": domains.split()})
+            return out
+
+    items = _with_engine(run)
+
+    def human() -> None:
+        table = Table("code", "kind", "status", "version", "domains", "name")
+        for t in items:
+            table.add_row(t["code"], t["kind"], t["status"], t["version"] or "-", " ".join(t["domains"]), t["name"])
+        Console().print(table)
+
+    _emit(as_json, items, human)
+
+
+def run_migrations(settings: Settings, *, parallelism: int, keep_going: bool, codes: tuple[str, ...],
+                   as_json: bool, show_progress: bool = True) -> list[TenantMigrationResult]:
+    from hemis.platform import setup_platform, tenant_codes
+
+    async def prepare(engine: AsyncEngine, s: Settings) -> list[str]:
+        await setup_platform(engine, s)  # the shared tree always goes first
+        known = list(await tenant_codes(engine))
+        return [c for c in known if not codes or c in codes]
+
+    selected = _with_engine(prepare)
+    unknown = set(codes) - set(selected)
+    if unknown:
+        raise click.BadParameter(f"unknown tenant(s): {', '.join(sorted(unknown))}", param_hint="--tenant")
+    url = async_url(settings.db.url)
+    if as_json or not show_progress:
+        return migrate_tenants(url, selected, prefix=settings.tenancy.role_prefix,
+                               parallelism=parallelism, keep_going=keep_going)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as progress:
+        task = progress.add_task("migrating tenants", total=len(selected))
+
+        def on_result(i: int, n: int, r: TenantMigrationResult) -> None:
+            mark = "[green]ok[/green]" if r.ok else f"[red]FAILED[/red] {r.error}"
+            progress.console.print(f"[{i}/{n} {r.schema}] {r.before or '-'} → {r.after or '-'} {mark} ({r.seconds:.2f}s)")
+            progress.advance(task)
+
+        return migrate_tenants(url, selected, prefix=settings.tenancy.role_prefix, parallelism=parallelism,
+                               keep_going=keep_going, on_result=on_result)
+
+
+@tenants.command("migrate")
+@click.option("--parallel", "-j", type=click.IntRange(1, 64), default=None, help="Tenants migrated at once.")
+@click.option("--continue", "keep_going", is_flag=True, help="Go on after a tenant fails; report all failures.")
+@click.option("--tenant", "codes", multiple=True, help="Only these tenants (default: all).")
+@click.option("--json", "as_json", is_flag=True)
+def tenants_migrate(parallel: int | None, keep_going: bool, codes: tuple[str, ...], as_json: bool) -> None:
+    """Migrate the shared schemas, then every tenant to head; exit 1 if any tenant failed."""
+    settings = _settings()
+    results = run_migrations(settings, parallelism=parallel or settings.tenancy.migrate_parallelism,
+                             keep_going=keep_going, codes=codes, as_json=as_json)
+    failed = [r for r in results if not r.ok]
+
+    def human() -> None:
+        table = Table("tenant", "from", "to", "result", "seconds", title="Migration summary")
+        for r in sorted(results, key=lambda r: r.code):
+            table.add_row(r.code, r.before or "-", r.after or "-", "ok" if r.ok else f"FAILED: {r.error}", f"{r.seconds:.2f}")
+        Console().print(table)
+        console.print(f"{len(results) - len(failed)} ok, {len(failed)} failed")
+
+    _emit(as_json, {"results": [r.as_dict() for r in results], "failed": len(failed)}, human)
+    if failed:
+        sys.exit(1)
+
+
+@tenants.command("drop")
+@click.argument("code")
+@click.option("--yes", is_flag=True, help="Required: dropping deletes the tenant's data (after a dump).")
+@click.option("--json", "as_json", is_flag=True)
+def tenants_drop(code: str, yes: bool, as_json: bool) -> None:
+    """Dump the tenant's schema to a file, then drop schema, role and registry rows."""
+    from hemis.platform import drop_tenant
+
+    if not yes:
+        raise click.UsageError("refusing to drop without --yes")
+    try:
+        dump = _with_engine(lambda engine, settings: drop_tenant(engine, settings, naming.validate_code(code)))
+    except (TenantMissingError, naming.InvalidIdentifierError):
+        console.print(f"[red]no tenant {code}[/red]")
+        sys.exit(1)
+    _emit(as_json, {"code": code, "dump": str(dump)}, lambda: console.print(f"dropped {code}; dump at {dump}"))
+
+
+@main.group()
+def db() -> None:
+    """Platform database: roles, shared schemas, classifiers."""
+
+
+@db.command("migrate")
+def db_migrate() -> None:
+    """Create the platform roles and migrate the shared tree (tenants: `hemis tenants migrate`)."""
+    from hemis.platform import setup_platform
+
+    _with_engine(setup_platform)
+    console.print("shared schemas at head")
+
+
+@main.command()
+@click.option("--serve/--no-serve", default=True, help="Start the web server afterwards.")
+def demo(serve: bool) -> None:
+    """Set up the platform, the ministry and two demo universities, migrate, and serve."""
+    from hemis.demo import install_demo
+
+    settings = _settings()
+    created = _with_engine(install_demo)
+    console.print(f"demo tenants created: {', '.join(created) or 'none (already there)'}")
+    results = run_migrations(settings, parallelism=settings.tenancy.migrate_parallelism, keep_going=False,
+                             codes=(), as_json=False, show_progress=False)
+    if any(not r.ok for r in results):
+        console.print("[red]migration failed[/red]")
+        sys.exit(1)
+    if serve:
+        _serve(settings)
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from hemis.app import create_app
+
+    base = f"http://{settings.host}:{settings.port}"
+    console.print(f"serving on {base}  (tenants: http://<code>.localhost:{settings.port}/ or {base}/t/<code>/)")
+    console.print(f"API docs: {base}/api/docs")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+
+
+@main.command()
+def serve() -> None:
+    """Serve the API (the database must already be set up: `hemis db migrate`)."""
+    _serve(_settings())
+
+
+if __name__ == "__main__":
+    main()

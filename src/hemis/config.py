@@ -1,0 +1,79 @@
+"""Settings read from the environment (prefix HEMIS_, nested sections split by "__")."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class DatabaseSettings(BaseModel):
+    # The owner/migration DSN. `DATABASE_URL` is honoured too (see get_settings) because
+    # that is what CI and most hosts set; empty means "start the embedded PostgreSQL".
+    url: str = ""
+    # The app logs in as a NOINHERIT role that can read nothing until a transaction
+    # switches role; its password only matters where the server does not trust loopback.
+    app_password: str = "hemis-app-dev"
+    pool_size: int = 10
+    max_overflow: int = 10
+    # Recycle connections so a backend's relcache (which grows with every tenant
+    # schema it touches) and prepared statements staled by DDL do not live forever.
+    pool_recycle_seconds: int = 1800
+    statement_cache_size: int = 500
+    embedded_dir: Path = REPO_ROOT / ".hemis" / "pgdata"
+    echo: bool = False
+
+
+class TenancySettings(BaseModel):
+    # Roles are cluster-wide while schemas are per database: the prefix keeps the roles
+    # of two databases on one server (dev, test workers) apart.
+    role_prefix: str = ""
+    # Tenants are reached at <code>.<base_domain> and at <code>.localhost in dev.
+    base_domain: str = "hemis.localhost"
+    # Hosts that serve the platform itself (health, docs, registry), not a tenant.
+    platform_hosts: list[str] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "[::1]", "::1", "testserver"]
+    )
+    # Development/test routing: /t/<code>/... ; off in production.
+    subfolder_routing: bool = True
+    resolver_cache_seconds: float = 30.0
+    migrate_parallelism: int = 4
+
+
+class SentrySettings(BaseModel):
+    dsn: str = ""
+    environment: str = "development"
+    traces_sample_rate: float = 0.0
+
+
+class I18nSettings(BaseModel):
+    default_language: str = "uz"
+    languages: list[str] = Field(default_factory=lambda: ["uz", "oz", "ru", "en"])
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HEMIS_", env_nested_delimiter="__", extra="ignore")
+
+    debug: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_json: bool = False
+    log_level: str = "INFO"
+    dump_dir: Path = REPO_ROOT / ".hemis" / "dumps"
+    db: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    tenancy: TenancySettings = Field(default_factory=TenancySettings)
+    sentry: SentrySettings = Field(default_factory=SentrySettings)
+    i18n: I18nSettings = Field(default_factory=I18nSettings)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    settings = Settings()
+    if not settings.db.url and os.environ.get("DATABASE_URL"):
+        settings.db.url = os.environ["DATABASE_URL"]
+    return settings

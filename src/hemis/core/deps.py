@@ -1,0 +1,23 @@
+"""Request dependencies shared by every context: the shared-only session and the language."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from litestar import Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hemis.core.errors import language_of
+from tenants.session import shared_session
+
+
+async def provide_shared_session(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
+    """Read-only platform data (classifiers, registry) on any host, tenant or not."""
+    maker: async_sessionmaker[AsyncSession] = request.app.state.session_maker
+    async with shared_session(maker) as session:
+        yield session
+
+
+async def provide_language(request: Request[Any, Any, Any]) -> str:
+    return language_of(request)

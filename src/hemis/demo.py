@@ -1,0 +1,70 @@
+"""Demo tenants: the ministry and two real universities, with their public profiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hemis.config import Settings
+from hemis.platform import create_tenant, setup_platform
+from tenants.context import TenantKind
+from tenants.provision import TenantSpec
+
+
+@dataclass(frozen=True)
+class DemoTenant:
+    spec: TenantSpec
+    profile: dict[str, str] = field(default_factory=dict)
+
+
+DEMO_TENANTS = (
+    DemoTenant(
+        TenantSpec(
+            code="national",
+            kind=TenantKind.NATIONAL,
+            name_uz="O'zbekiston Respublikasi Oliy ta'lim, fan va innovatsiyalar vazirligi",
+            name_oz="Ўзбекистон Республикаси Олий таълим, фан ва инновациялар вазирлиги",
+            name_ru="Министерство высшего образования, науки и инноваций Республики Узбекистан",
+            name_en="Ministry of Higher Education, Science and Innovation of the Republic of Uzbekistan",
+        ),
+        {"short_name": "OTFIV", "region_code": "1726", "website": "https://edu.uz",
+         "address": "Toshkent sh., Universitet ko'chasi, 7"},
+    ),
+    DemoTenant(
+        TenantSpec(
+            code="tatu",
+            name_uz="Muhammad al-Xorazmiy nomidagi Toshkent axborot texnologiyalari universiteti",
+            name_oz="Муҳаммад ал-Хоразмий номидаги Тошкент ахборот технологиялари университети",
+            name_ru="Ташкентский университет информационных технологий имени Мухаммада аль-Хорезми",
+            name_en="Tashkent University of Information Technologies named after Muhammad al-Khwarizmi",
+        ),
+        {"short_name": "TATU", "region_code": "1726", "website": "https://tuit.uz",
+         "address": "Toshkent sh., Amir Temur shoh ko'chasi, 108", "phone": "+998712386400"},
+    ),
+    DemoTenant(
+        TenantSpec(
+            code="samdu",
+            name_uz="Sharof Rashidov nomidagi Samarqand davlat universiteti",
+            name_oz="Шароф Рашидов номидаги Самарқанд давлат университети",
+            name_ru="Самаркандский государственный университет имени Шарофа Рашидова",
+            name_en="Samarkand State University named after Sharof Rashidov",
+        ),
+        {"short_name": "SamDU", "region_code": "1718", "website": "https://samdu.uz",
+         "address": "Samarqand sh., Universitet xiyoboni, 15", "phone": "+998662393011"},
+    ),
+)
+
+
+async def install_demo(engine: AsyncEngine, settings: Settings) -> list[str]:
+    """Set up the platform and create the demo tenants that do not exist yet; returns those created."""
+    await setup_platform(engine, settings)
+    async with engine.connect() as conn:
+        existing = {r[0] for r in await conn.execute(text("SELECT code FROM shared.tenant"))}
+    created = []
+    for demo in DEMO_TENANTS:
+        if demo.spec.code not in existing:
+            await create_tenant(engine, settings, demo.spec, **demo.profile)
+            created.append(demo.spec.code)
+    return created

@@ -1,0 +1,1 @@
+"""The institution profile: who this tenant is (names, HEMIS code, region, contacts)."""

@@ -1,0 +1,1 @@
+"""Alembic trees: `shared` (shared, ref, national schemas) and `tenant` (one tenant schema)."""

@@ -1,0 +1,57 @@
+"""The current tenant of this task: a ContextVar and tenant_scope() for scripts and jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tenants import naming
+
+
+class TenantKind(StrEnum):
+    UNIVERSITY = "university"
+    NATIONAL = "national"
+
+
+@dataclass(frozen=True, slots=True)
+class TenantRef:
+    """What a request or job knows of its tenant; cheap to copy, safe to cache."""
+
+    id: int
+    code: str
+    kind: TenantKind
+
+    @property
+    def schema(self) -> str:
+        return naming.schema_name(self.code)
+
+
+_current: ContextVar[TenantRef | None] = ContextVar("hemis_tenant", default=None)
+
+
+class TenantNotSetError(RuntimeError):
+    """Raised when tenant data is touched with no tenant chosen: we fail closed."""
+
+
+def current_tenant() -> TenantRef:
+    tenant = _current.get()
+    if tenant is None:
+        raise TenantNotSetError("no tenant is set for this task")
+    return tenant
+
+
+def current_tenant_or_none() -> TenantRef | None:
+    return _current.get()
+
+
+@contextmanager
+def tenant_scope(tenant: TenantRef) -> Iterator[TenantRef]:
+    """Run a block of a script or job as one tenant; sessions opened inside pick it up."""
+    token = _current.set(tenant)
+    try:
+        yield tenant
+    finally:
+        _current.reset(token)

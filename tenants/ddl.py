@@ -1,0 +1,18 @@
+"""DDL snippets for tenant migrations that need the tenant's role (known only at run time).
+
+The migrator puts the role in the transaction setting `hemis.tenant_role`, so the same
+migration text works for every tenant and in an offline (--sql) replay.
+"""
+
+from __future__ import annotations
+
+from tenants import naming
+
+
+def append_only(table: str) -> str:
+    """Tenant role may INSERT and SELECT but never change or remove rows of `table`."""
+    naming.quote(table)  # validates
+    return (
+        "DO $$ BEGIN EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON %I FROM %I', "
+        f"'{table}', current_setting('hemis.tenant_role')); END $$"
+    )

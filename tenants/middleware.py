@@ -1,0 +1,105 @@
+"""The tenancy edge: an ASGI wrapper around the Litestar app that resolves the tenant once.
+
+It wraps the app instead of being a Litestar middleware because Litestar routes before it
+runs middleware, and /t/<code>/ must be stripped from the path before routing.
+An unknown host or code is a 404 in the caller's language: there is no fallback tenant.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+import structlog
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from hemis.core.errors import PROBLEM_MEDIA_TYPE, make_problem
+from hemis.core.i18n import pick_language
+from hemis.core.observability import request_id_var, tag_scope
+from tenants.context import TenantRef, tenant_scope
+from tenants.resolver import TenantResolver, normalise_host
+
+_SUBFOLDER = re.compile(r"^/t/([a-z][a-z0-9_]{1,29})(/.*)?$")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Liveness/readiness carry no tenant data and are polled by IP by load balancers.
+_HOSTLESS_PATHS = frozenset({"/health", "/ready"})
+
+
+class TenantEdge:
+    def __init__(self, app: ASGIApp, resolver: TenantResolver, platform_hosts: list[str], subfolders: bool) -> None:
+        self.app = app
+        self.resolver = resolver
+        self.platform_hosts = {normalise_host(h) for h in platform_hosts}
+        self.subfolders = subfolders
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        incoming = headers.get("x-request-id", "")
+        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        rid_token = request_id_var.set(request_id)
+        try:
+            await self._dispatch(scope, receive, _with_request_id(send, request_id), headers, request_id)
+        finally:
+            request_id_var.reset(rid_token)
+
+    async def _dispatch(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str], request_id: str
+    ) -> None:
+        path: str = scope["path"]
+        host = normalise_host(headers.get("host", ""))
+        tenant: TenantRef | None = None
+        if self.subfolders and (m := _SUBFOLDER.match(path)):
+            tenant = await self.resolver.by_code(m.group(1))
+            if tenant is None:
+                await _not_found(scope, send, headers, "tenant.unknown_code", code=m.group(1))
+                return
+            prefix = f"/t/{m.group(1)}"
+            scope = {**scope, "path": m.group(2) or "/", "root_path": scope.get("root_path", "") + prefix}
+            scope["raw_path"] = scope["path"].encode()
+        elif host not in self.platform_hosts and path not in _HOSTLESS_PATHS:
+            tenant = await self.resolver.by_host(host)
+            if tenant is None:
+                await _not_found(scope, send, headers, "tenant.unknown_host", host=host or "-")
+                return
+        state = scope.setdefault("state", {})
+        state["tenant"] = tenant
+        tag_scope(tenant=tenant.code if tenant else None, request_id=request_id)
+        with structlog.contextvars.bound_contextvars(tenant=tenant.code if tenant else None):
+            if tenant is None:
+                await self.app(scope, receive, send)
+            else:
+                with tenant_scope(tenant):
+                    await self.app(scope, receive, send)
+
+
+def _with_request_id(send: Send, request_id: str) -> Send:
+    async def wrapped(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())]}
+        await send(message)
+
+    return wrapped
+
+
+async def _not_found(scope: Scope, send: Send, headers: dict[str, str], key: str, **params: str) -> None:
+    query = dict(
+        part.split("=", 1) for part in scope.get("query_string", b"").decode("latin-1").split("&") if "=" in part
+    )
+    language = pick_language(query.get("l"), headers.get("accept-language"))
+    body = json.dumps(make_problem(404, key, language, **params).body(), ensure_ascii=False).encode()
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 4404})
+        return
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 404,
+            "headers": [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

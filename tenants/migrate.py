@@ -1,0 +1,167 @@
+"""Migrations: the shared tree once, then every tenant schema with bounded parallelism.
+
+Each tenant migrates in ONE transaction that also bumps its version row (in its own
+schema), under a transaction-level advisory lock, so `kill -9` at any point leaves every
+tenant at a whole version and a rerun finishes the job. Tenants run in worker
+processes, not threads or tasks: Alembic's `op`/`context` are module-level proxies, so
+two migrations in one process would write into each other's schema.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from tenants import naming
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "src" / "hemis" / "migrations"
+
+
+def alembic_config(tree: str) -> Config:
+    """An Alembic Config for tree "shared" or "tenant", independent of the working directory."""
+    import hemis.migrations
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(hemis.migrations.__file__).parent / tree))
+    return cfg
+
+
+@cache
+def tenant_head() -> str:
+    heads = ScriptDirectory.from_config(alembic_config("tenant")).get_heads()
+    if len(heads) != 1:
+        raise RuntimeError(f"tenant tree must have one head, has {heads}")
+    return heads[0]
+
+
+def prepare_tenant_connection(connection: Connection, schema: str, role: str) -> None:
+    """Serialise migrators per tenant, aim DDL at its schema, and tell migrations its role."""
+    naming.code_from_schema(schema)
+    connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": schema})
+    connection.execute(
+        text("SELECT set_config('search_path', :p, true), set_config('hemis.tenant_role', :r, true)"),
+        {"p": f"{schema}, {naming.REF_SCHEMA}", "r": role},
+    )
+
+
+def upgrade_shared_sync(connection: Connection, target: str = "head") -> None:
+    cfg = alembic_config("shared")
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, target)
+
+
+def upgrade_tenant_sync(connection: Connection, schema: str, role: str, target: str = "head") -> None:
+    cfg = alembic_config("tenant")
+    cfg.attributes.update(connection=connection, tenant_schema=schema, tenant_role=role)
+    command.upgrade(cfg, target)
+
+
+def tenant_revision_sync(connection: Connection, schema: str) -> str | None:
+    ctx = MigrationContext.configure(connection, opts={"version_table_schema": schema})
+    return ctx.get_current_revision()
+
+
+async def upgrade_shared(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(upgrade_shared_sync)
+
+
+async def list_tenant_codes(conn: AsyncConnection) -> list[str]:
+    rows = await conn.execute(text("SELECT code FROM shared.tenant ORDER BY code"))
+    return [r[0] for r in rows]
+
+
+@dataclass(slots=True)
+class TenantMigrationResult:
+    code: str
+    schema: str
+    before: str | None
+    after: str | None
+    ok: bool
+    seconds: float
+    error: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+async def _migrate_one(url: str, code: str, prefix: str, target: str) -> TenantMigrationResult:
+    schema, role = naming.schema_name(code), naming.tenant_role(code, prefix)
+    engine = create_async_engine(url, poolclass=NullPool)
+    started = time.perf_counter()
+    before: str | None = None
+    try:
+        async with engine.begin() as conn:
+            before = await conn.run_sync(tenant_revision_sync, schema)
+            await conn.run_sync(upgrade_tenant_sync, schema, role, target)
+            after = await conn.run_sync(tenant_revision_sync, schema)
+        return TenantMigrationResult(code, schema, before, after, True, time.perf_counter() - started)
+    except Exception as exc:  # reported per tenant; the runner decides whether to go on
+        error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+        return TenantMigrationResult(code, schema, before, before, False, time.perf_counter() - started, error)
+    finally:
+        await engine.dispose()
+
+
+def _migrate_one_in_worker(url: str, code: str, prefix: str, target: str) -> TenantMigrationResult:
+    try:
+        return asyncio.run(_migrate_one(url, code, prefix, target))
+    except BaseException as exc:  # a worker must always answer, never hang the runner
+        schema = f"t_{code}"
+        return TenantMigrationResult(code, schema, None, None, False, 0.0, traceback.format_exception_only(exc)[-1])
+
+
+ProgressFn = Callable[[int, int, TenantMigrationResult], None]
+
+
+def migrate_tenants(
+    url: str,
+    codes: Sequence[str],
+    *,
+    prefix: str = "",
+    parallelism: int = 4,
+    keep_going: bool = False,
+    target: str = "head",
+    on_result: ProgressFn | None = None,
+) -> list[TenantMigrationResult]:
+    """Migrate the given tenants; stop submitting at the first failure unless keep_going."""
+    results: list[TenantMigrationResult] = []
+    total = len(codes)
+    if total == 0:
+        return results
+    pending_codes = list(codes)
+    workers = max(1, min(parallelism, total))
+    ctx = multiprocessing.get_context("spawn")  # no forked asyncpg sockets or event loops
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        running: set[Future[TenantMigrationResult]] = set()
+        failed = False
+        while pending_codes or running:
+            while pending_codes and len(running) < workers and not (failed and not keep_going):
+                running.add(pool.submit(_migrate_one_in_worker, url, pending_codes.pop(0), prefix, target))
+            if not running:
+                break
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for fut in done:
+                result = fut.result()
+                results.append(result)
+                failed = failed or not result.ok
+                if on_result is not None:
+                    on_result(len(results), total, result)
+    return results

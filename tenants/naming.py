@@ -1,0 +1,68 @@
+"""Schema and role names: the only place that builds or quotes a tenant identifier."""
+
+from __future__ import annotations
+
+import re
+
+# Lower-case, starts with a letter, short enough that prefix + "t_" + code fits
+# PostgreSQL's 63-byte identifier limit.
+CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,29}$")
+PREFIX_RE = re.compile(r"^([a-z][a-z0-9_]{0,24}_)?$")
+SHARED_SCHEMA = "shared"
+REF_SCHEMA = "ref"
+NATIONAL_SCHEMA = "national"
+RESERVED_CODES = frozenset({"shared", "ref", "national_schema", "public", "pg_catalog", "information_schema"})
+
+
+class InvalidIdentifierError(ValueError):
+    """A tenant code or role prefix that could not be a safe identifier."""
+
+
+def validate_code(code: str) -> str:
+    if not CODE_RE.fullmatch(code) or code in RESERVED_CODES:
+        raise InvalidIdentifierError(f"invalid tenant code {code!r}")
+    return code
+
+
+def validate_prefix(prefix: str) -> str:
+    if not PREFIX_RE.fullmatch(prefix):
+        raise InvalidIdentifierError(f"invalid role prefix {prefix!r}")
+    return prefix
+
+
+def schema_name(code: str) -> str:
+    return f"t_{validate_code(code)}"
+
+
+def code_from_schema(schema: str) -> str:
+    if not schema.startswith("t_"):
+        raise InvalidIdentifierError(f"not a tenant schema: {schema!r}")
+    return validate_code(schema[2:])
+
+
+def tenant_role(code: str, prefix: str = "") -> str:
+    return f"{validate_prefix(prefix)}t_{validate_code(code)}"
+
+
+def app_role(prefix: str = "") -> str:
+    """The LOGIN role the API connects as: NOINHERIT, a member of every tenant role."""
+    return f"{validate_prefix(prefix)}hemis_app"
+
+
+def shared_role(prefix: str = "") -> str:
+    """The NOLOGIN role of shared-only transactions (tenant registry, classifiers)."""
+    return f"{validate_prefix(prefix)}hemis_shared"
+
+
+def quote(identifier: str) -> str:
+    """Quote an identifier that has already passed one of the validators above."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", identifier):
+        raise InvalidIdentifierError(f"refusing to quote {identifier!r}")
+    return f'"{identifier}"'
+
+
+def tenant_search_path(code: str) -> str:
+    return f"{schema_name(code)}, {REF_SCHEMA}"
+
+
+SHARED_SEARCH_PATH = f"{SHARED_SCHEMA}, {REF_SCHEMA}"

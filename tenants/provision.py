@@ -1,0 +1,210 @@
+"""Provisioning: platform roles once; per tenant role → schema → migrate → register → seed.
+
+A tenant is created in ONE transaction (PostgreSQL DDL and CREATE ROLE are
+transactional), so a failure or a kill leaves nothing half-made. The tests provision
+their tenants through this same code path.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from tenants import naming
+from tenants.context import TenantKind, TenantRef
+from tenants.migrate import upgrade_shared_sync, upgrade_tenant_sync
+
+
+class TenantExistsError(ValueError):
+    """A tenant with this code (or one of its domains) is already registered."""
+
+
+class TenantMissingError(LookupError):
+    """No tenant with this code is registered."""
+
+
+@dataclass(slots=True)
+class TenantSpec:
+    code: str
+    name_uz: str
+    kind: TenantKind = TenantKind.UNIVERSITY
+    name_oz: str = ""
+    name_ru: str = ""
+    name_en: str = ""
+    hemis_code: str | None = None
+    domains: Sequence[str] = field(default_factory=tuple)
+
+
+SeedFn = Callable[[AsyncConnection, TenantRef], Awaitable[None]]
+
+
+def ref_reader_role(prefix: str) -> str:
+    return f"{naming.validate_prefix(prefix)}hemis_ref_reader"
+
+
+async def _create_role_if_missing(conn: AsyncConnection, role: str, options: str) -> None:
+    # CREATE ROLE has no IF NOT EXISTS; the name has been validated by `naming`.
+    exists = await conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
+    if not exists:
+        await conn.execute(text(f"CREATE ROLE {naming.quote(role)} {options}"))
+
+
+async def ensure_platform(engine: AsyncEngine, prefix: str, app_password: str) -> None:
+    """Create the platform roles and migrate the shared tree (idempotent; run before tenants)."""
+    app, shared, ref_reader = naming.app_role(prefix), naming.shared_role(prefix), ref_reader_role(prefix)
+    async with engine.begin() as conn:
+        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('hemis.platform'))"))
+        # NOINHERIT: logged in, the app role holds no tenant's rights until SET ROLE.
+        await _create_role_if_missing(conn, app, "LOGIN NOINHERIT")
+        await conn.execute(
+            text(f"ALTER ROLE {naming.quote(app)} LOGIN NOINHERIT PASSWORD " + _literal(app_password))
+        )
+        await _create_role_if_missing(conn, shared, "NOLOGIN")
+        await _create_role_if_missing(conn, ref_reader, "NOLOGIN")
+        await conn.execute(text(f"GRANT {naming.quote(shared)} TO {naming.quote(app)}"))
+        await conn.execute(text(f"GRANT {naming.quote(ref_reader)} TO {naming.quote(shared)}"))
+        await conn.run_sync(upgrade_shared_sync)
+        ref, sh = naming.REF_SCHEMA, naming.SHARED_SCHEMA
+        await conn.execute(text(f"GRANT USAGE ON SCHEMA {ref} TO {naming.quote(ref_reader)}"))
+        await conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {ref} TO {naming.quote(ref_reader)}"))
+        await conn.execute(
+            text(f"ALTER DEFAULT PRIVILEGES IN SCHEMA {ref} GRANT SELECT ON TABLES TO {naming.quote(ref_reader)}")
+        )
+        await conn.execute(text(f"GRANT USAGE ON SCHEMA {sh} TO {naming.quote(shared)}"))
+        await conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {sh} TO {naming.quote(shared)}"))
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def default_domains(code: str, base_domain: str) -> list[str]:
+    return [f"{code}.{base_domain}", f"{code}.localhost"]
+
+
+async def provision(
+    engine: AsyncEngine,
+    spec: TenantSpec,
+    *,
+    prefix: str,
+    base_domain: str,
+    seed: SeedFn | None = None,
+) -> TenantRef:
+    """Create one tenant completely, or not at all."""
+    code = naming.validate_code(spec.code)
+    schema, role = naming.schema_name(code), naming.tenant_role(code, prefix)
+    domains = list(spec.domains) or default_domains(code, base_domain)
+    async with engine.begin() as conn:
+        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": schema})
+        taken = await conn.scalar(
+            text(
+                "SELECT count(*) FROM shared.tenant t LEFT JOIN shared.tenant_domain d ON d.tenant_id = t.id "
+                "WHERE t.code = :c OR d.domain = ANY(:d)"
+            ),
+            {"c": code, "d": domains},
+        )
+        schema_exists = await conn.scalar(
+            text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}
+        )
+        if taken or schema_exists:
+            raise TenantExistsError(code)
+        q_role, q_schema = naming.quote(role), naming.quote(schema)
+        await _create_role_if_missing(conn, role, "NOLOGIN")
+        await conn.execute(text(f"GRANT {q_role} TO {naming.quote(naming.app_role(prefix))}"))
+        await conn.execute(text(f"GRANT {naming.quote(ref_reader_role(prefix))} TO {q_role}"))
+        # Schema and tables in separate statements: Citus cannot distribute the combined form.
+        await conn.execute(text(f"CREATE SCHEMA {q_schema}"))
+        await conn.execute(text(f"GRANT USAGE ON SCHEMA {q_schema} TO {q_role}"))
+        await conn.execute(
+            text(
+                f"ALTER DEFAULT PRIVILEGES IN SCHEMA {q_schema} "
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {q_role}"
+            )
+        )
+        await conn.execute(
+            text(f"ALTER DEFAULT PRIVILEGES IN SCHEMA {q_schema} GRANT USAGE, SELECT ON SEQUENCES TO {q_role}")
+        )
+        await conn.run_sync(upgrade_tenant_sync, schema, role)
+        tenant_id = await conn.scalar(
+            text(
+                "INSERT INTO shared.tenant (code, kind, status, name_uz, name_oz, name_ru, name_en, hemis_code, "
+                "created_at, updated_at) VALUES (:code, :kind, 'active', :uz, :oz, :ru, :en, :hc, now(), now()) "
+                "RETURNING id"
+            ),
+            {
+                "code": code, "kind": str(spec.kind), "uz": spec.name_uz, "oz": spec.name_oz,
+                "ru": spec.name_ru, "en": spec.name_en, "hc": spec.hemis_code,
+            },
+        )
+        for i, domain in enumerate(domains):
+            await conn.execute(
+                text(
+                    "INSERT INTO shared.tenant_domain (domain, tenant_id, is_primary, created_at, updated_at) "
+                    "VALUES (:d, :t, :p, now(), now())"
+                ),
+                {"d": domain.lower(), "t": tenant_id, "p": i == 0},
+            )
+        ref = TenantRef(id=int(tenant_id), code=code, kind=spec.kind)
+        if seed is not None:
+            await seed(conn, ref)  # search_path still points at the new schema
+    return ref
+
+
+def pg_dump_binary() -> str:
+    """pgserver's pg_dump (16) can dump both the embedded server and PostgreSQL 15."""
+    try:
+        import pgserver
+
+        candidate = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pg_dump"
+        if candidate.exists():
+            return str(candidate)
+    except ImportError:  # pragma: no cover - pgserver is a dependency
+        pass
+    found = shutil.which("pg_dump")
+    if not found:
+        raise RuntimeError("pg_dump not found")
+    return found
+
+
+def dump_schema(url: str, schema: str, dump_dir: Path) -> Path:
+    """Write a plain-SQL dump of one tenant schema; raises if pg_dump fails."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    dump_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = dump_dir / f"{schema}-{stamp}.sql"
+    libpq_url = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    subprocess.run(  # noqa: S603 - fixed binary, validated schema name
+        [pg_dump_binary(), "--schema", schema, "--no-owner", "--file", str(target), "--dbname", libpq_url],
+        check=True,
+        capture_output=True,
+    )
+    return target
+
+
+async def drop(engine: AsyncEngine, url: str, code: str, *, prefix: str, dump_dir: Path) -> Path:
+    """Dump, then drop one tenant's schema, role and registry rows (one transaction)."""
+    schema, role = naming.schema_name(code), naming.tenant_role(code, prefix)
+    async with engine.connect() as conn:
+        exists = await conn.scalar(text("SELECT 1 FROM shared.tenant WHERE code = :c"), {"c": code})
+    if not exists:
+        raise TenantMissingError(code)
+    dump = dump_schema(url, schema, dump_dir)
+    async with engine.begin() as conn:
+        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": schema})
+        await conn.execute(text(f"DROP SCHEMA IF EXISTS {naming.quote(schema)} CASCADE"))
+        await conn.execute(text("DELETE FROM shared.tenant WHERE code = :c"), {"c": code})
+        has_role = await conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
+        if has_role:
+            # Default privileges and grants in this database go first, then the role.
+            await conn.execute(text(f"DROP OWNED BY {naming.quote(role)}"))
+            await conn.execute(text(f"DROP ROLE {naming.quote(role)}"))
+    return dump

@@ -1,0 +1,76 @@
+"""Tenant-scoped sessions: every transaction switches role and search_path with SET LOCAL.
+
+Why SET LOCAL: it ends with the transaction, so a pooled connection (or a PgBouncer server
+connection in transaction mode) never carries one tenant's settings into another's
+request. A session-level SET would (django-tenants #545, #732, #1112).
+Why it raises: the app role can read nothing by itself, and a session with no tenant and
+no explicit shared-only mark must never run SQL "somewhere" (fail closed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction
+
+from tenants import naming
+from tenants.context import TenantNotSetError, TenantRef, current_tenant_or_none
+
+TENANT_KEY = "hemis_tenant"
+SHARED_KEY = "hemis_shared_only"
+PREFIX_KEY = "hemis_role_prefix"
+
+# One round trip switches both; the third argument `true` makes each setting local to
+# the transaction (the function form of SET LOCAL, which takes bind parameters).
+_SWITCH = text("SELECT set_config('role', :role, true), set_config('search_path', :path, true)")
+
+
+class TenantSyncSession(Session):
+    """The sync half of every app session; the after_begin listener below is bound to it."""
+
+
+def scope_settings(session: Session) -> tuple[str, str]:
+    """The (role, search_path) the next transaction of this session must run under."""
+    prefix = session.info.get(PREFIX_KEY, "")
+    tenant: TenantRef | None = session.info.get(TENANT_KEY) or current_tenant_or_none()
+    if tenant is not None:
+        return naming.tenant_role(tenant.code, prefix), naming.tenant_search_path(tenant.code)
+    if session.info.get(SHARED_KEY):
+        return naming.shared_role(prefix), naming.SHARED_SEARCH_PATH
+    raise TenantNotSetError("session has no tenant and is not marked shared-only")
+
+
+@event.listens_for(TenantSyncSession, "after_begin")
+def _switch_tenant(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+    # after_begin fires once per connection per outer transaction; SAVEPOINTs inherit the
+    # SET LOCAL of their enclosing transaction, so nested transactions need nothing more.
+    role, path = scope_settings(session)
+    connection.execute(_SWITCH, {"role": role, "path": path})
+
+
+def make_sessionmaker(engine: AsyncEngine, role_prefix: str, **kwargs: Any) -> async_sessionmaker[AsyncSession]:
+    naming.validate_prefix(role_prefix)
+    return async_sessionmaker(
+        engine,
+        sync_session_class=TenantSyncSession,
+        expire_on_commit=False,
+        info={PREFIX_KEY: role_prefix},
+        **kwargs,
+    )
+
+
+def tenant_session(maker: async_sessionmaker[AsyncSession], tenant: TenantRef) -> AsyncSession:
+    """A session pinned to one tenant, whatever the current context says."""
+    session = maker()
+    session.info[TENANT_KEY] = tenant
+    return session
+
+
+def shared_session(maker: async_sessionmaker[AsyncSession]) -> AsyncSession:
+    """A session for platform tables only (registry, classifiers); sees no tenant schema."""
+    session = maker()
+    session.info[SHARED_KEY] = True
+    return session
