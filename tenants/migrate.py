@@ -31,9 +31,6 @@ from sqlalchemy.pool import NullPool
 
 from tenants import naming
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "src" / "hemis" / "migrations"
-
-
 def alembic_config(tree: str) -> Config:
     """An Alembic Config for tree "shared" or "tenant", independent of the working directory."""
     import hemis.migrations
@@ -71,6 +68,12 @@ def upgrade_tenant_sync(connection: Connection, schema: str, role: str, target: 
     cfg = alembic_config("tenant")
     cfg.attributes.update(connection=connection, tenant_schema=schema, tenant_role=role)
     command.upgrade(cfg, target)
+
+
+def downgrade_tenant_sync(connection: Connection, schema: str, role: str, target: str) -> None:
+    cfg = alembic_config("tenant")
+    cfg.attributes.update(connection=connection, tenant_schema=schema, tenant_role=role)
+    command.downgrade(cfg, target)
 
 
 def tenant_revision_sync(connection: Connection, schema: str) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Index, String, text
+from sqlalchemy import CheckConstraint, Index, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hemis.core.db import TenantModel
@@ -31,3 +31,6 @@ class InstitutionProfile(TenantModel):
     email: Mapped[str] = mapped_column(String(255), default="")
     phone: Mapped[str] = mapped_column(String(32), default="")
     rector: Mapped[str] = mapped_column(String(255), default="")
+    founded_year: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    # STIR (soliq to'lovchining identifikatsiya raqami): the 9-digit taxpayer number.
+    tin: Mapped[str | None] = mapped_column(String(9), default=None, index=True)

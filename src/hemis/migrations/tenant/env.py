@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 import hemis.models  # noqa: F401  (assembles the metadata)
 from hemis.config import get_settings
-from hemis.core.db import tenant_metadata
+from hemis.core.db import shared_metadata, tenant_metadata
 from hemis.core.embedded import ensure_database_url
 from tenants import naming
 from tenants.database import owner_engine
@@ -34,7 +34,9 @@ def _schema_and_role() -> tuple[str, str]:
 
 
 def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    return not (type_ == "table" and name == "alembic_version")
+    # search_path shows ref's tables too; autogenerate must compare the tenant's own only.
+    shared_tables = {t.name for t in shared_metadata().tables.values() if t.schema == naming.REF_SCHEMA}
+    return not (type_ == "table" and (name == "alembic_version" or name in shared_tables))
 
 
 def _run(connection: Connection) -> None:

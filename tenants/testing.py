@@ -1,0 +1,68 @@
+"""Test helpers that know tenants exist: a per-worker database, provisioned through the real code."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from hemis.config import Settings
+from tenants import naming
+from tenants.database import async_url
+
+
+@dataclass(frozen=True)
+class TestDatabase:
+    settings: Settings
+    admin_url: str  # the server's maintenance database, for CREATE/DROP DATABASE
+
+    @property
+    def url(self) -> str:
+        return self.settings.db.url
+
+
+def worker_database(base_url: str, worker: str | None = None) -> TestDatabase:
+    """Settings for a private database and role prefix of this pytest(-xdist) worker."""
+    worker = (worker or os.environ.get("PYTEST_XDIST_WORKER") or "main").lower()
+    name = f"hemis_test_{worker}"
+    settings = Settings()
+    settings.db.url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    settings.tenancy.role_prefix = f"ht{worker}_"
+    settings.db.pool_size = 10
+    settings.db.max_overflow = 0
+    settings.dump_dir = settings.dump_dir.parent / f"test-dumps-{worker}"
+    return TestDatabase(settings=settings, admin_url=base_url)
+
+
+async def recreate_database(db: TestDatabase) -> None:
+    """Drop the worker's database and its prefixed roles, then create the database afresh."""
+    name = make_url(db.url).database
+    prefix = naming.validate_prefix(db.settings.tenancy.role_prefix)
+    engine = create_async_engine(async_url(db.admin_url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(f"DROP DATABASE IF EXISTS {naming.quote(name)} WITH (FORCE)"))
+            roles = await conn.execute(
+                text("SELECT rolname FROM pg_roles WHERE starts_with(rolname, :p)"), {"p": prefix}
+            )
+            for (role,) in roles.all():
+                await conn.execute(text(f"DROP ROLE {naming.quote(role)}"))
+            await conn.execute(text(f"CREATE DATABASE {naming.quote(name)}"))
+    finally:
+        await engine.dispose()
+
+
+async def sentinel(engine: AsyncEngine, schema: str) -> Any:
+    """The tenant code stored in a schema's institution_profile, read as the owner."""
+    async with engine.connect() as conn:
+        return await conn.scalar(text(f"SELECT tenant_code FROM {naming.quote(schema)}.institution_profile"))
+
+
+def run(coro: Any) -> Any:
+    return asyncio.get_event_loop().run_until_complete(coro)

@@ -1,0 +1,61 @@
+"""Tenant sessions: SET LOCAL per transaction, and fail closed when no tenant is set."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hemis.config import Settings
+from hemis.institution.models import InstitutionProfile
+from tenants import naming
+from tenants.context import TenantNotSetError, TenantRef, current_tenant, tenant_scope
+from tenants.session import shared_session, tenant_session
+
+
+class TestFailClosed:
+    async def test_session_without_tenant_raises_before_any_sql(self, maker: async_sessionmaker[AsyncSession]) -> None:
+        async with maker() as session:
+            with pytest.raises(TenantNotSetError):
+                await session.execute(select(InstitutionProfile.tenant_code))
+
+    async def test_current_tenant_outside_scope_raises(self) -> None:
+        with pytest.raises(TenantNotSetError):
+            current_tenant()
+
+    async def test_shared_session_sees_no_tenant_table(self, maker: async_sessionmaker[AsyncSession]) -> None:
+        async with shared_session(maker) as session:
+            with pytest.raises(Exception, match="institution_profile"):
+                await session.execute(text("SELECT tenant_code FROM institution_profile"))
+
+
+class TestTenantSession:
+    @pytest.mark.parametrize("code", ["alpha", "beta", "national"])
+    async def test_reads_its_own_sentinel(self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef], code: str) -> None:
+        async with tenant_session(maker, tenants[code]) as session:
+            assert await session.scalar(select(InstitutionProfile.tenant_code)) == code
+
+    async def test_tenant_scope_picks_the_tenant(self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]) -> None:
+        with tenant_scope(tenants["beta"]):
+            async with maker() as session:
+                assert await session.scalar(select(InstitutionProfile.tenant_code)) == "beta"
+
+    async def test_every_transaction_reapplies_the_tenant(
+        self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef], settings: Settings
+    ) -> None:
+        async with tenant_session(maker, tenants["alpha"]) as session:
+            assert await session.scalar(select(InstitutionProfile.tenant_code)) == "alpha"
+            await session.commit()
+            # A later transaction of the same session (new connection checkout) is scoped again.
+            assert await session.scalar(text("SELECT current_user")) == naming.tenant_role("alpha", settings.tenancy.role_prefix)
+
+    async def test_savepoint_keeps_the_tenant(self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]) -> None:
+        async with tenant_session(maker, tenants["alpha"]) as session:
+            async with session.begin_nested():
+                assert await session.scalar(select(InstitutionProfile.tenant_code)) == "alpha"
+            assert await session.scalar(select(InstitutionProfile.tenant_code)) == "alpha"
+
+    async def test_pinned_tenant_wins_over_context(self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]) -> None:
+        with tenant_scope(tenants["beta"]):
+            async with tenant_session(maker, tenants["alpha"]) as session:
+                assert await session.scalar(select(InstitutionProfile.tenant_code)) == "alpha"
