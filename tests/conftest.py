@@ -7,6 +7,7 @@ per worker by hemis.platform.create_tenant, the same path `hemis tenants create`
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 
@@ -85,8 +86,19 @@ def maker(app_db: AsyncEngine, settings: Settings) -> async_sessionmaker[AsyncSe
 @pytest.fixture(scope="session")
 async def app(settings: Settings, tenants: dict[str, TenantRef]) -> AsyncIterator[HemisApp]:
     application = create_app(settings)
-    async with application.litestar.lifespan():  # startup/shutdown hooks, as a server runs them
-        yield application
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def lifespan() -> None:
+        # Startup and shutdown hooks run as a server runs them, entered and exited in one task.
+        async with application.litestar.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(lifespan())
+    await started.wait()
+    yield application
+    stop.set()
+    await task
 
 
 @pytest.fixture

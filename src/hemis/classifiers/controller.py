@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.classifiers.schemas import ClassifierDetail, ClassifierRead
@@ -15,7 +15,7 @@ from hemis.core.deps import provide_shared_session
 from hemis.core.schemas import MAX_PAGE_SIZE
 
 
-async def provide_classifiers(shared_db: AsyncSession) -> ClassifierService:
+async def provide_classifiers(shared_db: NamedDependency[AsyncSession]) -> ClassifierService:
     return ClassifierService(shared_db)
 
 
@@ -28,21 +28,23 @@ class ClassifierController(Controller):
     }
 
     @get(operation_id="ListClassifiers")
-    async def list_classifiers(self, classifiers: ClassifierService, language: str) -> list[ClassifierRead]:
+    async def list_classifiers(
+        self, classifiers: NamedDependency[ClassifierService], language: NamedDependency[str]
+    ) -> list[ClassifierRead]:
         """All national classifiers with their current version and item count."""
         return await classifiers.list_classifiers(language)
 
     @get("/{code:str}", operation_id="GetClassifier")
     async def get_classifier(
         self,
-        classifiers: ClassifierService,
-        language: str,
-        code: str,
-        parent: str | None = None,
-        search: Annotated[str | None, Parameter(max_length=100)] = None,
-        include_retired: bool = False,
-        limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = MAX_PAGE_SIZE,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        classifiers: NamedDependency[ClassifierService],
+        language: NamedDependency[str],
+        code: FromPath[str],
+        parent: Annotated[str | None, QueryParameter(max_length=32)] = None,
+        search: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        include_retired: Annotated[bool, QueryParameter()] = False,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = MAX_PAGE_SIZE,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> ClassifierDetail:
         """One classifier's items, filtered by parent (districts of a region) or a search text."""
         return await classifiers.get_items(

@@ -73,7 +73,11 @@ def init_sentry(dsn: str, environment: str, traces_sample_rate: float = 0.0, **k
     sentry_sdk.init(
         dsn=dsn,
         environment=environment,
-        send_default_pii=False,
+        # No user identity, bodies, SQL parameters or frame locals: frames hold request
+        # arguments (PINFL, passport numbers) and personal data must stay in the country.
+        data_collection={
+            "user_info": False, "http_bodies": [], "database_query_data": False, "stack_frame_variables": False,
+        },
         traces_sample_rate=traces_sample_rate,
         before_send=before_send,  # type: ignore[arg-type]
         default_integrations=False,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from litestar import Controller, get
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.institution.schemas import InstitutionRead
 from hemis.institution.service import InstitutionService
 
 
-async def provide_institution(db_session: AsyncSession) -> InstitutionService:
+async def provide_institution(db_session: NamedDependency[AsyncSession]) -> InstitutionService:
     return InstitutionService(session=db_session)
 
 
@@ -21,6 +21,8 @@ class InstitutionController(Controller):
     dependencies = {"institution": Provide(provide_institution)}  # noqa: RUF012
 
     @get(operation_id="GetInstitution")
-    async def get_institution(self, institution: InstitutionService, language: str) -> InstitutionRead:
+    async def get_institution(
+        self, institution: NamedDependency[InstitutionService], language: NamedDependency[str]
+    ) -> InstitutionRead:
         """The profile of the university (or ministry) this host belongs to."""
         return await institution.profile(language)
