@@ -12,7 +12,8 @@ from tenants import naming
 def append_only(table: str) -> str:
     """Tenant role may INSERT and SELECT but never change or remove rows of `table`."""
     naming.quote(table)  # validates
+    # quote_ident rather than format('%I'): offline (--sql) rendering would double a '%'.
     return (
-        "DO $$ BEGIN EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON %I FROM %I', "
-        f"'{table}', current_setting('hemis.tenant_role')); END $$"
+        f"DO $$ BEGIN EXECUTE 'REVOKE UPDATE, DELETE, TRUNCATE ON ' || quote_ident('{table}') "
+        "|| ' FROM ' || quote_ident(current_setting('hemis.tenant_role')); END $$"
     )

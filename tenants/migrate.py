@@ -10,6 +10,7 @@ two migrations in one process would write into each other's schema.
 from __future__ import annotations
 
 import asyncio
+import io
 import multiprocessing
 import time
 import traceback
@@ -27,7 +28,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
 
 from tenants import naming
 
@@ -76,6 +76,23 @@ def downgrade_tenant_sync(connection: Connection, schema: str, role: str, target
     command.downgrade(cfg, target)
 
 
+@cache
+def tenant_ddl() -> str:
+    """The whole tenant tree to head as one SQL script (Alembic's offline rendering), cached.
+
+    Provisioning runs this in one round trip instead of ~80 prepared statements; it is
+    the same DDL, rendered by Alembic from the same revisions, and a test checks that
+    both paths build identical schemas. Hence the rule: tenant migrations must render
+    offline (DDL and literal data; no op.get_bind() queries).
+    """
+    cfg = alembic_config("tenant")
+    buffer = io.StringIO()
+    cfg.output_buffer = buffer
+    command.upgrade(cfg, "head", sql=True)
+    # The caller owns the transaction.
+    return "\n".join(line for line in buffer.getvalue().splitlines() if line.strip() not in ("BEGIN;", "COMMIT;"))
+
+
 def tenant_revision_sync(connection: Connection, schema: str) -> str | None:
     ctx = MigrationContext.configure(connection, opts={"version_table_schema": schema})
     return ctx.get_current_revision()
@@ -105,9 +122,8 @@ class TenantMigrationResult:
         return asdict(self)
 
 
-async def _migrate_one(url: str, code: str, prefix: str, target: str) -> TenantMigrationResult:
+async def _migrate_one(engine: AsyncEngine, code: str, prefix: str, target: str) -> TenantMigrationResult:
     schema, role = naming.schema_name(code), naming.tenant_role(code, prefix)
-    engine = create_async_engine(url, poolclass=NullPool)
     started = time.perf_counter()
     before: str | None = None
     try:
@@ -119,16 +135,25 @@ async def _migrate_one(url: str, code: str, prefix: str, target: str) -> TenantM
     except Exception as exc:  # reported per tenant; the runner decides whether to go on
         error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
         return TenantMigrationResult(code, schema, before, before, False, time.perf_counter() - started, error)
-    finally:
-        await engine.dispose()
 
 
-def _migrate_one_in_worker(url: str, code: str, prefix: str, target: str) -> TenantMigrationResult:
+# Per worker process: one event loop and one small engine, reused for every tenant it gets.
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(url: str) -> None:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    # pool_pre_ping: a connection that died between tenants is replaced, not reported as a failure.
+    _worker.update(loop=loop, engine=create_async_engine(url, pool_size=1, max_overflow=0, pool_pre_ping=True))
+
+
+def _migrate_one_in_worker(code: str, prefix: str, target: str) -> TenantMigrationResult:
     try:
-        return asyncio.run(_migrate_one(url, code, prefix, target))
+        return _worker["loop"].run_until_complete(_migrate_one(_worker["engine"], code, prefix, target))  # type: ignore[no-any-return]
     except BaseException as exc:  # a worker must always answer, never hang the runner
-        schema = f"t_{code}"
-        return TenantMigrationResult(code, schema, None, None, False, 0.0, traceback.format_exception_only(exc)[-1])
+        error = traceback.format_exception_only(exc)[-1].strip()
+        return TenantMigrationResult(code, f"t_{code}", None, None, False, 0.0, error)
 
 
 ProgressFn = Callable[[int, int, TenantMigrationResult], None]
@@ -152,12 +177,12 @@ def migrate_tenants(
     pending_codes = list(codes)
     workers = max(1, min(parallelism, total))
     ctx = multiprocessing.get_context("spawn")  # no forked asyncpg sockets or event loops
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(url,)) as pool:
         running: set[Future[TenantMigrationResult]] = set()
         failed = False
         while pending_codes or running:
             while pending_codes and len(running) < workers and not (failed and not keep_going):
-                running.add(pool.submit(_migrate_one_in_worker, url, pending_codes.pop(0), prefix, target))
+                running.add(pool.submit(_migrate_one_in_worker, pending_codes.pop(0), prefix, target))
             if not running:
                 break
             done, running = wait(running, return_when=FIRST_COMPLETED)

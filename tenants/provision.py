@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tenants import naming
 from tenants.context import TenantKind, TenantRef
-from tenants.migrate import upgrade_shared_sync, upgrade_tenant_sync
+from tenants.migrate import tenant_ddl, upgrade_shared_sync
 
 
 class TenantExistsError(ValueError):
@@ -81,6 +81,12 @@ async def ensure_platform(engine: AsyncEngine, prefix: str, app_password: str) -
         await conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {sh} TO {naming.quote(shared)}"))
 
 
+async def _run_script(conn: AsyncConnection, script: str) -> None:
+    """Run several statements in one round trip (asyncpg's simple-query protocol), in conn's transaction."""
+    raw = await conn.get_raw_connection()
+    await raw.driver_connection.execute(script)  # type: ignore[union-attr]
+
+
 def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -100,57 +106,54 @@ async def provision(
     """Create one tenant completely, or not at all."""
     code = naming.validate_code(spec.code)
     schema, role = naming.schema_name(code), naming.tenant_role(code, prefix)
-    domains = list(spec.domains) or default_domains(code, base_domain)
+    q_role, q_schema = naming.quote(role), naming.quote(schema)
+    domains = [d.lower() for d in spec.domains] or default_domains(code, base_domain)
     async with engine.begin() as conn:
-        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": schema})
-        taken = await conn.scalar(
-            text(
-                "SELECT count(*) FROM shared.tenant t LEFT JOIN shared.tenant_domain d ON d.tenant_id = t.id "
-                "WHERE t.code = :c OR d.domain = ANY(:d)"
-            ),
-            {"c": code, "d": domains},
-        )
-        schema_exists = await conn.scalar(
-            text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}
-        )
+        # Serialise on the schema name, then check code, domains, schema and role at once.
+        taken, schema_exists, role_exists = (
+            await conn.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM shared.tenant t LEFT JOIN shared.tenant_domain d "
+                    "        ON d.tenant_id = t.id WHERE t.code = :c OR d.domain = ANY(:d)), "
+                    "       EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = :s), "
+                    "       EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :r) "
+                    "FROM (SELECT pg_advisory_xact_lock(hashtext(:s))) AS locked"
+                ),
+                {"c": code, "d": domains, "s": schema, "r": role},
+            )
+        ).one()
         if taken or schema_exists:
             raise TenantExistsError(code)
-        q_role, q_schema = naming.quote(role), naming.quote(schema)
-        await _create_role_if_missing(conn, role, "NOLOGIN")
-        await conn.execute(text(f"GRANT {q_role} TO {naming.quote(naming.app_role(prefix))}"))
-        await conn.execute(text(f"GRANT {naming.quote(ref_reader_role(prefix))} TO {q_role}"))
-        # Schema and tables in separate statements: Citus cannot distribute the combined form.
-        await conn.execute(text(f"CREATE SCHEMA {q_schema}"))
-        await conn.execute(text(f"GRANT USAGE ON SCHEMA {q_schema} TO {q_role}"))
-        await conn.execute(
-            text(
-                f"ALTER DEFAULT PRIVILEGES IN SCHEMA {q_schema} "
-                f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {q_role}"
-            )
-        )
-        await conn.execute(
-            text(f"ALTER DEFAULT PRIVILEGES IN SCHEMA {q_schema} GRANT USAGE, SELECT ON SEQUENCES TO {q_role}")
-        )
-        await conn.run_sync(upgrade_tenant_sync, schema, role)
+        # One simple-query round trip: role, grants, schema (its own statement, for
+        # Citus), default privileges, the transaction's search_path, then the tenant tree.
+        await _run_script(conn, "\n".join([
+            "" if role_exists else f"CREATE ROLE {q_role} NOLOGIN;",
+            f"GRANT {q_role} TO {naming.quote(naming.app_role(prefix))};",
+            f"GRANT {naming.quote(ref_reader_role(prefix))} TO {q_role};",
+            f"CREATE SCHEMA {q_schema};",
+            f"GRANT USAGE ON SCHEMA {q_schema} TO {q_role};",
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA {q_schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {q_role};",
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA {q_schema} GRANT USAGE, SELECT ON SEQUENCES TO {q_role};",
+            f"SELECT set_config('search_path', '{naming.tenant_search_path(code)}', true), "
+            f"set_config('hemis.tenant_role', '{role}', true);",
+            tenant_ddl(),
+        ]))
         tenant_id = await conn.scalar(
             text(
-                "INSERT INTO shared.tenant (code, kind, status, name_uz, name_oz, name_ru, name_en, hemis_code, "
-                "created_at, updated_at) VALUES (:code, :kind, 'active', :uz, :oz, :ru, :en, :hc, now(), now()) "
-                "RETURNING id"
+                "WITH t AS (INSERT INTO shared.tenant (code, kind, status, name_uz, name_oz, name_ru, name_en, "
+                "hemis_code, created_at, updated_at) VALUES (:code, :kind, 'active', :uz, :oz, :ru, :en, :hc, "
+                "now(), now()) RETURNING id), "
+                "d AS (INSERT INTO shared.tenant_domain (domain, tenant_id, is_primary, created_at, updated_at) "
+                "SELECT dom, t.id, ord = 1, now(), now() FROM t, unnest(CAST(:domains AS text[])) "
+                "WITH ORDINALITY AS u(dom, ord)) "
+                "SELECT id FROM t"
             ),
             {
                 "code": code, "kind": str(spec.kind), "uz": spec.name_uz, "oz": spec.name_oz,
                 "ru": spec.name_ru, "en": spec.name_en, "hc": spec.hemis_code,
+                "domains": domains,
             },
         )
-        for i, domain in enumerate(domains):
-            await conn.execute(
-                text(
-                    "INSERT INTO shared.tenant_domain (domain, tenant_id, is_primary, created_at, updated_at) "
-                    "VALUES (:d, :t, :p, now(), now())"
-                ),
-                {"d": domain.lower(), "t": tenant_id, "p": i == 0},
-            )
         ref = TenantRef(id=int(tenant_id), code=code, kind=spec.kind)
         if seed is not None:
             await seed(conn, ref)  # search_path still points at the new schema

@@ -77,3 +77,51 @@ class TestDrop:
     async def test_unknown_tenant_is_refused(self, owner: AsyncEngine, settings: Settings, tenants: object) -> None:
         with pytest.raises(TenantMissingError):
             await drop_tenant(owner, settings, "prov_nobody")
+
+
+async def _fingerprint(conn: AsyncConnection, code: str, prefix: str) -> dict[str, list[tuple[object, ...]]]:
+    """Everything a schema's tables are made of, with its own schema and role names masked."""
+    schema, role = naming.schema_name(code), naming.tenant_role(code, prefix)
+    queries = {
+        "columns": "SELECT table_name, column_name, data_type, character_maximum_length, is_nullable, "
+                   "column_default, is_identity FROM information_schema.columns WHERE table_schema = :s",
+        "indexes": "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = :s",
+        "constraints": "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+                       "JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = :s",
+        "privileges": "SELECT c.relname, c.relacl::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                      "WHERE n.nspname = :s AND c.relkind = 'r'",
+        "version": "SELECT version_num FROM {schema}.alembic_version",
+    }
+    out = {}
+    for name, sql in queries.items():
+        rows = (await conn.execute(text(sql.format(schema=schema)), {"s": schema})).all()
+        masked = [tuple(str(v).replace(role, "<role>").replace(schema, "<schema>") for v in r) for r in rows]
+        out[name] = sorted(masked)
+    return out
+
+
+class TestProvisionMatchesOnlineMigrations:
+    """Provisioning runs Alembic's offline rendering; it must build what online upgrades build."""
+
+    async def test_same_schema_either_way(self, owner: AsyncEngine, settings: Settings, tenants: object) -> None:
+        from tenants.migrate import downgrade_tenant_sync, upgrade_tenant_sync
+
+        prefix = settings.tenancy.role_prefix
+        for code in ("eq_offline", "eq_online"):
+            await create_tenant(owner, settings, TenantSpec(code=code, name_uz=code))
+        try:
+            args = (naming.schema_name("eq_online"), naming.tenant_role("eq_online", prefix))
+            async with owner.begin() as conn:
+                await conn.run_sync(downgrade_tenant_sync, *args, "base")
+            async with owner.begin() as conn:
+                assert await conn.scalar(text("SELECT count(*) FROM pg_tables WHERE schemaname = 't_eq_online' "
+                                              "AND tablename <> 'alembic_version'")) == 0
+                await conn.run_sync(upgrade_tenant_sync, *args)
+            async with owner.connect() as conn:
+                offline = await _fingerprint(conn, "eq_offline", prefix)
+                online = await _fingerprint(conn, "eq_online", prefix)
+            assert offline["columns"] and offline["privileges"]
+            assert offline == online
+        finally:
+            for code in ("eq_offline", "eq_online"):
+                await drop_tenant(owner, settings, code)
