@@ -5,7 +5,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 run: $(UV)        ## install, set up (embedded PostgreSQL if DATABASE_URL is unset), demo data, serve :8000
 	$(UV) run --frozen hemis demo
 test: $(UV)       ## install and run the whole suite (DATABASE_URL or the embedded PostgreSQL)
-	$(UV) run --frozen pytest
+	$(UV) run --frozen ruff check . && $(UV) run --frozen mypy && $(UV) run --frozen pytest
 lint: $(UV)
 	$(UV) run --frozen ruff check . && $(UV) run --frozen ruff format --check . && $(UV) run --frozen mypy
 migrate: $(UV)    ## shared schemas, then every tenant

@@ -54,5 +54,7 @@ def pct(values: Sequence[float], p: float) -> float:
 
 
 def summary(values: Sequence[float]) -> str:
-    return (f"n={len(values)} median={statistics.median(values) * 1000:.0f} ms "
-            f"p95={pct(values, 95) * 1000:.0f} ms max={max(values) * 1000:.0f} ms")
+    return (
+        f"n={len(values)} median={statistics.median(values) * 1000:.0f} ms "
+        f"p95={pct(values, 95) * 1000:.0f} ms max={max(values) * 1000:.0f} ms"
+    )

@@ -56,7 +56,9 @@ async def main(count: int, parallel: int) -> dict[str, object]:
 
     previous, head = previous_revision(), tenant_head()
     up_sql, down_sql = offline_sql(previous, head), offline_sql(head, previous, downgrade=True)
-    conn = await asyncpg.connect(make_url(settings.db.url).set(drivername="postgresql").render_as_string(False))
+    conn = await asyncpg.connect(
+        make_url(settings.db.url).set(drivername="postgresql").render_as_string(False)
+    )
     await replay(conn, codes, down_sql, prefix)
     started = time.perf_counter()
     raw = await replay(conn, codes, up_sql, prefix)

@@ -57,7 +57,9 @@ async def main(samples: int) -> dict[str, object]:
     engine = owner_engine(settings)
     await setup_platform(engine, settings)
     tree_sql = offline_sql(None)
-    raw_conn = await asyncpg.connect(make_url(settings.db.url).set(drivername="postgresql").render_as_string(False))
+    raw_conn = await asyncpg.connect(
+        make_url(settings.db.url).set(drivername="postgresql").render_as_string(False)
+    )
     ours: list[float] = []
     raw: list[float] = []
     for i in range(samples):

@@ -19,7 +19,8 @@ CHECKS: dict[str, str] = {
         FROM pg_constraint c
         JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace
         JOIN pg_class fr ON fr.oid = c.confrelid JOIN pg_namespace fn ON fn.oid = fr.relnamespace
-        WHERE c.contype = 'f' AND n.nspname <> fn.nspname AND fn.nspname <> 'ref' AND """ + _OURS,
+        WHERE c.contype = 'f' AND n.nspname <> fn.nspname AND fn.nspname <> 'ref' AND """
+    + _OURS,
     # Keys and generated ids are BIGINT or UUID: narrower sequences break inserts on workers.
     "narrow_key_column": """
         SELECT DISTINCT n.nspname || '.' || r.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
@@ -27,7 +28,9 @@ CHECKS: dict[str, str] = {
         JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
         LEFT JOIN pg_index i ON i.indrelid = r.oid AND i.indisprimary AND a.attnum = ANY(i.indkey)
         LEFT JOIN pg_attrdef d ON d.adrelid = r.oid AND d.adnum = a.attnum
-        WHERE r.relkind IN ('r', 'p') AND """ + _OURS + """
+        WHERE r.relkind IN ('r', 'p') AND """
+    + _OURS
+    + """
           AND (i.indexrelid IS NOT NULL OR a.attidentity <> '' OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%')
           AND a.atttypid NOT IN ('int8'::regtype, 'uuid'::regtype)
           AND NOT (r.relname = 'alembic_version')""",
@@ -38,10 +41,13 @@ CHECKS: dict[str, str] = {
         JOIN pg_class c ON c.oid = h.inhrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
         JOIN pg_class p ON p.oid = h.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
         JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE """ + _OURS + """ AND NOT (c.relispartition AND cn.nspname = pn.nspname)""",
+        WHERE """
+    + _OURS
+    + """ AND NOT (c.relispartition AND cn.nspname = pn.nspname)""",
     "foreign_table": """
         SELECT n.nspname || '.' || r.relname FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace
-        WHERE r.relkind = 'f' AND """ + _OURS,
+        WHERE r.relkind = 'f' AND """
+    + _OURS,
     # Tenant data never lands in public (which Citus cannot distribute).
     "table_in_public": """
         SELECT 'public.' || r.relname FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace

@@ -24,7 +24,7 @@ def app_url(settings: Settings) -> str:
 
 def owner_engine(settings: Settings, **kwargs: object) -> AsyncEngine:
     """The migration/provisioning engine (schema owner); never used to serve a request."""
-    return create_async_engine(async_url(settings.db.url), pool_pre_ping=True, **kwargs)  # type: ignore[arg-type]
+    return create_async_engine(async_url(settings.db.url), pool_pre_ping=True, **kwargs)
 
 
 def app_engine(settings: Settings) -> AsyncEngine:

@@ -25,7 +25,9 @@ def request_tenant(connection: ASGIConnection[Any, Any, Any, Any]) -> TenantRef 
     return connection.scope.get("state", {}).get("tenant")
 
 
-async def tenant_kind_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def tenant_kind_guard(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
     kinds = handler.opt.get("tenant_kinds")
     if kinds is None:
         return

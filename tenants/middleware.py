@@ -10,16 +10,22 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import structlog
-from litestar.types import ASGIApp, Receive, Scope, Send
 
 from hemis.core.errors import PROBLEM_MEDIA_TYPE, make_problem
 from hemis.core.i18n import pick_language
 from hemis.core.observability import request_id_var, tag_scope
 from tenants.context import TenantRef, tenant_scope
 from tenants.resolver import TenantResolver, normalise_host
+
+# Plain ASGI shapes: this wrapper sits outside Litestar and rewrites the scope.
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Any]]
+Send = Callable[[Any], Awaitable[None]]
+ASGIApp = Callable[..., Awaitable[None]]  # Litestar types its own __call__ more narrowly
 
 _SUBFOLDER = re.compile(r"^/t/([a-z][a-z0-9_]{1,29})(/.*)?$")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -28,7 +34,9 @@ _HOSTLESS_PATHS = frozenset({"/health", "/ready"})
 
 
 class TenantEdge:
-    def __init__(self, app: ASGIApp, resolver: TenantResolver, platform_hosts: list[str], subfolders: bool) -> None:
+    def __init__(
+        self, app: ASGIApp, resolver: TenantResolver, platform_hosts: list[str], subfolders: bool
+    ) -> None:
         self.app = app
         self.resolver = resolver
         self.platform_hosts = {normalise_host(h) for h in platform_hosts}
@@ -80,7 +88,10 @@ class TenantEdge:
 def _with_request_id(send: Send, request_id: str) -> Send:
     async def wrapped(message: Any) -> None:
         if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())]}
+            message = {
+                **message,
+                "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())],
+            }
         await send(message)
 
     return wrapped
@@ -88,7 +99,9 @@ def _with_request_id(send: Send, request_id: str) -> Send:
 
 async def _not_found(scope: Scope, send: Send, headers: dict[str, str], key: str, **params: str) -> None:
     query = dict(
-        part.split("=", 1) for part in scope.get("query_string", b"").decode("latin-1").split("&") if "=" in part
+        part.split("=", 1)
+        for part in scope.get("query_string", b"").decode("latin-1").split("&")
+        if "=" in part
     )
     language = pick_language(query.get("l"), headers.get("accept-language"))
     body = json.dumps(make_problem(404, key, language, **params).body(), ensure_ascii=False).encode()
@@ -99,7 +112,10 @@ async def _not_found(scope: Scope, send: Send, headers: dict[str, str], key: str
         {
             "type": "http.response.start",
             "status": 404,
-            "headers": [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())],
+            "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})

@@ -27,9 +27,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from tenants import naming
+
 
 def alembic_config(tree: str) -> Config:
     """An Alembic Config for tree "shared" or "tenant", independent of the working directory."""
@@ -90,7 +91,9 @@ def tenant_ddl() -> str:
     cfg.output_buffer = buffer
     command.upgrade(cfg, "head", sql=True)
     # The caller owns the transaction.
-    return "\n".join(line for line in buffer.getvalue().splitlines() if line.strip() not in ("BEGIN;", "COMMIT;"))
+    return "\n".join(
+        line for line in buffer.getvalue().splitlines() if line.strip() not in ("BEGIN;", "COMMIT;")
+    )
 
 
 def tenant_revision_sync(connection: Connection, schema: str) -> str | None:
@@ -101,11 +104,6 @@ def tenant_revision_sync(connection: Connection, schema: str) -> str | None:
 async def upgrade_shared(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.run_sync(upgrade_shared_sync)
-
-
-async def list_tenant_codes(conn: AsyncConnection) -> list[str]:
-    rows = await conn.execute(text("SELECT code FROM shared.tenant ORDER BY code"))
-    return [r[0] for r in rows]
 
 
 @dataclass(slots=True)
@@ -132,9 +130,11 @@ async def _migrate_one(engine: AsyncEngine, code: str, prefix: str, target: str)
             await conn.run_sync(upgrade_tenant_sync, schema, role, target)
             after = await conn.run_sync(tenant_revision_sync, schema)
         return TenantMigrationResult(code, schema, before, after, True, time.perf_counter() - started)
-    except Exception as exc:  # reported per tenant; the runner decides whether to go on
+    except Exception as exc:  # noqa: BLE001 - reported per tenant; the runner decides whether to go on
         error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
-        return TenantMigrationResult(code, schema, before, before, False, time.perf_counter() - started, error)
+        return TenantMigrationResult(
+            code, schema, before, before, False, time.perf_counter() - started, error
+        )
 
 
 # Per worker process: one event loop and one small engine, reused for every tenant it gets.
@@ -145,13 +145,15 @@ def _init_worker(url: str) -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     # pool_pre_ping: a connection that died between tenants is replaced, not reported as a failure.
-    _worker.update(loop=loop, engine=create_async_engine(url, pool_size=1, max_overflow=0, pool_pre_ping=True))
+    _worker.update(
+        loop=loop, engine=create_async_engine(url, pool_size=1, max_overflow=0, pool_pre_ping=True)
+    )
 
 
 def _migrate_one_in_worker(code: str, prefix: str, target: str) -> TenantMigrationResult:
     try:
         return _worker["loop"].run_until_complete(_migrate_one(_worker["engine"], code, prefix, target))  # type: ignore[no-any-return]
-    except BaseException as exc:  # a worker must always answer, never hang the runner
+    except BaseException as exc:  # noqa: BLE001 - a worker must always answer, never hang the runner
         error = traceback.format_exception_only(exc)[-1].strip()
         return TenantMigrationResult(code, f"t_{code}", None, None, False, 0.0, error)
 
@@ -177,7 +179,9 @@ def migrate_tenants(
     pending_codes = list(codes)
     workers = max(1, min(parallelism, total))
     ctx = multiprocessing.get_context("spawn")  # no forked asyncpg sockets or event loops
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(url,)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(url,)
+    ) as pool:
         running: set[Future[TenantMigrationResult]] = set()
         failed = False
         while pending_codes or running:

@@ -37,7 +37,9 @@ class TenantDomain(SharedModel):
     __table_args__ = ({"schema": SHARED_SCHEMA},)
 
     domain: Mapped[str] = mapped_column(String(253), unique=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey(f"{SHARED_SCHEMA}.tenant.id", ondelete="CASCADE"), index=True)
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey(f"{SHARED_SCHEMA}.tenant.id", ondelete="CASCADE"), index=True
+    )
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
 
     tenant: Mapped[Tenant] = relationship(back_populates="domains", lazy="raise")

@@ -75,7 +75,9 @@ async def ensure_platform(engine: AsyncEngine, prefix: str, app_password: str) -
         await conn.execute(text(f"GRANT USAGE ON SCHEMA {ref} TO {naming.quote(ref_reader)}"))
         await conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {ref} TO {naming.quote(ref_reader)}"))
         await conn.execute(
-            text(f"ALTER DEFAULT PRIVILEGES IN SCHEMA {ref} GRANT SELECT ON TABLES TO {naming.quote(ref_reader)}")
+            text(
+                f"ALTER DEFAULT PRIVILEGES IN SCHEMA {ref} GRANT SELECT ON TABLES TO {naming.quote(ref_reader)}"
+            )
         )
         await conn.execute(text(f"GRANT USAGE ON SCHEMA {sh} TO {naming.quote(shared)}"))
         await conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {sh} TO {naming.quote(shared)}"))
@@ -126,18 +128,25 @@ async def provision(
             raise TenantExistsError(code)
         # One simple-query round trip: role, grants, schema (its own statement, for
         # Citus), default privileges, the transaction's search_path, then the tenant tree.
-        await _run_script(conn, "\n".join([
-            "" if role_exists else f"CREATE ROLE {q_role} NOLOGIN;",
-            f"GRANT {q_role} TO {naming.quote(naming.app_role(prefix))};",
-            f"GRANT {naming.quote(ref_reader_role(prefix))} TO {q_role};",
-            f"CREATE SCHEMA {q_schema};",
-            f"GRANT USAGE ON SCHEMA {q_schema} TO {q_role};",
-            f"ALTER DEFAULT PRIVILEGES IN SCHEMA {q_schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {q_role};",
-            f"ALTER DEFAULT PRIVILEGES IN SCHEMA {q_schema} GRANT USAGE, SELECT ON SEQUENCES TO {q_role};",
-            f"SELECT set_config('search_path', '{naming.tenant_search_path(code)}', true), "
-            f"set_config('hemis.tenant_role', '{role}', true);",
-            tenant_ddl(),
-        ]))
+        await _run_script(
+            conn,
+            "\n".join(
+                [
+                    "" if role_exists else f"CREATE ROLE {q_role} NOLOGIN;",
+                    f"GRANT {q_role} TO {naming.quote(naming.app_role(prefix))};",
+                    f"GRANT {naming.quote(ref_reader_role(prefix))} TO {q_role};",
+                    f"CREATE SCHEMA {q_schema};",
+                    f"GRANT USAGE ON SCHEMA {q_schema} TO {q_role};",
+                    f"ALTER DEFAULT PRIVILEGES IN SCHEMA {q_schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {q_role};",
+                    f"ALTER DEFAULT PRIVILEGES IN SCHEMA {q_schema} GRANT USAGE, SELECT ON SEQUENCES TO {q_role};",
+                    (
+                        f"SELECT set_config('search_path', '{naming.tenant_search_path(code)}', true), "
+                        f"set_config('hemis.tenant_role', '{role}', true);"
+                    ),
+                    tenant_ddl(),
+                ]
+            ),
+        )
         tenant_id = await conn.scalar(
             text(
                 "WITH t AS (INSERT INTO shared.tenant (code, kind, status, name_uz, name_oz, name_ru, name_en, "
@@ -149,8 +158,13 @@ async def provision(
                 "SELECT id FROM t"
             ),
             {
-                "code": code, "kind": str(spec.kind), "uz": spec.name_uz, "oz": spec.name_oz,
-                "ru": spec.name_ru, "en": spec.name_en, "hc": spec.hemis_code,
+                "code": code,
+                "kind": str(spec.kind),
+                "uz": spec.name_uz,
+                "oz": spec.name_oz,
+                "ru": spec.name_ru,
+                "en": spec.name_en,
+                "hc": spec.hemis_code,
                 "domains": domains,
             },
         )

@@ -15,7 +15,9 @@ _BY_DOMAIN = text(
     "SELECT t.id, t.code, t.kind FROM shared.tenant_domain d JOIN shared.tenant t ON t.id = d.tenant_id "
     "WHERE d.domain = :key AND t.status = 'active'"
 )
-_BY_CODE = text("SELECT t.id, t.code, t.kind FROM shared.tenant t WHERE t.code = :key AND t.status = 'active'")
+_BY_CODE = text(
+    "SELECT t.id, t.code, t.kind FROM shared.tenant t WHERE t.code = :key AND t.status = 'active'"
+)
 
 
 class TenantResolver:

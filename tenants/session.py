@@ -51,7 +51,9 @@ def _switch_tenant(session: Session, transaction: SessionTransaction, connection
     connection.execute(_SWITCH, {"role": role, "path": path})
 
 
-def make_sessionmaker(engine: AsyncEngine, role_prefix: str, **kwargs: Any) -> async_sessionmaker[AsyncSession]:
+def make_sessionmaker(
+    engine: AsyncEngine, role_prefix: str, **kwargs: Any
+) -> async_sessionmaker[AsyncSession]:
     naming.validate_prefix(role_prefix)
     return async_sessionmaker(
         engine,

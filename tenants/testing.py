@@ -42,7 +42,7 @@ def worker_database(base_url: str, worker: str | None = None) -> TestDatabase:
 
 async def recreate_database(db: TestDatabase) -> None:
     """Drop the worker's database and its prefixed roles, then create the database afresh."""
-    name = make_url(db.url).database
+    name = make_url(db.url).database or ""
     prefix = naming.validate_prefix(db.settings.tenancy.role_prefix)
     engine = create_async_engine(async_url(db.admin_url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
     try:

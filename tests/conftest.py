@@ -26,10 +26,19 @@ from tenants.session import make_sessionmaker
 from tenants.testing import TestDatabase, recreate_database, worker_database
 
 TEST_TENANTS = (
-    TenantSpec(code="alpha", name_uz="Alfa universiteti", name_ru="Университет Альфа", name_en="Alpha University"),
-    TenantSpec(code="beta", name_uz="Beta universiteti", name_ru="Университет Бета", name_en="Beta University"),
-    TenantSpec(code="national", kind=TenantKind.NATIONAL, name_uz="Vazirlik", name_ru="Министерство",
-               name_en="Ministry"),
+    TenantSpec(
+        code="alpha", name_uz="Alfa universiteti", name_ru="Университет Альфа", name_en="Alpha University"
+    ),
+    TenantSpec(
+        code="beta", name_uz="Beta universiteti", name_ru="Университет Бета", name_en="Beta University"
+    ),
+    TenantSpec(
+        code="national",
+        kind=TenantKind.NATIONAL,
+        name_uz="Vazirlik",
+        name_ru="Министерство",
+        name_en="Ministry",
+    ),
 )
 
 

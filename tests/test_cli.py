@@ -16,9 +16,13 @@ from tenants.migrate import tenant_head
 
 @pytest.fixture
 def cli(settings: Settings, tenants: object) -> Iterator[CliRunner]:
-    env = {"DATABASE_URL": settings.db.url, "HEMIS_DB__URL": settings.db.url,
-           "HEMIS_TENANCY__ROLE_PREFIX": settings.tenancy.role_prefix, "HEMIS_DUMP_DIR": str(settings.dump_dir),
-           "HEMIS_DB__APP_PASSWORD": settings.db.app_password}
+    env = {
+        "DATABASE_URL": settings.db.url,
+        "HEMIS_DB__URL": settings.db.url,
+        "HEMIS_TENANCY__ROLE_PREFIX": settings.tenancy.role_prefix,
+        "HEMIS_DUMP_DIR": str(settings.dump_dir),
+        "HEMIS_DB__APP_PASSWORD": settings.db.app_password,
+    }
     get_settings.cache_clear()
     yield CliRunner(env=env)
     get_settings.cache_clear()
@@ -41,9 +45,24 @@ class TestTenantsList:
 
 class TestCreateAndDrop:
     def test_create_then_drop_with_dump(self, cli: CliRunner) -> None:
-        created = _run(cli, "tenants", "create", "cli_uni", "--name", "CLI universiteti", "--name-ru", "Университет CLI", "--json")
+        created = _run(
+            cli,
+            "tenants",
+            "create",
+            "cli_uni",
+            "--name",
+            "CLI universiteti",
+            "--name-ru",
+            "Университет CLI",
+            "--json",
+        )
         assert created.exit_code == 0, created.output
-        assert json.loads(created.stdout) | {"id": 0} == {"id": 0, "code": "cli_uni", "schema": "t_cli_uni", "kind": "university"}
+        assert json.loads(created.stdout) | {"id": 0} == {
+            "id": 0,
+            "code": "cli_uni",
+            "schema": "t_cli_uni",
+            "kind": "university",
+        }
         again = _run(cli, "tenants", "create", "cli_uni", "--name", "X")
         assert again.exit_code == 1
         refused = _run(cli, "tenants", "drop", "cli_uni")

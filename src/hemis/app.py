@@ -28,7 +28,9 @@ from tenants.session import make_sessionmaker
 class HemisApp:
     """The ASGI entry point: the tenancy edge in front of Litestar, plus handles tests need."""
 
-    def __init__(self, litestar: Litestar, edge: TenantEdge, resolver: TenantResolver, engine: AsyncEngine) -> None:
+    def __init__(
+        self, litestar: Litestar, edge: TenantEdge, resolver: TenantResolver, engine: AsyncEngine
+    ) -> None:
         self.litestar = litestar
         self.edge = edge
         self.resolver = resolver

@@ -72,19 +72,43 @@ def tenants() -> None:
 @click.option("--name-oz", default="")
 @click.option("--kind", type=click.Choice([k.value for k in TenantKind]), default="university")
 @click.option("--hemis-code", default=None)
-@click.option("--domain", "domains", multiple=True, help="Host name(s); default <code>.<base domain> and <code>.localhost.")
+@click.option(
+    "--domain",
+    "domains",
+    multiple=True,
+    help="Host name(s); default <code>.<base domain> and <code>.localhost.",
+)
 @click.option("--json", "as_json", is_flag=True)
-def tenants_create(code: str, name_uz: str, name_ru: str, name_en: str, name_oz: str, kind: str,
-                   hemis_code: str | None, domains: tuple[str, ...], as_json: bool) -> None:
+def tenants_create(
+    code: str,
+    name_uz: str,
+    name_ru: str,
+    name_en: str,
+    name_oz: str,
+    kind: str,
+    hemis_code: str | None,
+    domains: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Provision a tenant: role, schema, migrations, domains, profile (all or nothing)."""
     from hemis.platform import create_tenant, setup_platform
 
     try:
         naming.validate_code(code)
     except naming.InvalidIdentifierError as exc:
-        raise click.BadParameter("lower-case letters, digits and _, 2-30 chars, starting with a letter", param_hint="CODE") from exc
-    spec = TenantSpec(code=code, name_uz=name_uz, name_ru=name_ru, name_en=name_en, name_oz=name_oz,
-                      kind=TenantKind(kind), hemis_code=hemis_code, domains=domains)
+        raise click.BadParameter(
+            "lower-case letters, digits and _, 2-30 chars, starting with a letter", param_hint="CODE"
+        ) from exc
+    spec = TenantSpec(
+        code=code,
+        name_uz=name_uz,
+        name_ru=name_ru,
+        name_en=name_en,
+        name_oz=name_oz,
+        kind=TenantKind(kind),
+        hemis_code=hemis_code,
+        domains=domains,
+    )
 
     async def run(engine: AsyncEngine, settings: Settings) -> Any:
         await setup_platform(engine, settings)
@@ -95,44 +119,45 @@ def tenants_create(code: str, name_uz: str, name_ru: str, name_en: str, name_oz:
     except TenantExistsError:
         console.print(f"[red]tenant {code} already exists[/red]")
         sys.exit(1)
-    _emit(as_json, {"id": ref.id, "code": ref.code, "schema": ref.schema, "kind": str(ref.kind)},
-          lambda: console.print(f"created tenant [bold]{ref.code}[/bold] (schema {ref.schema})"))
+    _emit(
+        as_json,
+        {"id": ref.id, "code": ref.code, "schema": ref.schema, "kind": str(ref.kind)},
+        lambda: console.print(f"created tenant [bold]{ref.code}[/bold] (schema {ref.schema})"),
+    )
 
 
 @tenants.command("list")
 @click.option("--json", "as_json", is_flag=True)
 def tenants_list(as_json: bool) -> None:
     """List tenants with kind, status, schema version and domains."""
-    from sqlalchemy import text
-
-    from tenants.migrate import tenant_revision_sync
+    from tenants.registry import describe_tenants
 
     async def run(engine: AsyncEngine, settings: Settings) -> list[dict[str, Any]]:
         async with engine.connect() as conn:
-            rows = (await conn.execute(text(
-                "SELECT t.code, t.kind, t.status, t.name_uz, coalesce(string_agg(d.domain, ' ' ORDER BY d.domain), '') "
-                "FROM shared.tenant t LEFT JOIN shared.tenant_domain d ON d.tenant_id = t.id "
-                "GROUP BY t.id ORDER BY t.code"))).all()
-            out = []
-            for code, kind, status, name, domains in rows:
-                version = await conn.run_sync(tenant_revision_sync, naming.schema_name(code))
-                out.append({"code": code, "kind": kind, "status": status, "name": name,
-                            "schema": naming.schema_name(code), "version": version, "domains": domains.split()})
-            return out
+            return await describe_tenants(conn)
 
     items = _with_engine(run)
 
     def human() -> None:
         table = Table("code", "kind", "status", "version", "domains", "name")
         for t in items:
-            table.add_row(t["code"], t["kind"], t["status"], t["version"] or "-", " ".join(t["domains"]), t["name"])
+            table.add_row(
+                t["code"], t["kind"], t["status"], t["version"] or "-", " ".join(t["domains"]), t["name"]
+            )
         Console().print(table)
 
     _emit(as_json, items, human)
 
 
-def run_migrations(settings: Settings, *, parallelism: int, keep_going: bool, codes: tuple[str, ...],
-                   as_json: bool, show_progress: bool = True) -> list[TenantMigrationResult]:
+def run_migrations(
+    settings: Settings,
+    *,
+    parallelism: int,
+    keep_going: bool,
+    codes: tuple[str, ...],
+    as_json: bool,
+    show_progress: bool = True,
+) -> list[TenantMigrationResult]:
     from hemis.platform import setup_platform, tenant_codes
 
     async def prepare(engine: AsyncEngine, s: Settings) -> list[str]:
@@ -146,37 +171,64 @@ def run_migrations(settings: Settings, *, parallelism: int, keep_going: bool, co
         raise click.BadParameter(f"unknown tenant(s): {', '.join(sorted(unknown))}", param_hint="--tenant")
     url = async_url(settings.db.url)
     if as_json or not show_progress:
-        return migrate_tenants(url, selected, prefix=settings.tenancy.role_prefix,
-                               parallelism=parallelism, keep_going=keep_going)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console) as progress:
+        return migrate_tenants(
+            url, selected, prefix=settings.tenancy.role_prefix, parallelism=parallelism, keep_going=keep_going
+        )
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
         task = progress.add_task("migrating tenants", total=len(selected))
 
         def on_result(i: int, n: int, r: TenantMigrationResult) -> None:
             mark = "[green]ok[/green]" if r.ok else f"[red]FAILED[/red] {r.error}"
-            progress.console.print(f"[{i}/{n} {r.schema}] {r.before or '-'} → {r.after or '-'} {mark} ({r.seconds:.2f}s)")
+            progress.console.print(
+                f"[{i}/{n} {r.schema}] {r.before or '-'} → {r.after or '-'} {mark} ({r.seconds:.2f}s)"
+            )
             progress.advance(task)
 
-        return migrate_tenants(url, selected, prefix=settings.tenancy.role_prefix, parallelism=parallelism,
-                               keep_going=keep_going, on_result=on_result)
+        return migrate_tenants(
+            url,
+            selected,
+            prefix=settings.tenancy.role_prefix,
+            parallelism=parallelism,
+            keep_going=keep_going,
+            on_result=on_result,
+        )
 
 
 @tenants.command("migrate")
 @click.option("--parallel", "-j", type=click.IntRange(1, 64), default=None, help="Tenants migrated at once.")
-@click.option("--continue", "keep_going", is_flag=True, help="Go on after a tenant fails; report all failures.")
+@click.option(
+    "--continue", "keep_going", is_flag=True, help="Go on after a tenant fails; report all failures."
+)
 @click.option("--tenant", "codes", multiple=True, help="Only these tenants (default: all).")
 @click.option("--json", "as_json", is_flag=True)
 def tenants_migrate(parallel: int | None, keep_going: bool, codes: tuple[str, ...], as_json: bool) -> None:
     """Migrate the shared schemas, then every tenant to head; exit 1 if any tenant failed."""
     settings = _settings()
-    results = run_migrations(settings, parallelism=parallel or settings.tenancy.migrate_parallelism,
-                             keep_going=keep_going, codes=codes, as_json=as_json)
+    results = run_migrations(
+        settings,
+        parallelism=parallel or settings.tenancy.migrate_parallelism,
+        keep_going=keep_going,
+        codes=codes,
+        as_json=as_json,
+    )
     failed = [r for r in results if not r.ok]
 
     def human() -> None:
         table = Table("tenant", "from", "to", "result", "seconds", title="Migration summary")
         for r in sorted(results, key=lambda r: r.code):
-            table.add_row(r.code, r.before or "-", r.after or "-", "ok" if r.ok else f"FAILED: {r.error}", f"{r.seconds:.2f}")
+            table.add_row(
+                r.code,
+                r.before or "-",
+                r.after or "-",
+                "ok" if r.ok else f"FAILED: {r.error}",
+                f"{r.seconds:.2f}",
+            )
         Console().print(table)
         console.print(f"{len(results) - len(failed)} ok, {len(failed)} failed")
 
@@ -196,11 +248,15 @@ def tenants_drop(code: str, yes: bool, as_json: bool) -> None:
     if not yes:
         raise click.UsageError("refusing to drop without --yes")
     try:
-        dump = _with_engine(lambda engine, settings: drop_tenant(engine, settings, naming.validate_code(code)))
+        dump = _with_engine(
+            lambda engine, settings: drop_tenant(engine, settings, naming.validate_code(code))
+        )
     except (TenantMissingError, naming.InvalidIdentifierError):
         console.print(f"[red]no tenant {code}[/red]")
         sys.exit(1)
-    _emit(as_json, {"code": code, "dump": str(dump)}, lambda: console.print(f"dropped {code}; dump at {dump}"))
+    _emit(
+        as_json, {"code": code, "dump": str(dump)}, lambda: console.print(f"dropped {code}; dump at {dump}")
+    )
 
 
 @main.group()
@@ -226,8 +282,14 @@ def demo(serve: bool) -> None:
     settings = _settings()
     created = _with_engine(install_demo)
     console.print(f"demo tenants created: {', '.join(created) or 'none (already there)'}")
-    results = run_migrations(settings, parallelism=settings.tenancy.migrate_parallelism, keep_going=False,
-                             codes=(), as_json=False, show_progress=False)
+    results = run_migrations(
+        settings,
+        parallelism=settings.tenancy.migrate_parallelism,
+        keep_going=False,
+        codes=(),
+        as_json=False,
+        show_progress=False,
+    )
     if any(not r.ok for r in results):
         console.print("[red]migration failed[/red]")
         sys.exit(1)
@@ -241,7 +303,9 @@ def _serve(settings: Settings) -> None:
     from hemis.app import create_app
 
     base = f"http://{settings.host}:{settings.port}"
-    console.print(f"serving on {base}  (tenants: http://<code>.localhost:{settings.port}/ or {base}/t/<code>/)")
+    console.print(
+        f"serving on {base}  (tenants: http://<code>.localhost:{settings.port}/ or {base}/t/<code>/)"
+    )
     console.print(f"API docs: {base}/api/docs")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
 

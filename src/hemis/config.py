@@ -18,7 +18,7 @@ class DatabaseSettings(BaseModel):
     url: str = ""
     # The app logs in as a NOINHERIT role that can read nothing until a transaction
     # switches role; its password only matters where the server does not trust loopback.
-    app_password: str = "hemis-app-dev"
+    app_password: str = "hemis-app-dev"  # noqa: S105 - dev default; set HEMIS_DB__APP_PASSWORD
     pool_size: int = 10
     max_overflow: int = 10
     # Recycle connections so a backend's relcache (which grows with every tenant

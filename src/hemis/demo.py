@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hemis.config import Settings
-from hemis.platform import create_tenant, setup_platform
+from hemis.platform import create_tenant, setup_platform, tenant_codes
 from tenants.context import TenantKind
 from tenants.provision import TenantSpec
 
@@ -29,8 +28,12 @@ DEMO_TENANTS = (
             name_ru="Министерство высшего образования, науки и инноваций Республики Узбекистан",
             name_en="Ministry of Higher Education, Science and Innovation of the Republic of Uzbekistan",
         ),
-        {"short_name": "OTFIV", "region_code": "1726", "website": "https://edu.uz",
-         "address": "Toshkent sh., Universitet ko'chasi, 7"},
+        {
+            "short_name": "OTFIV",
+            "region_code": "1726",
+            "website": "https://edu.uz",
+            "address": "Toshkent sh., Universitet ko'chasi, 7",
+        },
     ),
     DemoTenant(
         TenantSpec(
@@ -40,8 +43,13 @@ DEMO_TENANTS = (
             name_ru="Ташкентский университет информационных технологий имени Мухаммада аль-Хорезми",
             name_en="Tashkent University of Information Technologies named after Muhammad al-Khwarizmi",
         ),
-        {"short_name": "TATU", "region_code": "1726", "website": "https://tuit.uz",
-         "address": "Toshkent sh., Amir Temur shoh ko'chasi, 108", "phone": "+998712386400"},
+        {
+            "short_name": "TATU",
+            "region_code": "1726",
+            "website": "https://tuit.uz",
+            "address": "Toshkent sh., Amir Temur shoh ko'chasi, 108",
+            "phone": "+998712386400",
+        },
     ),
     DemoTenant(
         TenantSpec(
@@ -51,8 +59,13 @@ DEMO_TENANTS = (
             name_ru="Самаркандский государственный университет имени Шарофа Рашидова",
             name_en="Samarkand State University named after Sharof Rashidov",
         ),
-        {"short_name": "SamDU", "region_code": "1718", "website": "https://samdu.uz",
-         "address": "Samarqand sh., Universitet xiyoboni, 15", "phone": "+998662393011"},
+        {
+            "short_name": "SamDU",
+            "region_code": "1718",
+            "website": "https://samdu.uz",
+            "address": "Samarqand sh., Universitet xiyoboni, 15",
+            "phone": "+998662393011",
+        },
     ),
 )
 
@@ -60,8 +73,7 @@ DEMO_TENANTS = (
 async def install_demo(engine: AsyncEngine, settings: Settings) -> list[str]:
     """Set up the platform and create the demo tenants that do not exist yet; returns those created."""
     await setup_platform(engine, settings)
-    async with engine.connect() as conn:
-        existing = {r[0] for r in await conn.execute(text("SELECT code FROM shared.tenant"))}
+    existing = set(await tenant_codes(engine))
     created = []
     for demo in DEMO_TENANTS:
         if demo.spec.code not in existing:

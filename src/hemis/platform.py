@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hemis.classifiers.service import load_data, load_release
 from hemis.config import Settings
 from hemis.institution.models import InstitutionProfile
-from tenants import naming
+from tenants import registry
 from tenants.context import TenantRef
 from tenants.provision import TenantSpec, drop, ensure_platform, provision
 
@@ -20,7 +20,8 @@ async def setup_platform(engine: AsyncEngine, settings: Settings) -> None:
     """Roles, shared migrations and the current classifier release (idempotent)."""
     await ensure_platform(engine, settings.tenancy.role_prefix, settings.db.app_password)
     async with engine.begin() as conn:
-        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('hemis.classifiers'))"))
+        # Two setups at once (CLI and tests) load the release one after the other.
+        await conn.execute(select(func.pg_advisory_xact_lock(func.hashtext("hemis.classifiers"))))
         await load_release(conn, load_data())
 
 
@@ -29,17 +30,26 @@ def profile_seed(spec: TenantSpec, **profile: str | None):  # type: ignore[no-un
 
     async def seed(conn: AsyncConnection, ref: TenantRef) -> None:
         await conn.execute(
-            InstitutionProfile.__table__.insert().values(
-                tenant_code=ref.code, kind=str(ref.kind), name_uz=spec.name_uz, name_oz=spec.name_oz,
-                name_ru=spec.name_ru, name_en=spec.name_en, hemis_code=spec.hemis_code,
-                created_at=text("now()"), updated_at=text("now()"), **profile,
+            insert(InstitutionProfile).values(
+                tenant_code=ref.code,
+                kind=str(ref.kind),
+                name_uz=spec.name_uz,
+                name_oz=spec.name_oz,
+                name_ru=spec.name_ru,
+                name_en=spec.name_en,
+                hemis_code=spec.hemis_code,
+                created_at=func.now(),
+                updated_at=func.now(),
+                **profile,
             )
         )
 
     return seed
 
 
-async def create_tenant(engine: AsyncEngine, settings: Settings, spec: TenantSpec, **profile: str | None) -> TenantRef:
+async def create_tenant(
+    engine: AsyncEngine, settings: Settings, spec: TenantSpec, **profile: str | None
+) -> TenantRef:
     return await provision(
         engine,
         spec,
@@ -50,10 +60,11 @@ async def create_tenant(engine: AsyncEngine, settings: Settings, spec: TenantSpe
 
 
 async def drop_tenant(engine: AsyncEngine, settings: Settings, code: str) -> Path:
-    return await drop(engine, settings.db.url, code, prefix=settings.tenancy.role_prefix, dump_dir=settings.dump_dir)
+    return await drop(
+        engine, settings.db.url, code, prefix=settings.tenancy.role_prefix, dump_dir=settings.dump_dir
+    )
 
 
 async def tenant_codes(engine: AsyncEngine) -> Sequence[str]:
     async with engine.connect() as conn:
-        rows = await conn.execute(text("SELECT code FROM shared.tenant ORDER BY code"))
-        return [naming.validate_code(r[0]) for r in rows]
+        return await registry.tenant_codes(conn)

@@ -46,20 +46,41 @@ class TestShippedData:
 
     def test_all_required_lists_ship(self) -> None:
         required = {
-            "h_education_type", "h_education_form", "h_payment_form", "h_student_status", "h_course", "h_semester",
-            "h_training_type", "h_exam_type", "h_marking_system", "h_grade_type", "h_subject_type", "h_subject_block",
-            "h_education_week_type", "h_expel_reason", "h_stipend_rate", "h_structure_type", "h_gender",
-            "h_citizenship_type", "h_academic_degree", "h_academic_rank", "h_soato",
+            "h_education_type",
+            "h_education_form",
+            "h_payment_form",
+            "h_student_status",
+            "h_course",
+            "h_semester",
+            "h_training_type",
+            "h_exam_type",
+            "h_marking_system",
+            "h_grade_type",
+            "h_subject_type",
+            "h_subject_block",
+            "h_education_week_type",
+            "h_expel_reason",
+            "h_stipend_rate",
+            "h_structure_type",
+            "h_gender",
+            "h_citizenship_type",
+            "h_academic_degree",
+            "h_academic_rank",
+            "h_soato",
         }
         assert required <= {c["code"] for c in load_data()["classifiers"]}
 
 
 class TestLoadRelease:
-    async def test_same_version_twice_is_a_no_op(self, owner: AsyncEngine, tenants: dict[str, TenantRef]) -> None:
+    async def test_same_version_twice_is_a_no_op(
+        self, owner: AsyncEngine, tenants: dict[str, TenantRef]
+    ) -> None:
         async with owner.begin() as conn:
             assert await load_release(conn, load_data()) is False
 
-    async def test_new_release_updates_retires_and_restores(self, owner: AsyncEngine, tenants: dict[str, TenantRef]) -> None:
+    async def test_new_release_updates_retires_and_restores(
+        self, owner: AsyncEngine, tenants: dict[str, TenantRef]
+    ) -> None:
         data = copy.deepcopy(load_data())
         data["version"] = "test.2"
         gender = next(c for c in data["classifiers"] if c["code"] == "h_gender")
@@ -69,14 +90,23 @@ class TestLoadRelease:
             trans = await conn.begin()
             try:
                 assert await load_release(conn, data) is True
-                rows = {r.code: r for r in await conn.execute(text(
-                    "SELECT code, name_en, retired_version FROM ref.classifier_item WHERE classifier_code = 'h_gender'"))}
+                rows = {
+                    r.code: r
+                    for r in await conn.execute(
+                        text(
+                            "SELECT code, name_en, retired_version FROM ref.classifier_item WHERE classifier_code = 'h_gender'"
+                        )
+                    )
+                }
                 assert rows["10"].retired_version == "test.2"  # kept, so old records still resolve
                 assert rows["11"].name_en == "Male (renamed)" and rows["11"].retired_version is None
                 data["version"] = "test.3"
                 await load_release(conn, load_data() | {"version": "test.3"})
-                restored = await conn.scalar(text(
-                    "SELECT retired_version FROM ref.classifier_item WHERE classifier_code = 'h_gender' AND code = '10'"))
+                restored = await conn.scalar(
+                    text(
+                        "SELECT retired_version FROM ref.classifier_item WHERE classifier_code = 'h_gender' AND code = '10'"
+                    )
+                )
                 assert restored is None
             finally:
                 await trans.rollback()

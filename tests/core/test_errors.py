@@ -21,15 +21,23 @@ class TestValidationErrors:
 
     @pytest.mark.parametrize(
         ("lang", "fragment"),
-        [("uz", "\"offset\" maydoni noto'g'ri"), ("oz", "\"offset\" майдони нотўғри"), ("en", 'Field "offset" is not valid')],
+        [
+            ("uz", "\"offset\" maydoni noto'g'ri"),
+            ("oz", '"offset" майдони нотўғри'),
+            ("en", 'Field "offset" is not valid'),
+        ],
     )
-    async def test_wrong_type_names_field_in_each_language(self, client: httpx.AsyncClient, lang: str, fragment: str) -> None:
+    async def test_wrong_type_names_field_in_each_language(
+        self, client: httpx.AsyncClient, lang: str, fragment: str
+    ) -> None:
         response = await client.get(f"/api/v1/classifiers/h_gender?offset=abc&l={lang}")
         assert response.status_code == 422
         assert fragment in response.json()["detail"]
 
     async def test_accept_language_is_used_without_l(self, client: httpx.AsyncClient) -> None:
-        response = await client.get("/api/v1/classifiers/h_gender?limit=0", headers={"Accept-Language": "en-GB,en;q=0.9"})
+        response = await client.get(
+            "/api/v1/classifiers/h_gender?limit=0", headers={"Accept-Language": "en-GB,en;q=0.9"}
+        )
         assert response.json()["detail"] == 'Field "limit" is not valid: the value must be at least 1'
 
 

@@ -60,7 +60,8 @@ class TestSentry:
         self, transport: CaptureTransport, crashing_client: httpx.AsyncClient
     ) -> None:
         response = await crashing_client.get(
-            "/t/alpha/crash?pinfl=12345678901234", headers={"X-Request-ID": "req-12345678", "Cookie": "session=secret"}
+            "/t/alpha/crash?pinfl=12345678901234",
+            headers={"X-Request-ID": "req-12345678", "Cookie": "session=secret"},
         )
         assert response.status_code == 500
         assert response.json()["request_id"] == "req-12345678"
@@ -73,7 +74,9 @@ class TestSentry:
         assert "secret" not in str(event)
         assert "user" not in event
 
-    async def test_expected_errors_are_not_reported(self, transport: CaptureTransport, crashing_client: httpx.AsyncClient) -> None:
+    async def test_expected_errors_are_not_reported(
+        self, transport: CaptureTransport, crashing_client: httpx.AsyncClient
+    ) -> None:
         response = await crashing_client.get("/expected")
         assert response.status_code == 400
         sentry_sdk.flush()
@@ -82,8 +85,14 @@ class TestSentry:
     def test_before_send_drops_4xx_and_scrubs(self) -> None:
         assert before_send({}, {"exc_info": (HemisError, HemisError(), None)}) is None
         event = before_send(
-            {"user": {"id": 1}, "request": {"cookies": {"a": "b"}, "headers": {"Authorization": "x", "User-Agent": "ua"}},
-             "extra": {"passport": "AA123", "count": 3}},
+            {
+                "user": {"id": 1},
+                "request": {"cookies": {"a": "b"}, "headers": {"Authorization": "x", "User-Agent": "ua"}},
+                "extra": {"passport": "AA123", "count": 3},
+            },
             {"exc_info": (RuntimeError, RuntimeError(), None)},
         )
-        assert event == {"request": {"headers": {"User-Agent": "ua"}}, "extra": {"passport": "[filtered]", "count": 3}}
+        assert event == {
+            "request": {"headers": {"User-Agent": "ua"}},
+            "extra": {"passport": "[filtered]", "count": 3},
+        }

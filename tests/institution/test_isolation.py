@@ -14,10 +14,12 @@ from tenants.session import tenant_session
 class TestInstitutionProfile:
     @pytest.mark.parametrize(("code", "name"), [("alpha", "Alpha University"), ("beta", "Beta University")])
     async def test_each_host_sees_itself(self, client: httpx.AsyncClient, code: str, name: str) -> None:
-        body = (await client.get(f"/api/v1/institution?l=en", headers={"Host": f"{code}.localhost"})).json()
+        body = (await client.get("/api/v1/institution?l=en", headers={"Host": f"{code}.localhost"})).json()
         assert (body["tenant_code"], body["name"]) == (code, name)
 
-    async def test_service_lists_only_its_own_row(self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]) -> None:
+    async def test_service_lists_only_its_own_row(
+        self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
+    ) -> None:
         async with tenant_session(maker, tenants["beta"]) as session:
             rows = await InstitutionService(session=session).list()
         assert [r.tenant_code for r in rows] == ["beta"]

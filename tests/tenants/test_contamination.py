@@ -50,7 +50,9 @@ async def _fan_out(n: int, concurrency: int, op: Callable[[str], Awaitable[str |
 
 class TestThroughTheApp:
     @pytest.mark.slow
-    async def test_no_request_sees_another_tenant(self, client: httpx.AsyncClient, tenants: dict[str, TenantRef]) -> None:
+    async def test_no_request_sees_another_tenant(
+        self, client: httpx.AsyncClient, tenants: dict[str, TenantRef]
+    ) -> None:
         async def request(code: str) -> str | None:
             # Interleave failing requests: an error path must not leak its tenant either.
             if random.random() < 0.1:
@@ -85,21 +87,26 @@ async def pool(settings: Settings, tenants: dict[str, TenantRef]) -> asyncpg.Poo
 
 
 class TestTransactionPooling:
-    async def test_set_local_in_the_transaction_never_mismatches(self, pool: asyncpg.Pool, settings: Settings) -> None:
+    async def test_set_local_in_the_transaction_never_mismatches(
+        self, pool: asyncpg.Pool, settings: Settings
+    ) -> None:
         prefix = settings.tenancy.role_prefix
 
         async def op(code: str) -> str | None:
             async with pool.acquire() as conn, conn.transaction():
                 await conn.execute(
                     "SELECT set_config('role', $1, true), set_config('search_path', $2, true)",
-                    naming.tenant_role(code, prefix), naming.tenant_search_path(code),
+                    naming.tenant_role(code, prefix),
+                    naming.tenant_search_path(code),
                 )
                 return await conn.fetchval("SELECT tenant_code FROM institution_profile")
 
         tally = await _fan_out(REQUESTS, CONCURRENCY, op)
         assert tally == Counter(ok=REQUESTS), tally
 
-    async def test_negative_control_session_set_is_caught(self, pool: asyncpg.Pool, settings: Settings) -> None:
+    async def test_negative_control_session_set_is_caught(
+        self, pool: asyncpg.Pool, settings: Settings
+    ) -> None:
         prefix = settings.tenancy.role_prefix
 
         async def op(code: str) -> str | None:

@@ -22,21 +22,37 @@ async def _as_tenant(app_db: AsyncEngine, settings: Settings, code: str, sql: st
 
 
 class TestCrossSchemaQuery:
-    async def test_own_schema_is_readable(self, app_db: AsyncEngine, settings: Settings, tenants: dict[str, TenantRef]) -> None:
+    async def test_own_schema_is_readable(
+        self, app_db: AsyncEngine, settings: Settings, tenants: dict[str, TenantRef]
+    ) -> None:
         rows = await _as_tenant(app_db, settings, "alpha", "SELECT tenant_code FROM institution_profile")
         assert rows == [("alpha",)]
 
-    async def test_other_schema_by_name_is_permission_denied(self, app_db: AsyncEngine, settings: Settings) -> None:
+    async def test_other_schema_by_name_is_permission_denied(
+        self, app_db: AsyncEngine, settings: Settings
+    ) -> None:
         with pytest.raises(DBAPIError, match="permission denied for schema t_beta"):
             await _as_tenant(app_db, settings, "alpha", "SELECT tenant_code FROM t_beta.institution_profile")
 
-    async def test_write_into_other_schema_is_permission_denied(self, app_db: AsyncEngine, settings: Settings, owner: AsyncEngine) -> None:
+    async def test_write_into_other_schema_is_permission_denied(
+        self, app_db: AsyncEngine, settings: Settings, owner: AsyncEngine
+    ) -> None:
         with pytest.raises(DBAPIError, match="permission denied"):
-            await _as_tenant(app_db, settings, "beta", "UPDATE t_alpha.institution_profile SET name_uz = 'hacked' RETURNING 1")
+            await _as_tenant(
+                app_db,
+                settings,
+                "beta",
+                "UPDATE t_alpha.institution_profile SET name_uz = 'hacked' RETURNING 1",
+            )
         async with owner.connect() as conn:
-            assert await conn.scalar(text("SELECT name_uz FROM t_alpha.institution_profile")) == "Alfa universiteti"
+            assert (
+                await conn.scalar(text("SELECT name_uz FROM t_alpha.institution_profile"))
+                == "Alfa universiteti"
+            )
 
-    async def test_university_cannot_read_national_schema(self, app_db: AsyncEngine, settings: Settings) -> None:
+    async def test_university_cannot_read_national_schema(
+        self, app_db: AsyncEngine, settings: Settings
+    ) -> None:
         with pytest.raises(DBAPIError, match="permission denied for schema t_national"):
             await _as_tenant(app_db, settings, "alpha", "SELECT 1 FROM t_national.institution_profile")
 
@@ -44,7 +60,9 @@ class TestCrossSchemaQuery:
         with pytest.raises(DBAPIError, match="permission denied for schema shared"):
             await _as_tenant(app_db, settings, "alpha", "SELECT code FROM shared.tenant")
 
-    async def test_tenant_reads_but_cannot_write_classifiers(self, app_db: AsyncEngine, settings: Settings) -> None:
+    async def test_tenant_reads_but_cannot_write_classifiers(
+        self, app_db: AsyncEngine, settings: Settings
+    ) -> None:
         rows = await _as_tenant(app_db, settings, "alpha", "SELECT count(*) FROM classifier_item")
         assert rows[0][0] > 300
         with pytest.raises(DBAPIError, match="permission denied for table classifier_item"):
@@ -62,25 +80,42 @@ class TestAppRoleAlone:
             ("SELECT * FROM t_national.institution_profile", "t_national"),
         ],
     )
-    async def test_reads_nothing(self, app_db: AsyncEngine, tenants: dict[str, TenantRef], sql: str, schema: str) -> None:
+    async def test_reads_nothing(
+        self, app_db: AsyncEngine, tenants: dict[str, TenantRef], sql: str, schema: str
+    ) -> None:
         async with app_db.connect() as conn:
             with pytest.raises(DBAPIError, match=f"permission denied for schema {schema}"):
                 await conn.execute(text(sql))
 
-    async def test_role_returns_to_app_role_after_commit(self, app_db: AsyncEngine, settings: Settings) -> None:
+    async def test_role_returns_to_app_role_after_commit(
+        self, app_db: AsyncEngine, settings: Settings
+    ) -> None:
         async with app_db.connect() as conn:
             async with conn.begin():
-                await conn.execute(SWITCH, {"r": naming.tenant_role("alpha", settings.tenancy.role_prefix),
-                                            "p": naming.tenant_search_path("alpha")})
-                assert await conn.scalar(text("SELECT current_user")) == naming.tenant_role("alpha", settings.tenancy.role_prefix)
-            assert await conn.scalar(text("SELECT current_user")) == naming.app_role(settings.tenancy.role_prefix)
+                await conn.execute(
+                    SWITCH,
+                    {
+                        "r": naming.tenant_role("alpha", settings.tenancy.role_prefix),
+                        "p": naming.tenant_search_path("alpha"),
+                    },
+                )
+                assert await conn.scalar(text("SELECT current_user")) == naming.tenant_role(
+                    "alpha", settings.tenancy.role_prefix
+                )
+            assert await conn.scalar(text("SELECT current_user")) == naming.app_role(
+                settings.tenancy.role_prefix
+            )
             assert "t_alpha" not in (await conn.scalar(text("SHOW search_path")))
 
 
 class TestAppendOnlyAudit:
-    async def test_tenant_role_may_insert_but_not_change_audit_rows(self, app_db: AsyncEngine, settings: Settings) -> None:
+    async def test_tenant_role_may_insert_but_not_change_audit_rows(
+        self, app_db: AsyncEngine, settings: Settings
+    ) -> None:
         rows = await _as_tenant(
-            app_db, settings, "alpha",
+            app_db,
+            settings,
+            "alpha",
             "INSERT INTO audit_event (at, action, actor, entity, entity_id, request_id, data) "
             "VALUES (now(), 'test.append', 'tester', 'x', '1', '', '{}') RETURNING id",
         )

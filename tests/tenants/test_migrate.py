@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -36,8 +37,12 @@ async def old_tenants(owner: AsyncEngine, settings: Settings, tenants: object) -
 async def _set_back(owner: AsyncEngine, settings: Settings, codes: list[str]) -> None:
     for code in codes:
         async with owner.begin() as conn:
-            await conn.run_sync(downgrade_tenant_sync, naming.schema_name(code),
-                                naming.tenant_role(code, settings.tenancy.role_prefix), PREVIOUS)
+            await conn.run_sync(
+                downgrade_tenant_sync,
+                naming.schema_name(code),
+                naming.tenant_role(code, settings.tenancy.role_prefix),
+                PREVIOUS,
+            )
 
 
 async def _state(owner: AsyncEngine, code: str) -> tuple[str | None, bool]:
@@ -45,22 +50,40 @@ async def _state(owner: AsyncEngine, code: str) -> tuple[str | None, bool]:
     schema = naming.schema_name(code)
     async with owner.connect() as conn:
         version = await conn.run_sync(tenant_revision_sync, schema)
-        has_column = bool(await conn.scalar(text(
-            "SELECT 1 FROM information_schema.columns WHERE table_schema = :s "
-            "AND table_name = 'institution_profile' AND column_name = 'founded_year'"), {"s": schema}))
+        has_column = bool(
+            await conn.scalar(
+                text(
+                    "SELECT 1 FROM information_schema.columns WHERE table_schema = :s "
+                    "AND table_name = 'institution_profile' AND column_name = 'founded_year'"
+                ),
+                {"s": schema},
+            )
+        )
     return version, has_column
 
 
 def _cli(settings: Settings, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "DATABASE_URL": settings.db.url, "HEMIS_TENANCY__ROLE_PREFIX": settings.tenancy.role_prefix,
-           "HEMIS_DB__APP_PASSWORD": settings.db.app_password}
-    return subprocess.Popen([sys.executable, "-m", "hemis", "tenants", "migrate", *args], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.db.url,
+        "HEMIS_TENANCY__ROLE_PREFIX": settings.tenancy.role_prefix,
+        "HEMIS_DB__APP_PASSWORD": settings.db.app_password,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "hemis", "tenants", "migrate", *args],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 @pytest.mark.slow
 class TestMigrateAll:
-    async def test_brings_every_tenant_to_head(self, owner: AsyncEngine, settings: Settings, old_tenants: list[str]) -> None:
+    async def test_brings_every_tenant_to_head(
+        self, owner: AsyncEngine, settings: Settings, old_tenants: list[str]
+    ) -> None:
         await _set_back(owner, settings, old_tenants)
         proc = _cli(settings, "--json", "-j", "3")
         out, err = proc.communicate(timeout=300)
@@ -77,7 +100,11 @@ class TestMigrateAll:
         await _set_back(owner, settings, old_tenants)
         broken = old_tenants[0]  # first in code order, so a -j 1 run meets it first
         async with owner.begin() as conn:
-            await conn.execute(text(f"ALTER TABLE {naming.schema_name(broken)}.institution_profile ADD COLUMN founded_year int"))
+            await conn.execute(
+                text(
+                    f"ALTER TABLE {naming.schema_name(broken)}.institution_profile ADD COLUMN founded_year int"
+                )
+            )
         try:
             proc = _cli(settings, "--json", "-j", "1", *[f"--tenant={c}" for c in old_tenants])
             out, _ = proc.communicate(timeout=300)
@@ -96,16 +123,24 @@ class TestMigrateAll:
             assert (await _state(owner, broken))[0] == PREVIOUS  # its failed transaction left nothing
         finally:
             async with owner.begin() as conn:
-                await conn.execute(text(f"ALTER TABLE {naming.schema_name(broken)}.institution_profile DROP COLUMN founded_year"))
+                await conn.execute(
+                    text(
+                        f"ALTER TABLE {naming.schema_name(broken)}.institution_profile DROP COLUMN founded_year"
+                    )
+                )
 
-    async def test_kill_9_mid_run_then_rerun_ends_at_head(self, owner: AsyncEngine, settings: Settings, old_tenants: list[str]) -> None:
+    async def test_kill_9_mid_run_then_rerun_ends_at_head(
+        self, owner: AsyncEngine, settings: Settings, old_tenants: list[str]
+    ) -> None:
         await _set_back(owner, settings, old_tenants)
         stuck = old_tenants[3]
         # Hold a lock that the stuck tenant's ALTER TABLE waits for, so the kill lands
         # inside that tenant's migration transaction, after others have committed.
         blocker = await owner.connect()
         await blocker.begin()
-        await blocker.execute(text(f"LOCK TABLE {naming.schema_name(stuck)}.institution_profile IN ACCESS SHARE MODE"))
+        await blocker.execute(
+            text(f"LOCK TABLE {naming.schema_name(stuck)}.institution_profile IN ACCESS SHARE MODE")
+        )
         proc = _cli(settings, "-j", "2", *[f"--tenant={c}" for c in old_tenants])
         try:
             deadline = time.monotonic() + 120
@@ -113,7 +148,7 @@ class TestMigrateAll:
                 states = [await _state(owner, c) for c in old_tenants]
                 if sum(1 for v, _ in states if v == tenant_head()) >= 2:
                     break
-                time.sleep(0.2)
+                await asyncio.sleep(0.2)
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
         finally:
@@ -127,7 +162,7 @@ class TestMigrateAll:
         assert any(v == tenant_head() for v, _ in states.values())
 
         rerun = _cli(settings, "--json", *[f"--tenant={c}" for c in old_tenants])
-        out, err = rerun.communicate(timeout=300)
+        _, err = rerun.communicate(timeout=300)
         assert rerun.returncode == 0, err
         for code in old_tenants:
             assert await _state(owner, code) == (tenant_head(), True)

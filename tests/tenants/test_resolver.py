@@ -13,11 +13,18 @@ from tenants.resolver import normalise_host
 
 
 class TestHostRouting:
-    @pytest.mark.parametrize(("host", "code"), [
-        ("alpha.hemis.localhost", "alpha"), ("beta.localhost:8000", "beta"), ("ALPHA.LOCALHOST", "alpha"),
-        ("national.localhost", "national"),
-    ])
-    async def test_known_host_serves_its_tenant(self, client: httpx.AsyncClient, host: str, code: str) -> None:
+    @pytest.mark.parametrize(
+        ("host", "code"),
+        [
+            ("alpha.hemis.localhost", "alpha"),
+            ("beta.localhost:8000", "beta"),
+            ("ALPHA.LOCALHOST", "alpha"),
+            ("national.localhost", "national"),
+        ],
+    )
+    async def test_known_host_serves_its_tenant(
+        self, client: httpx.AsyncClient, host: str, code: str
+    ) -> None:
         response = await client.get("/api/v1/institution", headers={"Host": host})
         assert response.status_code == 200
         assert response.json()["tenant_code"] == code
@@ -27,14 +34,18 @@ class TestHostRouting:
         assert response.json()["tenant_code"] == "beta"
 
     async def test_unknown_host_is_404_problem_in_callers_language(self, client: httpx.AsyncClient) -> None:
-        response = await client.get("/api/v1/institution", headers={"Host": "gamma.localhost", "Accept-Language": "ru-RU,ru;q=0.9"})
+        response = await client.get(
+            "/api/v1/institution", headers={"Host": "gamma.localhost", "Accept-Language": "ru-RU,ru;q=0.9"}
+        )
         assert response.status_code == 404
         assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE)
         body = response.json()
         assert body["code"] == "tenant.unknown_host"
         assert "gamma.localhost" in body["detail"] and "не найден" in body["detail"]
 
-    async def test_unknown_host_never_falls_back_even_for_platform_routes(self, client: httpx.AsyncClient) -> None:
+    async def test_unknown_host_never_falls_back_even_for_platform_routes(
+        self, client: httpx.AsyncClient
+    ) -> None:
         response = await client.get("/api/v1/classifiers", headers={"Host": "evil.example.com"})
         assert response.status_code == 404
 
@@ -64,7 +75,12 @@ class TestTenantKindGuard:
 
     @pytest.fixture
     def guarded_client(self, app: object) -> httpx.AsyncClient:
-        @get("/only-universities", opt={"tenant_kinds": {"university"}}, guards=[tenant_kind_guard], sync_to_thread=False)
+        @get(
+            "/only-universities",
+            opt={"tenant_kinds": {"university"}},
+            guards=[tenant_kind_guard],
+            sync_to_thread=False,
+        )
         def only_universities() -> str:
             return "ok"
 
@@ -95,8 +111,13 @@ class TestResolverCache:
         resolver.invalidate()
         assert await resolver.by_host("alpha.localhost") == tenants["alpha"]
 
-    @pytest.mark.parametrize(("raw", "expected"), [
-        ("Alpha.Hemis.UZ:443", "alpha.hemis.uz"), ("[::1]:8000", "[::1]"), ("tatu.hemis.uz.", "tatu.hemis.uz"),
-    ])
+    @pytest.mark.parametrize(
+        ("raw", "expected"),
+        [
+            ("Alpha.Hemis.UZ:443", "alpha.hemis.uz"),
+            ("[::1]:8000", "[::1]"),
+            ("tatu.hemis.uz.", "tatu.hemis.uz"),
+        ],
+    )
     def test_normalise_host(self, raw: str, expected: str) -> None:
         assert normalise_host(raw) == expected

@@ -14,7 +14,9 @@ from tenants.session import shared_session, tenant_session
 
 
 class TestFailClosed:
-    async def test_session_without_tenant_raises_before_any_sql(self, maker: async_sessionmaker[AsyncSession]) -> None:
+    async def test_session_without_tenant_raises_before_any_sql(
+        self, maker: async_sessionmaker[AsyncSession]
+    ) -> None:
         async with maker() as session:
             with pytest.raises(TenantNotSetError):
                 await session.execute(select(InstitutionProfile.tenant_code))
@@ -31,11 +33,15 @@ class TestFailClosed:
 
 class TestTenantSession:
     @pytest.mark.parametrize("code", ["alpha", "beta", "national"])
-    async def test_reads_its_own_sentinel(self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef], code: str) -> None:
+    async def test_reads_its_own_sentinel(
+        self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef], code: str
+    ) -> None:
         async with tenant_session(maker, tenants[code]) as session:
             assert await session.scalar(select(InstitutionProfile.tenant_code)) == code
 
-    async def test_tenant_scope_picks_the_tenant(self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]) -> None:
+    async def test_tenant_scope_picks_the_tenant(
+        self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
+    ) -> None:
         with tenant_scope(tenants["beta"]):
             async with maker() as session:
                 assert await session.scalar(select(InstitutionProfile.tenant_code)) == "beta"
@@ -47,15 +53,21 @@ class TestTenantSession:
             assert await session.scalar(select(InstitutionProfile.tenant_code)) == "alpha"
             await session.commit()
             # A later transaction of the same session (new connection checkout) is scoped again.
-            assert await session.scalar(text("SELECT current_user")) == naming.tenant_role("alpha", settings.tenancy.role_prefix)
+            assert await session.scalar(text("SELECT current_user")) == naming.tenant_role(
+                "alpha", settings.tenancy.role_prefix
+            )
 
-    async def test_savepoint_keeps_the_tenant(self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]) -> None:
+    async def test_savepoint_keeps_the_tenant(
+        self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
+    ) -> None:
         async with tenant_session(maker, tenants["alpha"]) as session:
             async with session.begin_nested():
                 assert await session.scalar(select(InstitutionProfile.tenant_code)) == "alpha"
             assert await session.scalar(select(InstitutionProfile.tenant_code)) == "alpha"
 
-    async def test_pinned_tenant_wins_over_context(self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]) -> None:
+    async def test_pinned_tenant_wins_over_context(
+        self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
+    ) -> None:
         with tenant_scope(tenants["beta"]):
             async with tenant_session(maker, tenants["alpha"]) as session:
                 assert await session.scalar(select(InstitutionProfile.tenant_code)) == "alpha"

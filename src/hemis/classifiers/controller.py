@@ -22,7 +22,7 @@ async def provide_classifiers(shared_db: NamedDependency[AsyncSession]) -> Class
 class ClassifierController(Controller):
     path = "/api/v1/classifiers"
     tags = ["Classifiers"]
-    dependencies = {  # noqa: RUF012 - Litestar reads this class attribute
+    dependencies = {
         "shared_db": Provide(provide_shared_session),
         "classifiers": Provide(provide_classifiers),
     }
@@ -48,5 +48,11 @@ class ClassifierController(Controller):
     ) -> ClassifierDetail:
         """One classifier's items, filtered by parent (districts of a region) or a search text."""
         return await classifiers.get_items(
-            code, language, parent=parent, search=search, include_retired=include_retired, limit=limit, offset=offset
+            code,
+            language,
+            parent=parent,
+            search=search,
+            include_retired=include_retired,
+            limit=limit,
+            offset=offset,
         )

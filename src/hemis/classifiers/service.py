@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -24,7 +24,7 @@ class ClassifierNotFound(NotFound):
 
 
 def _name(row: Any, language: str) -> str:
-    return getattr(row, f"name_{language}") or row.name_uz
+    return str(getattr(row, f"name_{language}") or row.name_uz)
 
 
 class ClassifierService:
@@ -44,7 +44,8 @@ class ClassifierService:
             .order_by(Classifier.code)
         )
         return [
-            ClassifierRead(code=c.code, name=_name(c, language), version=c.version, item_count=n) for c, n in rows
+            ClassifierRead(code=c.code, name=_name(c, language), version=c.version, item_count=n)
+            for c, n in rows
         ]
 
     async def get_items(
@@ -69,8 +70,10 @@ class ClassifierService:
         if search:
             pattern = f"%{search}%"
             query = query.where(
-                or_(*(getattr(ClassifierItem, f"name_{lang}").ilike(pattern) for lang in LANGUAGES),
-                    ClassifierItem.code.startswith(search))
+                or_(
+                    *(getattr(ClassifierItem, f"name_{lang}").ilike(pattern) for lang in LANGUAGES),
+                    ClassifierItem.code.startswith(search),
+                )
             )
         total = await self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         items = await self.session.scalars(
@@ -82,8 +85,12 @@ class ClassifierService:
             version=classifier.version,
             items=[
                 ClassifierItemRead(
-                    code=i.code, name=_name(i, language), parent_code=i.parent_code, extra=i.extra,
-                    since_version=i.since_version, retired=i.retired_version is not None,
+                    code=i.code,
+                    name=_name(i, language),
+                    parent_code=i.parent_code,
+                    extra=i.extra,
+                    since_version=i.since_version,
+                    retired=i.retired_version is not None,
                 )
                 for i in items
             ],
@@ -111,9 +118,13 @@ async def load_release(conn: AsyncConnection, data: dict[str, Any]) -> bool:
     count = 0
     for classifier in data["classifiers"]:
         names = {f"name_{lang}": classifier["name"][lang] for lang in LANGUAGES}
-        stmt = insert(Classifier).values(code=classifier["code"], version=version, created_at=now, updated_at=now, **names)
+        stmt = insert(Classifier).values(
+            code=classifier["code"], version=version, created_at=now, updated_at=now, **names
+        )
         await conn.execute(
-            stmt.on_conflict_do_update(index_elements=["code"], set_={"version": version, "updated_at": now, **names})
+            stmt.on_conflict_do_update(
+                index_elements=["code"], set_={"version": version, "updated_at": now, **names}
+            )
         )
         listed: list[str] = []
         for position, item in enumerate(classifier["items"]):
@@ -125,8 +136,12 @@ async def load_release(conn: AsyncConnection, data: dict[str, Any]) -> bool:
                 "position": position,
             }
             stmt = insert(ClassifierItem).values(
-                classifier_code=classifier["code"], code=item["code"], since_version=version,
-                created_at=now, updated_at=now, **values,
+                classifier_code=classifier["code"],
+                code=item["code"],
+                since_version=version,
+                created_at=now,
+                updated_at=now,
+                **values,
             )
             await conn.execute(
                 stmt.on_conflict_do_update(
@@ -136,7 +151,7 @@ async def load_release(conn: AsyncConnection, data: dict[str, Any]) -> bool:
             )
             count += 1
         await conn.execute(
-            ClassifierItem.__table__.update()
+            update(ClassifierItem)
             .where(
                 ClassifierItem.classifier_code == classifier["code"],
                 ClassifierItem.code.not_in(listed),
@@ -144,6 +159,9 @@ async def load_release(conn: AsyncConnection, data: dict[str, Any]) -> bool:
             )
             .values(retired_version=version, updated_at=now)
         )
-    await conn.execute(insert(ClassifierRelease).values(version=version, loaded_at=now, item_count=count,
-                                                       created_at=now, updated_at=now))
+    await conn.execute(
+        insert(ClassifierRelease).values(
+            version=version, loaded_at=now, item_count=count, created_at=now, updated_at=now
+        )
+    )
     return True

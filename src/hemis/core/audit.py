@@ -30,11 +30,22 @@ class AuditEvent(TenantBase):
 
 
 async def record(
-    session: AsyncSession, action: str, *, entity: str, entity_id: object, actor: str, data: dict[str, Any] | None = None
+    session: AsyncSession,
+    action: str,
+    *,
+    entity: str,
+    entity_id: object,
+    actor: str,
+    data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     event = AuditEvent(
-        at=datetime.now(UTC), action=action, actor=actor, entity=entity, entity_id=str(entity_id),
-        request_id=request_id_var.get() or "", data=data or {},
+        at=datetime.now(UTC),
+        action=action,
+        actor=actor,
+        entity=entity,
+        entity_id=str(entity_id),
+        request_id=request_id_var.get() or "",
+        data=data or {},
     )
     session.add(event)
     await session.flush()

@@ -19,6 +19,6 @@ def ensure_database_url(settings: Settings) -> Settings:
     datadir.mkdir(parents=True, exist_ok=True)
     key = str(datadir)
     if key not in _servers:
-        _servers[key] = pgserver.get_server(datadir, cleanup_mode="stop")
+        _servers[key] = pgserver.get_server(datadir, cleanup_mode="stop")  # type: ignore[attr-defined]
     settings.db.url = _servers[key].get_uri()
     return settings

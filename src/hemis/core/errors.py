@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,7 +87,9 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
 def make_problem(status: int, key: str, language: str, *, field: str | None = None, **params: Any) -> Problem:
     detail = translate(key, language, field=field, request_id=request_id_var.get() or "-", **params)
     errors = [FieldError(field, detail)] if field else []
-    return Problem(status, key, detail, translate("error.title", language), field, errors, request_id_var.get())
+    return Problem(
+        status, key, detail, translate("error.title", language), field, errors, request_id_var.get()
+    )
 
 
 # msgspec/Litestar validation messages → (catalog key, params); the field comes separately.
@@ -124,7 +126,9 @@ def validation_problem(exc: ValidationException, language: str) -> Problem:
             errors.append(FieldError(str(name), translate("error.field_required", language, field=name)))
         else:
             reason = _reason(message, language)
-            errors.append(FieldError(str(name), translate("error.field_invalid", language, field=name, reason=reason)))
+            errors.append(
+                FieldError(str(name), translate("error.field_invalid", language, field=name, reason=reason))
+            )
     first = errors[0] if errors else None
     return Problem(
         status=422 if errors else 400,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -16,7 +17,7 @@ request_id_var: ContextVar[str | None] = ContextVar("hemis_request_id", default=
 _SENSITIVE = ("password", "token", "secret", "pinfl", "passport", "phone", "email", "cookie", "authorization")
 
 
-def _add_request_id(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _add_request_id(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     rid = request_id_var.get()
     if rid:
         event.setdefault("request_id", rid)
@@ -24,7 +25,9 @@ def _add_request_id(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
 
 
 def configure_logging(level: str = "INFO", json: bool = False) -> None:
-    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    )
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -41,7 +44,10 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
 
 def _scrub(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: ("[filtered]" if any(s in str(k).lower() for s in _SENSITIVE) else _scrub(v)) for k, v in value.items()}
+        return {
+            k: ("[filtered]" if any(s in str(k).lower() for s in _SENSITIVE) else _scrub(v))
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_scrub(v) for v in value]
     return value
@@ -60,7 +66,9 @@ def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] |
             request.pop(key, None)
         headers = request.get("headers")
         if isinstance(headers, dict):
-            request["headers"] = {k: v for k, v in headers.items() if k.lower() in {"user-agent", "x-request-id", "host"}}
+            request["headers"] = {
+                k: v for k, v in headers.items() if k.lower() in {"user-agent", "x-request-id", "host"}
+            }
     if "extra" in event:
         event["extra"] = _scrub(event["extra"])
     return event
@@ -76,7 +84,10 @@ def init_sentry(dsn: str, environment: str, traces_sample_rate: float = 0.0, **k
         # No user identity, bodies, SQL parameters or frame locals: frames hold request
         # arguments (PINFL, passport numbers) and personal data must stay in the country.
         data_collection={
-            "user_info": False, "http_bodies": [], "database_query_data": False, "stack_frame_variables": False,
+            "user_info": False,
+            "http_bodies": [],
+            "database_query_data": False,
+            "stack_frame_variables": False,
         },
         traces_sample_rate=traces_sample_rate,
         before_send=before_send,  # type: ignore[arg-type]

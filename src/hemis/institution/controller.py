@@ -17,8 +17,8 @@ async def provide_institution(db_session: NamedDependency[AsyncSession]) -> Inst
 class InstitutionController(Controller):
     path = "/api/v1/institution"
     tags = ["Institution"]
-    opt = {"tenant_kinds": {"university", "national"}}  # noqa: RUF012
-    dependencies = {"institution": Provide(provide_institution)}  # noqa: RUF012
+    opt = {"tenant_kinds": {"university", "national"}}
+    dependencies = {"institution": Provide(provide_institution)}
 
     @get(operation_id="GetInstitution")
     async def get_institution(

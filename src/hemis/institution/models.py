@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Index, SmallInteger, String, text
+from sqlalchemy import CheckConstraint, Index, SmallInteger, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hemis.core.db import TenantModel
@@ -12,7 +12,7 @@ class InstitutionProfile(TenantModel):
     __tablename__ = "institution_profile"
     __table_args__ = (
         # One profile per schema: the singleton is enforced by a unique index on a constant.
-        Index("uq_institution_profile_singleton", text("(true)"), unique=True),
+        Index("uq_institution_profile_singleton", true(), unique=True),
         CheckConstraint("kind IN ('university', 'national')", name="kind"),
     )
 

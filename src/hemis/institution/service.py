@@ -22,7 +22,14 @@ class InstitutionService(SQLAlchemyAsyncRepositoryService[InstitutionProfile]):
             raise NotFound
         name = getattr(row, f"name_{language}") or row.name_uz
         return InstitutionRead(
-            tenant_code=row.tenant_code, kind=row.kind, name=name, short_name=row.short_name,
-            hemis_code=row.hemis_code, region_code=row.region_code, address=row.address,
-            website=row.website, email=row.email, phone=row.phone,
+            tenant_code=row.tenant_code,
+            kind=row.kind,
+            name=name,
+            short_name=row.short_name,
+            hemis_code=row.hemis_code,
+            region_code=row.region_code,
+            address=row.address,
+            website=row.website,
+            email=row.email,
+            phone=row.phone,
         )

@@ -60,7 +60,7 @@ def pick_language(query_value: str | None, accept_language: str | None) -> str:
             if (lang := normalise(tag)) and q > 0:
                 weighted.append((-q, i, lang))
         if weighted:
-            return sorted(weighted)[0][2]
+            return min(weighted)[2]
     return DEFAULT_LANGUAGE
 
 

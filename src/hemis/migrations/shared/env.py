@@ -40,7 +40,9 @@ def _run(connection: Connection) -> None:
 
 def run_offline() -> None:
     context.configure(
-        url="postgresql://", target_metadata=shared_metadata(), literal_binds=True,
+        url="postgresql://",
+        target_metadata=shared_metadata(),
+        literal_binds=True,
         version_table_schema=naming.SHARED_SCHEMA,
     )
     with context.begin_transaction():
