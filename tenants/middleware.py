@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qs
 
+import sentry_sdk
 import structlog
 
 from hemis.core.errors import PROBLEM_MEDIA_TYPE, make_problem
@@ -31,6 +34,7 @@ _SUBFOLDER = re.compile(r"^/t/([a-z][a-z0-9_]{1,29})(/.*)?$")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Liveness/readiness carry no tenant data and are polled by IP by load balancers.
 _HOSTLESS_PATHS = frozenset({"/health", "/ready"})
+log = structlog.get_logger("hemis.access")
 
 
 class TenantEdge:
@@ -50,13 +54,40 @@ class TenantEdge:
         incoming = headers.get("x-request-id", "")
         request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         rid_token = request_id_var.set(request_id)
+        status: list[int] = [0]
+        tenant_code: list[str | None] = [None]
+        started = time.perf_counter()
         try:
-            await self._dispatch(scope, receive, _with_request_id(send, request_id), headers, request_id)
+            # A forked Sentry scope per request: tags set on a shared scope would label one
+            # request's crash with another concurrent request's tenant.
+            with sentry_sdk.isolation_scope():
+                await self._dispatch(
+                    scope,
+                    receive,
+                    _with_request_id(send, request_id, status),
+                    headers,
+                    request_id,
+                    tenant_code,
+                )
         finally:
+            log.info(
+                "request",
+                method=scope.get("method", "WS"),
+                path=scope["path"],
+                status=status[0],
+                ms=round((time.perf_counter() - started) * 1000, 1),
+                tenant=tenant_code[0],
+            )
             request_id_var.reset(rid_token)
 
     async def _dispatch(
-        self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str], request_id: str
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: dict[str, str],
+        request_id: str,
+        tenant_code: list[str | None],
     ) -> None:
         path: str = scope["path"]
         host = normalise_host(headers.get("host", ""))
@@ -76,6 +107,7 @@ class TenantEdge:
                 return
         state = scope.setdefault("state", {})
         state["tenant"] = tenant
+        tenant_code[0] = tenant.code if tenant else None
         tag_scope(tenant=tenant.code if tenant else None, request_id=request_id)
         with structlog.contextvars.bound_contextvars(tenant=tenant.code if tenant else None):
             if tenant is None:
@@ -85,9 +117,12 @@ class TenantEdge:
                     await self.app(scope, receive, send)
 
 
-def _with_request_id(send: Send, request_id: str) -> Send:
+def _with_request_id(send: Send, request_id: str, status: list[int]) -> Send:
+    """Add X-Request-ID to the response and remember its status for the access log."""
+
     async def wrapped(message: Any) -> None:
         if message["type"] == "http.response.start":
+            status[0] = int(message["status"])
             message = {
                 **message,
                 "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())],
@@ -98,12 +133,8 @@ def _with_request_id(send: Send, request_id: str) -> Send:
 
 
 async def _not_found(scope: Scope, send: Send, headers: dict[str, str], key: str, **params: str) -> None:
-    query = dict(
-        part.split("=", 1)
-        for part in scope.get("query_string", b"").decode("latin-1").split("&")
-        if "=" in part
-    )
-    language = pick_language(query.get("l"), headers.get("accept-language"))
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    language = pick_language((query.get("l") or [None])[0], headers.get("accept-language"))
     body = json.dumps(make_problem(404, key, language, **params).body(), ensure_ascii=False).encode()
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 4404})

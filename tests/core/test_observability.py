@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -43,11 +44,16 @@ def crashing_client(app: Any) -> httpx.AsyncClient:
     def crash(pinfl: FromQuery[str] = "") -> None:
         raise RuntimeError("boom")
 
+    @get("/slow-crash")
+    async def slow_crash() -> None:
+        await asyncio.sleep(0.05)  # let the other request set its tags meanwhile
+        raise RuntimeError("slow boom")
+
     @get("/expected", sync_to_thread=False)
     def expected() -> None:
         raise HemisError("error.conflict")
 
-    inner = Litestar([crash, expected], exception_handlers={Exception: handle_exception})
+    inner = Litestar([crash, slow_crash, expected], exception_handlers={Exception: handle_exception})
     edge = TenantEdge(inner, app.resolver, ["testserver"], True)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=edge), base_url="http://testserver")
 
@@ -73,6 +79,23 @@ class TestSentry:
         assert "12345678901234" not in str(event)
         assert "secret" not in str(event)
         assert "user" not in event
+
+    async def test_concurrent_requests_keep_their_own_tags(
+        self, transport: CaptureTransport, crashing_client: httpx.AsyncClient
+    ) -> None:
+        await asyncio.gather(
+            *(
+                crashing_client.get(f"/t/{code}/slow-crash", headers={"X-Request-ID": f"req-{code}-0001"})
+                for code in ("alpha", "beta", "national")
+            )
+        )
+        sentry_sdk.flush()
+        tags = sorted((e["tags"]["tenant"], e["tags"]["request_id"]) for e in transport.events)
+        assert tags == [
+            ("alpha", "req-alpha-0001"),
+            ("beta", "req-beta-0001"),
+            ("national", "req-national-0001"),
+        ]
 
     async def test_expected_errors_are_not_reported(
         self, transport: CaptureTransport, crashing_client: httpx.AsyncClient
