@@ -17,7 +17,7 @@ from tenants.testing import TestDatabase, recreate_database, worker_database
 
 
 async def bench_database(name: str) -> TestDatabase:
-    """A fresh database `hemis_test_bench_<name>` on DATABASE_URL's server (or the embedded one)."""
+    """A fresh database `hemis_test_bench_<name>_<checkout>` on DATABASE_URL's server (or the embedded one)."""
     base = os.environ.get("DATABASE_URL", "")
     if not base:
         settings = Settings()

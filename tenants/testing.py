@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from hemis.config import Settings
+from hemis.config import REPO_ROOT, Settings
 from tenants import naming
 from tenants.database import async_url
 
@@ -28,20 +29,25 @@ class TestDatabase:
 
 
 def worker_database(base_url: str, worker: str | None = None) -> TestDatabase:
-    """Settings for a private database and role prefix of this pytest(-xdist) worker."""
+    """Settings for a private database and role prefix of this checkout and pytest(-xdist) worker.
+
+    The checkout's path is part of the names, so two clones testing against one server
+    (a developer's tree and a CI clone) never drop each other's database.
+    """
     worker = (worker or os.environ.get("PYTEST_XDIST_WORKER") or "main").lower()
-    name = f"hemis_test_{worker}"
+    checkout = hashlib.sha1(str(REPO_ROOT).encode(), usedforsecurity=False).hexdigest()[:6]
+    name = f"hemis_test_{worker}_{checkout}"
     settings = Settings()
     settings.db.url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    settings.tenancy.role_prefix = f"ht{worker}_"
+    settings.tenancy.role_prefix = f"ht{checkout}{worker}_"
     settings.db.pool_size = 10
     settings.db.max_overflow = 0
     settings.dump_dir = settings.dump_dir.parent / f"test-dumps-{worker}"
     return TestDatabase(settings=settings, admin_url=base_url)
 
 
-async def recreate_database(db: TestDatabase) -> None:
-    """Drop the worker's database and its prefixed roles, then create the database afresh."""
+async def recreate_database(db: TestDatabase, *, create: bool = True) -> None:
+    """Drop the worker's database and its prefixed roles, then (unless told not to) create it afresh."""
     name = make_url(db.url).database or ""
     prefix = naming.validate_prefix(db.settings.tenancy.role_prefix)
     engine = create_async_engine(async_url(db.admin_url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
@@ -53,7 +59,8 @@ async def recreate_database(db: TestDatabase) -> None:
             )
             for (role,) in roles.all():
                 await conn.execute(text(f"DROP ROLE {naming.quote(role)}"))
-            await conn.execute(text(f"CREATE DATABASE {naming.quote(name)}"))
+            if create:
+                await conn.execute(text(f"CREATE DATABASE {naming.quote(name)}"))
     finally:
         await engine.dispose()
 

@@ -52,10 +52,12 @@ def _base_url() -> str:
 
 
 @pytest.fixture(scope="session")
-async def test_db() -> TestDatabase:
+async def test_db() -> AsyncIterator[TestDatabase]:
     db = worker_database(_base_url())
     await recreate_database(db)
-    return db
+    yield db
+    if not os.environ.get("HEMIS_KEEP_TEST_DB"):  # set it to inspect the database after a run
+        await recreate_database(db, create=False)
 
 
 @pytest.fixture(scope="session")
