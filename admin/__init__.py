@@ -1,0 +1,1 @@
+"""The generated piccolo-admin console (empty until the admin issue lands)."""

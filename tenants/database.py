@@ -35,5 +35,12 @@ def app_engine(settings: Settings) -> AsyncEngine:
         pool_recycle=settings.db.pool_recycle_seconds,
         pool_pre_ping=True,
         echo=settings.db.echo,
-        connect_args={"prepared_statement_cache_size": settings.db.statement_cache_size},
+        connect_args=_statement_cache_args(settings.db.statement_cache_size),
     )
+
+
+def _statement_cache_args(size: int) -> dict[str, int]:
+    """0 turns off both SQLAlchemy's and asyncpg's own caches (PgBouncer < 1.21 needs both off)."""
+    if size <= 0:
+        return {"prepared_statement_cache_size": 0, "statement_cache_size": 0}
+    return {"prepared_statement_cache_size": size}

@@ -221,7 +221,9 @@ async def drop(engine: AsyncEngine, url: str, code: str, *, prefix: str, dump_di
         await conn.execute(text("DELETE FROM shared.tenant WHERE code = :c"), {"c": code})
         has_role = await conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
         if has_role:
-            # Default privileges and grants in this database go first, then the role.
+            # Default privileges and grants in this database go first, then the role. An owner
+            # that is not a superuser must be a member of the role to DROP OWNED BY it.
+            await conn.execute(text(f"GRANT {naming.quote(role)} TO CURRENT_USER"))
             await conn.execute(text(f"DROP OWNED BY {naming.quote(role)}"))
             await conn.execute(text(f"DROP ROLE {naming.quote(role)}"))
     return dump

@@ -11,7 +11,8 @@
 
 -- The migration/owner role (HEMIS_DB__URL / DATABASE_URL logs in as it). It owns the
 -- database and every schema, and needs CREATEROLE because provisioning creates one role
--- per tenant and grants it to the app role. Not SUPERUSER: nothing in hemis needs it.
+-- per tenant and grants it to the app role. Not SUPERUSER: nothing should need it
+-- (`hemis tenants drop` does today: see infra/README.md, "Operating notes").
 SELECT format('CREATE ROLE %I LOGIN CREATEROLE', :'owner_role')
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'owner_role') \gexec
 ALTER ROLE :"owner_role" LOGIN CREATEROLE NOSUPERUSER PASSWORD :'owner_password';
