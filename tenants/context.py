@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 
+from hemis.core.errors import HemisError
 from tenants import naming
 
 
@@ -32,8 +33,18 @@ class TenantRef:
 _current: ContextVar[TenantRef | None] = ContextVar("hemis_tenant", default=None)
 
 
-class TenantNotSetError(RuntimeError):
-    """Raised when tenant data is touched with no tenant chosen: we fail closed."""
+class TenantNotSetError(HemisError):
+    """Tenant data was touched with no tenant chosen: we fail closed. Over HTTP, a 404."""
+
+    status_code = 404
+    message_key = "tenant.required"
+
+
+class TenantMismatchError(HemisError):
+    """A session that began under one tenant was used under another: refused, never mixed."""
+
+    status_code = 500
+    message_key = "error.internal"
 
 
 def current_tenant() -> TenantRef:

@@ -24,7 +24,7 @@ def app_url(settings: Settings) -> str:
 
 def owner_engine(settings: Settings, **kwargs: object) -> AsyncEngine:
     """The migration/provisioning engine (schema owner); never used to serve a request."""
-    return create_async_engine(async_url(settings.db.url), pool_pre_ping=True, **kwargs)
+    return create_async_engine(async_url(settings.db.url), pool_pre_ping=True, hide_parameters=True, **kwargs)
 
 
 def app_engine(settings: Settings) -> AsyncEngine:
@@ -34,6 +34,8 @@ def app_engine(settings: Settings) -> AsyncEngine:
         max_overflow=settings.db.max_overflow,
         pool_recycle=settings.db.pool_recycle_seconds,
         pool_pre_ping=True,
+        # Error messages must not carry bound values (PINFL, names) into logs or Sentry.
+        hide_parameters=True,
         echo=settings.db.echo,
         connect_args=_statement_cache_args(settings.db.statement_cache_size),
     )

@@ -8,12 +8,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from hemis.core.errors import HemisError
-from tenants.context import TenantRef
-
-
-class TenantRequired(HemisError):
-    status_code = 404
-    message_key = "tenant.required"
+from tenants.context import TenantNotSetError, TenantRef
 
 
 class WrongTenantKind(HemisError):
@@ -33,6 +28,6 @@ async def tenant_kind_guard(
         return
     tenant = request_tenant(connection)
     if tenant is None:
-        raise TenantRequired
+        raise TenantNotSetError
     if str(tenant.kind) not in kinds:
         raise WrongTenantKind

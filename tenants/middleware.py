@@ -92,19 +92,26 @@ class TenantEdge:
         path: str = scope["path"]
         host = normalise_host(headers.get("host", ""))
         tenant: TenantRef | None = None
-        if self.subfolders and (m := _SUBFOLDER.match(path)):
-            tenant = await self.resolver.by_code(m.group(1))
-            if tenant is None:
-                await _not_found(scope, send, headers, "tenant.unknown_code", code=m.group(1))
-                return
-            prefix = f"/t/{m.group(1)}"
-            scope = {**scope, "path": m.group(2) or "/", "root_path": scope.get("root_path", "") + prefix}
-            scope["raw_path"] = scope["path"].encode()
-        elif host not in self.platform_hosts and path not in _HOSTLESS_PATHS:
-            tenant = await self.resolver.by_host(host)
-            if tenant is None:
-                await _not_found(scope, send, headers, "tenant.unknown_host", host=host or "-")
-                return
+        on_platform_host = host in self.platform_hosts
+        try:
+            # /t/<code>/ is honoured on the platform's own hosts only: on a tenant's host it
+            # must not switch tenants, and on an unknown host it must not bypass the 404.
+            if on_platform_host and self.subfolders and (m := _SUBFOLDER.match(path)):
+                tenant = await self.resolver.by_code(m.group(1))
+                if tenant is None:
+                    await _problem(scope, send, headers, 404, "tenant.unknown_code", code=m.group(1))
+                    return
+                scope = _strip_prefix(scope, f"/t/{m.group(1)}")
+            elif not on_platform_host and path not in _HOSTLESS_PATHS:
+                tenant = await self.resolver.by_host(host)
+                if tenant is None:
+                    await _problem(scope, send, headers, 404, "tenant.unknown_host", host=host or "-")
+                    return
+        except Exception:
+            log.exception("tenant_resolution_failed", host=host)
+            sentry_sdk.capture_exception()
+            await _problem(scope, send, headers, 503, "error.unavailable")
+            return
         state = scope.setdefault("state", {})
         state["tenant"] = tenant
         tenant_code[0] = tenant.code if tenant else None
@@ -115,6 +122,17 @@ class TenantEdge:
             else:
                 with tenant_scope(tenant):
                     await self.app(scope, receive, send)
+
+
+def _strip_prefix(scope: Scope, prefix: str) -> Scope:
+    """/t/<code>/x → /x with root_path /t/<code>; raw_path keeps its original encoding."""
+    raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+    return {
+        **scope,
+        "path": scope["path"][len(prefix) :] or "/",
+        "raw_path": raw_path[len(prefix.encode()) :] or b"/",
+        "root_path": scope.get("root_path", "") + prefix,
+    }
 
 
 def _with_request_id(send: Send, request_id: str, status: list[int]) -> Send:
@@ -132,17 +150,19 @@ def _with_request_id(send: Send, request_id: str, status: list[int]) -> Send:
     return wrapped
 
 
-async def _not_found(scope: Scope, send: Send, headers: dict[str, str], key: str, **params: str) -> None:
+async def _problem(
+    scope: Scope, send: Send, headers: dict[str, str], status: int, key: str, **params: str
+) -> None:
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     language = pick_language((query.get("l") or [None])[0], headers.get("accept-language"))
-    body = json.dumps(make_problem(404, key, language, **params).body(), ensure_ascii=False).encode()
+    body = json.dumps(make_problem(status, key, language, **params).body(), ensure_ascii=False).encode()
     if scope["type"] == "websocket":
-        await send({"type": "websocket.close", "code": 4404})
+        await send({"type": "websocket.close", "code": 4000 + status})
         return
     await send(
         {
             "type": "http.response.start",
-            "status": 404,
+            "status": status,
             "headers": [
                 (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
                 (b"content-length", str(len(body)).encode()),

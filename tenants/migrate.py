@@ -65,10 +65,16 @@ def upgrade_shared_sync(connection: Connection, target: str = "head") -> None:
     command.upgrade(cfg, target)
 
 
+def revoke_version_table(schema: str, role: str) -> str:
+    """The tenant role must never touch its version row: default privileges would grant it."""
+    return f"REVOKE ALL ON {naming.quote(schema)}.alembic_version FROM {naming.quote(role)};"
+
+
 def upgrade_tenant_sync(connection: Connection, schema: str, role: str, target: str = "head") -> None:
     cfg = alembic_config("tenant")
     cfg.attributes.update(connection=connection, tenant_schema=schema, tenant_role=role)
     command.upgrade(cfg, target)
+    connection.exec_driver_sql(revoke_version_table(schema, role))
 
 
 def downgrade_tenant_sync(connection: Connection, schema: str, role: str, target: str) -> None:
@@ -155,7 +161,7 @@ def _migrate_one_in_worker(code: str, prefix: str, target: str) -> TenantMigrati
         return _worker["loop"].run_until_complete(_migrate_one(_worker["engine"], code, prefix, target))  # type: ignore[no-any-return]
     except BaseException as exc:  # noqa: BLE001 - a worker must always answer, never hang the runner
         error = traceback.format_exception_only(exc)[-1].strip()
-        return TenantMigrationResult(code, f"t_{code}", None, None, False, 0.0, error)
+        return TenantMigrationResult(code, naming.schema_name(code), None, None, False, 0.0, error)
 
 
 ProgressFn = Callable[[int, int, TenantMigrationResult], None]

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tenants import naming
 from tenants.context import TenantKind, TenantRef
-from tenants.migrate import tenant_ddl, upgrade_shared_sync
+from tenants.migrate import revoke_version_table, tenant_ddl, upgrade_shared_sync
 
 
 class TenantExistsError(ValueError):
@@ -144,6 +144,7 @@ async def provision(
                         f"set_config('hemis.tenant_role', '{role}', true);"
                     ),
                     tenant_ddl(),
+                    revoke_version_table(schema, role),
                 ]
             ),
         )

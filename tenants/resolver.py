@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,12 +22,22 @@ _BY_CODE = text(
 
 
 class TenantResolver:
-    """Caches hits and misses for `ttl` seconds; `invalidate()` after creating or dropping a tenant."""
+    """Caches hits for `ttl` seconds and misses for `miss_ttl` (a new tenant shows up fast).
 
-    def __init__(self, maker: async_sessionmaker[AsyncSession], ttl: float = 30.0) -> None:
+    Other processes (the CLI) create, suspend and drop tenants, so entries expire rather
+    than wait for an invalidation; `invalidate()` serves in-process changes and tests.
+    """
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(
+        self, maker: async_sessionmaker[AsyncSession], ttl: float = 10.0, miss_ttl: float = 2.0
+    ) -> None:
         self._maker = maker
         self._ttl = ttl
-        self._cache: dict[tuple[str, str], tuple[float, TenantRef | None]] = {}
+        self._miss_ttl = miss_ttl
+        # LRU: a flood of random host names evicts old misses, not every hit at once.
+        self._cache: OrderedDict[tuple[str, str], tuple[float, TenantRef | None]] = OrderedDict()
 
     def invalidate(self) -> None:
         self._cache.clear()
@@ -43,13 +54,15 @@ class TenantResolver:
         now = time.monotonic()
         hit = self._cache.get((kind, key))
         if hit is not None and hit[0] > now:
+            self._cache.move_to_end((kind, key))
             return hit[1]
         async with shared_session(self._maker) as session:
             row = (await session.execute(_BY_DOMAIN if kind == "domain" else _BY_CODE, {"key": key})).first()
         ref = TenantRef(id=int(row[0]), code=row[1], kind=TenantKind(row[2])) if row else None
-        if len(self._cache) > 10_000:  # bounded: a flood of random hosts must not grow memory
-            self._cache.clear()
-        self._cache[(kind, key)] = (now + self._ttl, ref)
+        self._cache[(kind, key)] = (now + (self._ttl if ref else self._miss_ttl), ref)
+        self._cache.move_to_end((kind, key))
+        while len(self._cache) > self.MAX_ENTRIES:
+            self._cache.popitem(last=False)
         return ref
 
 

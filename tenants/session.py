@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
 
 from tenants import naming
-from tenants.context import TenantNotSetError, TenantRef, current_tenant_or_none
+from tenants.context import TenantMismatchError, TenantNotSetError, TenantRef, current_tenant_or_none
 
 TENANT_KEY = "hemis_tenant"
 SHARED_KEY = "hemis_shared_only"
@@ -33,14 +33,24 @@ class TenantSyncSession(Session):
 
 
 def scope_settings(session: Session) -> tuple[str, str]:
-    """The (role, search_path) the next transaction of this session must run under."""
+    """The (role, search_path) the next transaction of this session must run under.
+
+    A session serves one tenant for its whole life: the first transaction pins the
+    tenant of the current scope, and a later transaction under another tenant raises,
+    because the identity map (same primary keys in every schema) would mix their rows.
+    """
     prefix = session.info.get(PREFIX_KEY, "")
-    tenant: TenantRef | None = session.info.get(TENANT_KEY) or current_tenant_or_none()
-    if tenant is not None:
-        return naming.tenant_role(tenant.code, prefix), naming.tenant_search_path(tenant.code)
     if session.info.get(SHARED_KEY):
         return naming.shared_role(prefix), naming.SHARED_SEARCH_PATH
-    raise TenantNotSetError("session has no tenant and is not marked shared-only")
+    ambient = current_tenant_or_none()
+    pinned: TenantRef | None = session.info.get(TENANT_KEY)
+    if pinned is None:
+        if ambient is None:
+            raise TenantNotSetError("session has no tenant and is not marked shared-only")
+        session.info[TENANT_KEY] = pinned = ambient
+    elif ambient is not None and ambient != pinned:
+        raise TenantMismatchError(f"session of tenant {pinned.code} used under tenant {ambient.code}")
+    return naming.tenant_role(pinned.code, prefix), naming.tenant_search_path(pinned.code)
 
 
 @event.listens_for(TenantSyncSession, "after_begin")

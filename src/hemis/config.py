@@ -41,7 +41,7 @@ class TenancySettings(BaseModel):
     )
     # Development/test routing: /t/<code>/... ; off in production.
     subfolder_routing: bool = True
-    resolver_cache_seconds: float = 30.0
+    resolver_cache_seconds: float = 10.0
     migrate_parallelism: int = 4
 
 

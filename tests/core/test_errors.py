@@ -57,3 +57,35 @@ class TestHttpErrors:
         assert response.status_code == 404
         assert response.json()["field"] == "code"
         assert response.json()["detail"] == "Классификатор «h_nope» не найден."
+
+
+class TestNeverA500ForBadInput:
+    @pytest.mark.parametrize(
+        "url", ["/api/v1/classifiers/h%00x", "/api/v1/classifiers/h_gender?search=a%00b"]
+    )
+    async def test_nul_byte_is_422(self, client: httpx.AsyncClient, url: str) -> None:
+        response = await client.get(url + ("&" if "?" in url else "?") + "l=en")
+        assert response.status_code == 422
+        assert response.json()["code"] == "error.invalid_value"
+
+    async def test_unreachable_registry_is_503_problem_not_a_crash(self) -> None:
+        from litestar import Litestar
+
+        from tenants.middleware import TenantEdge
+
+        class BrokenResolver:
+            async def by_host(self, host: str) -> None:
+                raise ConnectionError("registry down")
+
+            async def by_code(self, code: str) -> None:
+                raise ConnectionError("registry down")
+
+        edge = TenantEdge(Litestar([]), BrokenResolver(), ["testserver"], True)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=edge), base_url="http://testserver"
+        ) as c:
+            response = await c.get("/api/v1/institution?l=ru", headers={"Host": "alpha.localhost"})
+        assert response.status_code == 503
+        assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE)
+        assert response.json()["detail"] == "Сервис временно недоступен. Повторите попытку позже."
+        assert response.headers["x-request-id"]

@@ -119,3 +119,14 @@ class TestSentry:
             "request": {"headers": {"User-Agent": "ua"}},
             "extra": {"passport": "[filtered]", "count": 3},
         }
+
+
+class TestDatabaseErrorsCarryNoValues:
+    async def test_bound_values_are_hidden_in_error_text(self, app_db: object) -> None:
+        from sqlalchemy import text
+        from sqlalchemy.exc import DBAPIError
+
+        with pytest.raises(DBAPIError) as caught:
+            async with app_db.connect() as conn:  # type: ignore[attr-defined]
+                await conn.execute(text("SELECT CAST(:pinfl AS int)"), {"pinfl": "12345678901234x"})
+        assert "12345678901234x" not in str(caught.value)

@@ -108,6 +108,15 @@ class TestAppRoleAlone:
             assert "t_alpha" not in (await conn.scalar(text("SHOW search_path")))
 
 
+class TestVersionTable:
+    async def test_tenant_role_cannot_touch_its_version_row(
+        self, app_db: AsyncEngine, settings: Settings
+    ) -> None:
+        for sql in ("SELECT * FROM alembic_version", "UPDATE alembic_version SET version_num = 'x'"):
+            with pytest.raises(DBAPIError, match="permission denied for table alembic_version"):
+                await _as_tenant(app_db, settings, "alpha", sql)
+
+
 class TestAppendOnlyAudit:
     async def test_tenant_role_may_insert_but_not_change_audit_rows(
         self, app_db: AsyncEngine, settings: Settings

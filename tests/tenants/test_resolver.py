@@ -5,11 +5,13 @@ from __future__ import annotations
 import httpx
 import pytest
 from litestar import Litestar, get
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hemis.core.errors import PROBLEM_MEDIA_TYPE
 from tenants.context import TenantRef
 from tenants.guards import tenant_kind_guard
-from tenants.resolver import normalise_host
+from tenants.resolver import TenantResolver, normalise_host
 
 
 class TestHostRouting:
@@ -48,6 +50,22 @@ class TestHostRouting:
     ) -> None:
         response = await client.get("/api/v1/classifiers", headers={"Host": "evil.example.com"})
         assert response.status_code == 404
+
+    async def test_subfolder_on_a_tenant_host_does_not_switch_tenant(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/t/beta/api/v1/institution", headers={"Host": "alpha.localhost"})
+        assert response.status_code == 404
+        assert response.json()["code"] == "error.not_found"  # a path of alpha's, not beta's data
+
+    async def test_subfolder_on_an_unknown_host_is_still_404(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/t/alpha/api/v1/institution", headers={"Host": "evil.example.com"})
+        assert response.status_code == 404
+        assert response.json()["code"] == "tenant.unknown_host"
+
+    async def test_subfolder_keeps_query_and_encoded_path(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/t/alpha/api/v1/classifiers/h_%67ender?l=en&limit=2")
+        assert response.status_code == 200
+        assert response.json()["code"] == "h_gender"
+        assert response.json()["limit"] == 2
 
     async def test_unknown_code_in_subfolder_is_404(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/t/gamma/api/v1/institution?l=en")
@@ -104,12 +122,38 @@ class TestTenantKindGuard:
 
 
 class TestResolverCache:
-    async def test_invalidate_forgets_misses(self, app: object, tenants: dict[str, TenantRef]) -> None:
-        resolver = app.resolver  # type: ignore[attr-defined]
-        assert await resolver.by_host("nobody.localhost") is None
+    async def test_misses_expire_quickly_and_invalidate_forgets(
+        self, maker: async_sessionmaker[AsyncSession], owner: AsyncEngine, tenants: dict[str, TenantRef]
+    ) -> None:
+        resolver = TenantResolver(maker, ttl=60, miss_ttl=60)
+        assert await resolver.by_host("later.localhost") is None
+        async with owner.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO shared.tenant_domain (domain, tenant_id, is_primary, created_at, updated_at) "
+                    "VALUES ('later.localhost', :t, false, now(), now())"
+                ),
+                {"t": tenants["beta"].id},
+            )
+        try:
+            assert await resolver.by_host("later.localhost") is None  # the cached miss
+            resolver.invalidate()
+            assert await resolver.by_host("later.localhost") == tenants["beta"]
+            quick = TenantResolver(maker, ttl=60, miss_ttl=0)
+            assert await quick.by_host("later.localhost") == tenants["beta"]
+        finally:
+            async with owner.begin() as conn:
+                await conn.execute(text("DELETE FROM shared.tenant_domain WHERE domain = 'later.localhost'"))
+
+    async def test_cache_is_bounded(
+        self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
+    ) -> None:
+        resolver = TenantResolver(maker)
+        resolver.MAX_ENTRIES = 3
         assert await resolver.by_code("alpha") == tenants["alpha"]
-        resolver.invalidate()
-        assert await resolver.by_host("alpha.localhost") == tenants["alpha"]
+        for i in range(5):
+            await resolver.by_host(f"nobody{i}.localhost")
+        assert len(resolver._cache) == 3
 
     @pytest.mark.parametrize(
         ("raw", "expected"),

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from hemis.config import Settings
 from hemis.institution.models import InstitutionProfile
 from tenants import naming
-from tenants.context import TenantNotSetError, TenantRef, current_tenant, tenant_scope
+from tenants.context import TenantMismatchError, TenantNotSetError, TenantRef, current_tenant, tenant_scope
 from tenants.session import shared_session, tenant_session
 
 
@@ -65,9 +65,56 @@ class TestTenantSession:
                 assert await session.scalar(select(InstitutionProfile.tenant_code)) == "alpha"
             assert await session.scalar(select(InstitutionProfile.tenant_code)) == "alpha"
 
-    async def test_pinned_tenant_wins_over_context(
+    async def test_pinned_tenant_under_another_scope_is_refused(
         self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
     ) -> None:
         with tenant_scope(tenants["beta"]):
             async with tenant_session(maker, tenants["alpha"]) as session:
+                with pytest.raises(TenantMismatchError):
+                    await session.scalar(select(InstitutionProfile.tenant_code))
+
+    async def test_session_reused_under_another_tenant_is_refused(
+        self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
+    ) -> None:
+        async with maker() as session:
+            with tenant_scope(tenants["alpha"]):
+                assert await session.get(InstitutionProfile, 1) is not None
+                await session.commit()
+            with tenant_scope(tenants["beta"]), pytest.raises(TenantMismatchError):
+                # Unpinned, the identity map would hand back alpha's row with no SQL at all.
+                await session.get(InstitutionProfile, 1)
+
+    async def test_shared_session_stays_shared_inside_a_tenant_scope(
+        self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef], settings: Settings
+    ) -> None:
+        with tenant_scope(tenants["alpha"]):
+            async with shared_session(maker) as session:
+                role = await session.scalar(text("SELECT current_user"))
+                assert role == naming.shared_role(settings.tenancy.role_prefix)
+                assert await session.scalar(text("SELECT count(*) FROM shared.tenant")) >= 3
+
+
+class TestNothingSurvivesTheTransaction:
+    """The product's own switch (not a copy in the test) must be transaction-local."""
+
+    async def test_connection_is_back_to_app_role_after_commit(
+        self, settings: Settings, tenants: dict[str, TenantRef]
+    ) -> None:
+        from tenants.database import app_engine
+        from tenants.session import make_sessionmaker
+
+        one = settings.model_copy(deep=True)
+        one.db.pool_size, one.db.max_overflow = 1, 0
+        engine = app_engine(one)
+        try:
+            maker = make_sessionmaker(engine, one.tenancy.role_prefix)
+            async with tenant_session(maker, tenants["alpha"]) as session:
                 assert await session.scalar(select(InstitutionProfile.tenant_code)) == "alpha"
+                await session.commit()
+            async with engine.connect() as conn:  # the same (only) pooled connection
+                assert await conn.scalar(text("SELECT current_user")) == naming.app_role(
+                    one.tenancy.role_prefix
+                )
+                assert "t_alpha" not in await conn.scalar(text("SHOW search_path"))
+        finally:
+            await engine.dispose()

@@ -14,6 +14,7 @@ from advanced_alchemy.exceptions import NotFoundError as RepositoryNotFoundError
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DBAPIError
 
 from hemis.core.i18n import pick_language, translate
 from hemis.core.observability import request_id_var
@@ -141,6 +142,17 @@ def validation_problem(exc: ValidationException, language: str) -> Problem:
     )
 
 
+_HTTP_KEYS = {
+    401: "error.unauthorized",
+    403: "error.forbidden",
+    405: "error.method_not_allowed",
+    409: "error.conflict",
+    413: "error.too_large",
+    429: "error.rate_limited",
+    503: "error.unavailable",
+}
+
+
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     """The one exception handler of the app: typed errors, validation, HTTP errors, crashes."""
     language = language_of(request)
@@ -148,13 +160,17 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         problem = make_problem(exc.status_code, exc.message_key, language, field=exc.field, **exc.params)
     elif isinstance(exc, ValidationException):
         problem = validation_problem(exc, language)
+    elif isinstance(exc, DBAPIError) and str(getattr(exc.orig, "sqlstate", "") or "").startswith("22"):
+        # Class 22 "data exception": input PostgreSQL cannot take (NUL bytes, bad encodings,
+        # out-of-range values): the caller's fault, not ours.
+        problem = make_problem(422, "error.invalid_value", language)
     elif isinstance(exc, (DuplicateKeyError, IntegrityError)):
         problem = make_problem(409, "error.conflict", language)
     elif isinstance(exc, (NotFoundException, RepositoryNotFoundError)):
         problem = make_problem(404, "error.not_found", language)
     elif isinstance(exc, HTTPException):
-        key = {403: "error.forbidden", 405: "error.method_not_allowed", 409: "error.conflict"}.get(
-            exc.status_code, "error.validation"
+        key = _HTTP_KEYS.get(
+            exc.status_code, "error.validation" if exc.status_code < 500 else "error.internal"
         )
         problem = make_problem(exc.status_code, key, language)
         return problem_response(problem, headers=exc.headers)
