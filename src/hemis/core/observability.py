@@ -17,6 +17,9 @@ request_id_var: ContextVar[str | None] = ContextVar("hemis_request_id", default=
 _SENSITIVE = ("password", "token", "secret", "pinfl", "passport", "phone", "email", "cookie", "authorization")
 
 
+_DB_MODULES = ("sqlalchemy", "asyncpg")
+
+
 def _add_request_id(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     rid = request_id_var.get()
     if rid:
@@ -71,6 +74,12 @@ def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] |
             }
     if "extra" in event:
         event["extra"] = _scrub(event["extra"])
+    # Database error texts quote the offending values ("Key (pinfl)=(…) already exists",
+    # "invalid input … '12345678901234'"): keep the type and SQLSTATE, drop the text.
+    for value in (event.get("exception") or {}).get("values", []):
+        if str(value.get("module", "")).startswith(_DB_MODULES):
+            sqlstate = getattr(getattr(exc, "orig", exc), "sqlstate", None)
+            value["value"] = f"[database error text removed; sqlstate={sqlstate}]"
     return event
 
 
