@@ -16,6 +16,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
@@ -27,7 +28,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from tenants import naming
 
@@ -49,10 +50,17 @@ def tenant_head() -> str:
     return heads[0]
 
 
+_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:s))")
+
+
+async def lock_tenant(conn: AsyncConnection, schema: str) -> None:
+    """One transaction at a time provisions, migrates or drops a given tenant schema."""
+    await conn.execute(_LOCK, {"s": naming.schema_name(naming.code_from_schema(schema))})
+
+
 def prepare_tenant_connection(connection: Connection, schema: str, role: str) -> None:
     """Serialise migrators per tenant, aim DDL at its schema, and tell migrations its role."""
-    naming.code_from_schema(schema)
-    connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": schema})
+    connection.execute(_LOCK, {"s": naming.schema_name(naming.code_from_schema(schema))})
     connection.execute(
         text("SELECT set_config('search_path', :p, true), set_config('hemis.tenant_role', :r, true)"),
         {"p": f"{schema}, {naming.REF_SCHEMA}", "r": role},
@@ -121,9 +129,15 @@ class TenantMigrationResult:
     ok: bool
     seconds: float
     error: str = ""
+    # Never attempted: the run stopped at an earlier failure (no --continue).
+    skipped: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.ok else "skipped" if self.skipped else "failed"
 
 
 async def _migrate_one(engine: AsyncEngine, code: str, prefix: str, target: str) -> TenantMigrationResult:
@@ -185,21 +199,45 @@ def migrate_tenants(
     pending_codes = list(codes)
     workers = max(1, min(parallelism, total))
     ctx = multiprocessing.get_context("spawn")  # no forked asyncpg sockets or event loops
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(url,)
-    ) as pool:
-        running: set[Future[TenantMigrationResult]] = set()
-        failed = False
-        while pending_codes or running:
-            while pending_codes and len(running) < workers and not (failed and not keep_going):
-                running.add(pool.submit(_migrate_one_in_worker, pending_codes.pop(0), prefix, target))
-            if not running:
-                break
-            done, running = wait(running, return_when=FIRST_COMPLETED)
-            for fut in done:
-                result = fut.result()
-                results.append(result)
-                failed = failed or not result.ok
-                if on_result is not None:
-                    on_result(len(results), total, result)
+
+    def record(result: TenantMigrationResult) -> None:
+        results.append(result)
+        if on_result is not None:
+            on_result(len(results), total, result)
+
+    def lost(code: str, why: str) -> TenantMigrationResult:
+        return TenantMigrationResult(code, naming.schema_name(code), None, None, False, 0.0, why)
+
+    failed = False
+    while pending_codes:
+        # A worker that dies (OOM, segfault) breaks the whole pool: its tenants are recorded
+        # as failed (their transactions died with it), and with keep_going a new pool goes on.
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(url,)
+        ) as pool:
+            running: dict[Future[TenantMigrationResult], str] = {}
+            broken = False
+            while (pending_codes or running) and not broken:
+                while pending_codes and len(running) < workers and not (failed and not keep_going):
+                    code = pending_codes.pop(0)
+                    running[pool.submit(_migrate_one_in_worker, code, prefix, target)] = code
+                if not running:
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    code = running.pop(fut)
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool as exc:
+                        broken, result = True, lost(code, f"worker process died: {exc}")
+                    failed = failed or not result.ok
+                    record(result)
+            for code in running.values():
+                record(lost(code, "worker process died"))
+        if failed and not keep_going:
+            break
+    for code in pending_codes:
+        result = lost(code, "")
+        result.skipped = True
+        record(result)
     return results

@@ -7,6 +7,8 @@ their tenants through this same code path.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import shutil
 import subprocess
 from collections.abc import Awaitable, Callable, Sequence
@@ -15,11 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tenants import naming
 from tenants.context import TenantKind, TenantRef
-from tenants.migrate import revoke_version_table, tenant_ddl, upgrade_shared_sync
+from tenants.migrate import lock_tenant, revoke_version_table, tenant_ddl, upgrade_shared_sync
 
 
 class TenantExistsError(ValueError):
@@ -191,37 +194,55 @@ def pg_dump_binary() -> str:
     return found
 
 
-def dump_schema(url: str, schema: str, dump_dir: Path) -> Path:
-    """Write a plain-SQL dump of one tenant schema; raises if pg_dump fails."""
-    from sqlalchemy.engine import make_url
-
+def dump_schema(url: str, schema: str, dump_dir: Path, snapshot: str | None = None) -> Path:
+    """Write a plain-SQL dump of one tenant schema (as of `snapshot` if given); raises if pg_dump fails."""
     parsed = make_url(url)
     dump_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = dump_dir / f"{schema}-{stamp}.sql"
-    libpq_url = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    subprocess.run(  # noqa: S603 - fixed binary, validated schema name
-        [pg_dump_binary(), "--schema", schema, "--no-owner", "--file", str(target), "--dbname", libpq_url],
-        check=True,
-        capture_output=True,
-    )
+    # The password goes through the environment: a command line is visible to `ps`.
+    libpq_url = parsed.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    env = {**os.environ, **({"PGPASSWORD": parsed.password} if parsed.password else {})}
+    command = [
+        pg_dump_binary(),
+        "--schema",
+        schema,
+        "--no-owner",
+        "--file",
+        str(target),
+        "--dbname",
+        libpq_url,
+    ]
+    if snapshot:
+        command += ["--snapshot", snapshot]
+    subprocess.run(command, check=True, capture_output=True, env=env)  # noqa: S603 - fixed binary, validated schema
     return target
 
 
 async def drop(engine: AsyncEngine, url: str, code: str, *, prefix: str, dump_dir: Path) -> Path:
-    """Dump, then drop one tenant's schema, role and registry rows (one transaction)."""
+    """Dump, then drop one tenant's schema, role and registry rows, in one transaction.
+
+    Writers are locked out (EXCLUSIVE still lets pg_dump read) and pg_dump reads the
+    transaction's exported snapshot, so the dump holds exactly what is dropped.
+    """
     schema, role = naming.schema_name(code), naming.tenant_role(code, prefix)
-    async with engine.connect() as conn:
-        exists = await conn.scalar(text("SELECT 1 FROM shared.tenant WHERE code = :c"), {"c": code})
-    if not exists:
-        raise TenantMissingError(code)
-    dump = dump_schema(url, schema, dump_dir)
     async with engine.begin() as conn:
-        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": schema})
+        await lock_tenant(conn, schema)
+        if not await conn.scalar(text("SELECT 1 FROM shared.tenant WHERE code = :c FOR UPDATE"), {"c": code}):
+            raise TenantMissingError(code)
+        tables = (
+            (await conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": schema}))
+            .scalars()
+            .all()
+        )
+        if tables:
+            names = ", ".join(f"{naming.quote(schema)}.{naming.quote(t)}" for t in tables)
+            await conn.execute(text(f"LOCK TABLE {names} IN EXCLUSIVE MODE"))
+        snapshot = await conn.scalar(text("SELECT pg_export_snapshot()"))
+        dump = await asyncio.to_thread(dump_schema, url, schema, dump_dir, snapshot)
         await conn.execute(text(f"DROP SCHEMA IF EXISTS {naming.quote(schema)} CASCADE"))
         await conn.execute(text("DELETE FROM shared.tenant WHERE code = :c"), {"c": code})
-        has_role = await conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
-        if has_role:
+        if await conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}):
             # Default privileges and grants in this database go first, then the role. An owner
             # that is not a superuser must be a member of the role to DROP OWNED BY it.
             await conn.execute(text(f"GRANT {naming.quote(role)} TO CURRENT_USER"))

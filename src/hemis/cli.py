@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -184,7 +185,9 @@ def run_migrations(
         task = progress.add_task("migrating tenants", total=len(selected))
 
         def on_result(i: int, n: int, r: TenantMigrationResult) -> None:
-            mark = "[green]ok[/green]" if r.ok else f"[red]FAILED[/red] {r.error}"
+            mark = {"ok": "[green]ok[/green]", "skipped": "[yellow]skipped[/yellow]"}.get(
+                r.status, f"[red]FAILED[/red] {r.error}"
+            )
             progress.console.print(
                 f"[{i}/{n} {r.schema}] {r.before or '-'} → {r.after or '-'} {mark} ({r.seconds:.2f}s)"
             )
@@ -217,7 +220,7 @@ def tenants_migrate(parallel: int | None, keep_going: bool, codes: tuple[str, ..
         codes=codes,
         as_json=as_json,
     )
-    failed = [r for r in results if not r.ok]
+    counts = Counter(r.status for r in results)
 
     def human() -> None:
         table = Table("tenant", "from", "to", "result", "seconds", title="Migration summary")
@@ -226,14 +229,19 @@ def tenants_migrate(parallel: int | None, keep_going: bool, codes: tuple[str, ..
                 r.code,
                 r.before or "-",
                 r.after or "-",
-                "ok" if r.ok else f"FAILED: {r.error}",
+                f"FAILED: {r.error}" if r.status == "failed" else r.status,
                 f"{r.seconds:.2f}",
             )
         Console().print(table)
-        console.print(f"{len(results) - len(failed)} ok, {len(failed)} failed")
+        console.print(f"{counts['ok']} ok, {counts['failed']} failed, {counts['skipped']} skipped")
 
-    _emit(as_json, {"results": [r.as_dict() for r in results], "failed": len(failed)}, human)
-    if failed:
+    payload = {
+        "results": [r.as_dict() for r in results],
+        "failed": counts["failed"],
+        "skipped": counts["skipped"],
+    }
+    _emit(as_json, payload, human)
+    if counts["failed"]:
         sys.exit(1)
 
 
