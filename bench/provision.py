@@ -24,7 +24,7 @@ from hemis.config import Settings
 from hemis.platform import create_tenant, setup_platform
 from tenants import naming
 from tenants.database import owner_engine
-from tenants.provision import TenantSpec, ref_reader_role
+from tenants.provision import TenantSpec
 
 
 def raw_script(code: str, settings: Settings, tree_sql: str) -> str:
@@ -34,7 +34,7 @@ def raw_script(code: str, settings: Settings, tree_sql: str) -> str:
         SELECT pg_advisory_xact_lock(hashtext('t_{code}'));
         CREATE ROLE {role} NOLOGIN;
         GRANT {role} TO {naming.quote(naming.app_role(prefix))};
-        GRANT {naming.quote(ref_reader_role(prefix))} TO {role};
+        GRANT {naming.quote(naming.ref_reader_role(prefix))} TO {role};
         CREATE SCHEMA {schema};
         GRANT USAGE ON SCHEMA {schema} TO {role};
         ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role};

@@ -11,7 +11,7 @@ PREFIX_RE = re.compile(r"^([a-z][a-z0-9_]{0,24}_)?$")
 SHARED_SCHEMA = "shared"
 REF_SCHEMA = "ref"
 NATIONAL_SCHEMA = "national"
-RESERVED_CODES = frozenset({"shared", "ref", "national_schema", "public", "pg_catalog", "information_schema"})
+RESERVED_CODES = frozenset({"shared", "ref", "public"})
 
 
 class InvalidIdentifierError(ValueError):
@@ -52,6 +52,25 @@ def app_role(prefix: str = "") -> str:
 def shared_role(prefix: str = "") -> str:
     """The NOLOGIN role of shared-only transactions (tenant registry, classifiers)."""
     return f"{validate_prefix(prefix)}hemis_shared"
+
+
+# A DNS host name: labels of letters, digits and inner hyphens, at least one dot.
+DOMAIN_RE = re.compile(
+    r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+)
+
+
+def validate_domain(domain: str) -> str:
+    """'TATU.hemis.uz.' → 'tatu.hemis.uz'; ports, paths, spaces and bare names are refused."""
+    normal = domain.strip().lower().rstrip(".")
+    if not DOMAIN_RE.fullmatch(normal):
+        raise InvalidIdentifierError(f"invalid domain {domain!r}")
+    return normal
+
+
+def ref_reader_role(prefix: str = "") -> str:
+    """The NOLOGIN role holding SELECT on schema ref; every tenant role and the shared role get it."""
+    return f"{validate_prefix(prefix)}hemis_ref_reader"
 
 
 def quote(identifier: str) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tenants import naming
@@ -33,6 +34,14 @@ class TenantMissingError(LookupError):
     """No tenant with this code is registered."""
 
 
+class InvalidTenantSpecError(ValueError):
+    """A tenant field the registry cannot hold (named in `field`)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+
+
 @dataclass(slots=True)
 class TenantSpec:
     code: str
@@ -44,12 +53,18 @@ class TenantSpec:
     hemis_code: str | None = None
     domains: Sequence[str] = field(default_factory=tuple)
 
+    def validate(self) -> None:
+        """Refuse what the registry columns cannot hold, before any DDL runs."""
+        if not self.name_uz.strip():
+            raise InvalidTenantSpecError("name_uz", "empty")
+        for name in ("name_uz", "name_oz", "name_ru", "name_en"):
+            if len(getattr(self, name)) > 255:
+                raise InvalidTenantSpecError(name, "longer than 255 characters")
+        if self.hemis_code is not None and not (self.hemis_code.isdigit() and len(self.hemis_code) <= 10):
+            raise InvalidTenantSpecError("hemis_code", "not a number of up to 10 digits")
+
 
 SeedFn = Callable[[AsyncConnection, TenantRef], Awaitable[None]]
-
-
-def ref_reader_role(prefix: str) -> str:
-    return f"{naming.validate_prefix(prefix)}hemis_ref_reader"
 
 
 async def _create_role_if_missing(conn: AsyncConnection, role: str, options: str) -> None:
@@ -61,7 +76,11 @@ async def _create_role_if_missing(conn: AsyncConnection, role: str, options: str
 
 async def ensure_platform(engine: AsyncEngine, prefix: str, app_password: str) -> None:
     """Create the platform roles and migrate the shared tree (idempotent; run before tenants)."""
-    app, shared, ref_reader = naming.app_role(prefix), naming.shared_role(prefix), ref_reader_role(prefix)
+    app, shared, ref_reader = (
+        naming.app_role(prefix),
+        naming.shared_role(prefix),
+        naming.ref_reader_role(prefix),
+    )
     async with engine.begin() as conn:
         await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('hemis.platform'))"))
         # NOINHERIT: logged in, the app role holds no tenant's rights until SET ROLE.
@@ -112,7 +131,8 @@ async def provision(
     code = naming.validate_code(spec.code)
     schema, role = naming.schema_name(code), naming.tenant_role(code, prefix)
     q_role, q_schema = naming.quote(role), naming.quote(schema)
-    domains = [d.lower() for d in spec.domains] or default_domains(code, base_domain)
+    domains = [naming.validate_domain(d) for d in spec.domains] or default_domains(code, base_domain)
+    spec.validate()
     async with engine.begin() as conn:
         # Serialise on the schema name, then check code, domains, schema and role at once.
         taken, schema_exists, role_exists = (
@@ -137,7 +157,7 @@ async def provision(
                 [
                     "" if role_exists else f"CREATE ROLE {q_role} NOLOGIN;",
                     f"GRANT {q_role} TO {naming.quote(naming.app_role(prefix))};",
-                    f"GRANT {naming.quote(ref_reader_role(prefix))} TO {q_role};",
+                    f"GRANT {naming.quote(naming.ref_reader_role(prefix))} TO {q_role};",
                     f"CREATE SCHEMA {q_schema};",
                     f"GRANT USAGE ON SCHEMA {q_schema} TO {q_role};",
                     f"ALTER DEFAULT PRIVILEGES IN SCHEMA {q_schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {q_role};",
@@ -151,27 +171,30 @@ async def provision(
                 ]
             ),
         )
-        tenant_id = await conn.scalar(
-            text(
-                "WITH t AS (INSERT INTO shared.tenant (code, kind, status, name_uz, name_oz, name_ru, name_en, "
-                "hemis_code, created_at, updated_at) VALUES (:code, :kind, 'active', :uz, :oz, :ru, :en, :hc, "
-                "now(), now()) RETURNING id), "
-                "d AS (INSERT INTO shared.tenant_domain (domain, tenant_id, is_primary, created_at, updated_at) "
-                "SELECT dom, t.id, ord = 1, now(), now() FROM t, unnest(CAST(:domains AS text[])) "
-                "WITH ORDINALITY AS u(dom, ord)) "
-                "SELECT id FROM t"
-            ),
-            {
-                "code": code,
-                "kind": str(spec.kind),
-                "uz": spec.name_uz,
-                "oz": spec.name_oz,
-                "ru": spec.name_ru,
-                "en": spec.name_en,
-                "hc": spec.hemis_code,
-                "domains": domains,
-            },
-        )
+        try:
+            tenant_id = await conn.scalar(
+                text(
+                    "WITH t AS (INSERT INTO shared.tenant (code, kind, status, name_uz, name_oz, name_ru, name_en, "
+                    "hemis_code, created_at, updated_at) VALUES (:code, :kind, 'active', :uz, :oz, :ru, :en, :hc, "
+                    "now(), now()) RETURNING id), "
+                    "d AS (INSERT INTO shared.tenant_domain (domain, tenant_id, is_primary, created_at, updated_at) "
+                    "SELECT dom, t.id, ord = 1, now(), now() FROM t, unnest(CAST(:domains AS text[])) "
+                    "WITH ORDINALITY AS u(dom, ord)) "
+                    "SELECT id FROM t"
+                ),
+                {
+                    "code": code,
+                    "kind": str(spec.kind),
+                    "uz": spec.name_uz,
+                    "oz": spec.name_oz,
+                    "ru": spec.name_ru,
+                    "en": spec.name_en,
+                    "hc": spec.hemis_code,
+                    "domains": domains,
+                },
+            )
+        except IntegrityError as exc:  # a concurrent create took the code or a domain
+            raise TenantExistsError(code) from exc
         ref = TenantRef(id=int(tenant_id), code=code, kind=spec.kind)
         if seed is not None:
             await seed(conn, ref)  # search_path still points at the new schema

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from hemis.config import REPO_ROOT, Settings
@@ -63,13 +61,3 @@ async def recreate_database(db: TestDatabase, *, create: bool = True) -> None:
                 await conn.execute(text(f"CREATE DATABASE {naming.quote(name)}"))
     finally:
         await engine.dispose()
-
-
-async def sentinel(engine: AsyncEngine, schema: str) -> Any:
-    """The tenant code stored in a schema's institution_profile, read as the owner."""
-    async with engine.connect() as conn:
-        return await conn.scalar(text(f"SELECT tenant_code FROM {naming.quote(schema)}.institution_profile"))
-
-
-def run(coro: Any) -> Any:
-    return asyncio.get_event_loop().run_until_complete(coro)

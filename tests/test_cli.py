@@ -78,5 +78,10 @@ class TestCreateAndDrop:
         assert result.exit_code == 2
         assert "CODE" in result.output
 
+    def test_bad_domain_is_a_usage_error_naming_the_option(self, cli: CliRunner) -> None:
+        result = _run(cli, "tenants", "create", "cli_dom", "--name", "X", "--domain", "cli dom.uz")
+        assert result.exit_code == 2
+        assert "--domain" in result.output
+
     def test_drop_unknown_tenant_fails(self, cli: CliRunner) -> None:
         assert _run(cli, "tenants", "drop", "nobody_here", "--yes").exit_code == 1

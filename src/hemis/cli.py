@@ -7,6 +7,7 @@ HEMIS_DB__URL / DATABASE_URL, or starts the embedded PostgreSQL when neither is 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from collections import Counter
@@ -25,7 +26,7 @@ from tenants import naming
 from tenants.context import TenantKind
 from tenants.database import async_url, owner_engine
 from tenants.migrate import TenantMigrationResult, migrate_tenants
-from tenants.provision import TenantExistsError, TenantMissingError, TenantSpec
+from tenants.provision import InvalidTenantSpecError, TenantExistsError, TenantMissingError, TenantSpec
 
 T = TypeVar("T")
 console = Console(stderr=True)
@@ -117,6 +118,12 @@ def tenants_create(
 
     try:
         ref = _with_engine(run)
+    except InvalidTenantSpecError as exc:
+        raise click.BadParameter(
+            str(exc), param_hint=f"--{exc.field.replace('_uz', '').replace('_', '-')}"
+        ) from exc
+    except naming.InvalidIdentifierError as exc:
+        raise click.BadParameter(str(exc), param_hint="--domain") from exc
     except TenantExistsError:
         console.print(f"[red]tenant {code} already exists[/red]")
         sys.exit(1)
@@ -171,28 +178,31 @@ def run_migrations(
     if unknown:
         raise click.BadParameter(f"unknown tenant(s): {', '.join(sorted(unknown))}", param_hint="--tenant")
     url = async_url(settings.db.url)
-    if as_json or not show_progress:
-        return migrate_tenants(
-            url, selected, prefix=settings.tenancy.role_prefix, parallelism=parallelism, keep_going=keep_going
+    progress = (
+        None
+        if as_json or not show_progress
+        else Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
         )
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
-        task = progress.add_task("migrating tenants", total=len(selected))
+    )
 
-        def on_result(i: int, n: int, r: TenantMigrationResult) -> None:
-            mark = {"ok": "[green]ok[/green]", "skipped": "[yellow]skipped[/yellow]"}.get(
-                r.status, f"[red]FAILED[/red] {r.error}"
-            )
-            progress.console.print(
-                f"[{i}/{n} {r.schema}] {r.before or '-'} → {r.after or '-'} {mark} ({r.seconds:.2f}s)"
-            )
-            progress.advance(task)
+    def on_result(i: int, n: int, r: TenantMigrationResult) -> None:
+        if progress is None or task is None:
+            return
+        mark = {"ok": "[green]ok[/green]", "skipped": "[yellow]skipped[/yellow]"}.get(
+            r.status, f"[red]FAILED[/red] {r.error}"
+        )
+        progress.console.print(
+            f"[{i}/{n} {r.schema}] {r.before or '-'} → {r.after or '-'} {mark} ({r.seconds:.2f}s)"
+        )
+        progress.advance(task)
 
+    with progress or contextlib.nullcontext():
+        task = progress.add_task("migrating tenants", total=len(selected)) if progress else None
         return migrate_tenants(
             url,
             selected,
@@ -288,15 +298,20 @@ def demo(serve: bool) -> None:
     from hemis.demo import install_demo
 
     settings = _settings()
-    created = _with_engine(install_demo)
+    created, existing = _with_engine(install_demo)
     console.print(f"demo tenants created: {', '.join(created) or 'none (already there)'}")
-    results = run_migrations(
-        settings,
-        parallelism=settings.tenancy.migrate_parallelism,
-        keep_going=False,
-        codes=(),
-        as_json=False,
-        show_progress=False,
+    # New tenants are born at head; those from an earlier run may need newer migrations.
+    results = (
+        run_migrations(
+            settings,
+            parallelism=settings.tenancy.migrate_parallelism,
+            keep_going=False,
+            codes=tuple(existing),
+            as_json=False,
+            show_progress=False,
+        )
+        if existing
+        else []
     )
     if any(not r.ok for r in results):
         console.print("[red]migration failed[/red]")

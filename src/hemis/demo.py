@@ -70,8 +70,11 @@ DEMO_TENANTS = (
 )
 
 
-async def install_demo(engine: AsyncEngine, settings: Settings) -> list[str]:
-    """Set up the platform and create the demo tenants that do not exist yet; returns those created."""
+async def install_demo(engine: AsyncEngine, settings: Settings) -> tuple[list[str], list[str]]:
+    """Set up the platform and create the demo tenants that do not exist yet.
+
+    Returns (codes created now, codes that were already there).
+    """
     await setup_platform(engine, settings)
     existing = set(await tenant_codes(engine))
     created = []
@@ -79,4 +82,4 @@ async def install_demo(engine: AsyncEngine, settings: Settings) -> list[str]:
         if demo.spec.code not in existing:
             await create_tenant(engine, settings, demo.spec, **demo.profile)
             created.append(demo.spec.code)
-    return created
+    return created, sorted(existing)

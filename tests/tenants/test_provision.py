@@ -11,7 +11,13 @@ from hemis.platform import create_tenant, drop_tenant
 from tenants import naming
 from tenants.context import TenantRef
 from tenants.migrate import tenant_head, tenant_revision_sync
-from tenants.provision import TenantExistsError, TenantMissingError, TenantSpec, provision
+from tenants.provision import (
+    InvalidTenantSpecError,
+    TenantExistsError,
+    TenantMissingError,
+    TenantSpec,
+    provision,
+)
 
 
 async def _exists(owner: AsyncEngine, settings: Settings, code: str) -> dict[str, bool]:
@@ -93,6 +99,51 @@ class TestProvision:
     async def test_invalid_code_is_refused(self, owner: AsyncEngine, settings: Settings, code: str) -> None:
         with pytest.raises(naming.InvalidIdentifierError):
             await create_tenant(owner, settings, TenantSpec(code=code, name_uz="X"))
+
+    @pytest.mark.parametrize(
+        "domain", ["localhost", "alpha.localhost:8000", "a b.uz", "uni.uz/path", "-bad.uz", "x" * 64 + ".uz"]
+    )
+    async def test_invalid_domain_is_refused(
+        self, owner: AsyncEngine, settings: Settings, domain: str
+    ) -> None:
+        with pytest.raises(naming.InvalidIdentifierError):
+            await create_tenant(owner, settings, TenantSpec(code="prov_dom", name_uz="X", domains=[domain]))
+        assert await _exists(owner, settings, "prov_dom") == {
+            "schema": False,
+            "role": False,
+            "registry": False,
+        }
+
+    @pytest.mark.parametrize(
+        ("spec", "field"),
+        [
+            (TenantSpec(code="prov_bad", name_uz="  "), "name_uz"),
+            (TenantSpec(code="prov_bad", name_uz="X", name_ru="Я" * 256), "name_ru"),
+            (TenantSpec(code="prov_bad", name_uz="X", hemis_code="30a"), "hemis_code"),
+        ],
+    )
+    async def test_invalid_fields_are_named(
+        self, owner: AsyncEngine, settings: Settings, spec: TenantSpec, field: str
+    ) -> None:
+        with pytest.raises(InvalidTenantSpecError) as caught:
+            await create_tenant(owner, settings, spec)
+        assert caught.value.field == field
+
+    async def test_domains_are_normalised(
+        self, owner: AsyncEngine, settings: Settings, tenants: object
+    ) -> None:
+        ref = await create_tenant(
+            owner, settings, TenantSpec(code="prov_norm", name_uz="X", domains=["Prov.Hemis.UZ."])
+        )
+        try:
+            async with owner.connect() as conn:
+                domains = await conn.scalar(
+                    text("SELECT array_agg(domain) FROM shared.tenant_domain WHERE tenant_id = :t"),
+                    {"t": ref.id},
+                )
+            assert domains == ["prov.hemis.uz"]
+        finally:
+            await drop_tenant(owner, settings, "prov_norm")
 
     async def test_failure_after_ddl_rolls_everything_back(
         self, owner: AsyncEngine, settings: Settings, tenants: object
