@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from alembic import context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 import hemis.models  # noqa: F401  (assembles the metadata)
-from hemis.config import get_settings
 from hemis.core.db import shared_metadata
-from hemis.core.embedded import ensure_database_url
+from hemis.migrations import run_online
 from tenants import naming
-from tenants.database import owner_engine
 
 SHARED_SCHEMAS = (naming.SHARED_SCHEMA, naming.REF_SCHEMA, naming.NATIONAL_SCHEMA)
 
@@ -49,17 +45,7 @@ def run_offline() -> None:
         context.run_migrations()
 
 
-async def run_online() -> None:
-    engine = owner_engine(ensure_database_url(get_settings()))
-    async with engine.begin() as conn:
-        await conn.run_sync(_run)
-    await engine.dispose()
-
-
 if context.is_offline_mode():
     run_offline()
-elif (shared_connection := context.config.attributes.get("connection")) is not None:
-    # Called by our runner from inside its event loop, with a sync facade of its connection.
-    _run(shared_connection)
 else:
-    asyncio.run(run_online())
+    run_online(_run, context.config.attributes)
