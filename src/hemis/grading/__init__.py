@@ -1,0 +1,1 @@
+"""Grading: scales, e-journal marks (JN/ON/YN), retakes, sheet locking, GPA and rating."""
