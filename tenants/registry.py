@@ -8,12 +8,20 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tenants import naming
+from tenants.context import TenantKind, TenantRef
 from tenants.migrate import tenant_revision_sync
 
 
 async def tenant_codes(conn: AsyncConnection) -> list[str]:
     rows = await conn.execute(text("SELECT code FROM shared.tenant ORDER BY code"))
     return [naming.validate_code(r[0]) for r in rows]
+
+
+async def tenant_ref(conn: AsyncConnection, code: str) -> TenantRef | None:
+    row = (
+        await conn.execute(text("SELECT id, code, kind FROM shared.tenant WHERE code = :c"), {"c": code})
+    ).first()
+    return TenantRef(id=int(row[0]), code=row[1], kind=TenantKind(row[2])) if row else None
 
 
 async def describe_tenants(conn: AsyncConnection) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
+from hemis.access.controller import AccessController
 from hemis.classifiers.controller import ClassifierController
 from hemis.health.controller import HealthController
 from hemis.institution.controller import InstitutionController
@@ -12,4 +13,5 @@ ROUTES: list[ControllerRouterHandler] = [
     HealthController,
     ClassifierController,
     InstitutionController,
+    AccessController,
 ]

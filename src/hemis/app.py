@@ -12,6 +12,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hemis import __version__
+from hemis.access.service import authenticate_token
 from hemis.api import ROUTES
 from hemis.config import Settings, get_settings
 from hemis.core.deps import provide_language
@@ -77,5 +78,6 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
     litestar.state.session_maker = maker
     litestar.state.settings = settings
     litestar.state.resolver = resolver
+    litestar.state.authenticators = (authenticate_token,)
     edge = TenantEdge(litestar, resolver, settings.tenancy.platform_hosts, settings.tenancy.subfolder_routing)
     return HemisApp(litestar, edge, resolver, engine)

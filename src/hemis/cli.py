@@ -21,6 +21,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hemis.config import Settings, get_settings
+from hemis.core.auth import Role
 from hemis.core.embedded import ensure_database_url
 from tenants import naming
 from tenants.context import TenantKind
@@ -275,6 +276,106 @@ def tenants_drop(code: str, yes: bool, as_json: bool) -> None:
     _emit(
         as_json, {"code": code, "dump": str(dump)}, lambda: console.print(f"dropped {code}; dump at {dump}")
     )
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens of a tenant (machine clients; HEMIS's Backend API tokens)."""
+
+
+def _with_tenant_session(code: str, fn: Callable[[Any], Awaitable[T]]) -> T:
+    """Run fn(session) in one transaction of tenant `code`, as its role, and commit."""
+    from hemis.platform import tenant_ref
+    from tenants.session import make_sessionmaker, tenant_session
+
+    async def run(engine: AsyncEngine, settings: Settings) -> T:
+        ref = await tenant_ref(engine, naming.validate_code(code))
+        async with tenant_session(make_sessionmaker(engine, settings.tenancy.role_prefix), ref) as session:
+            result = await fn(session)
+            await session.commit()
+            return result
+
+    try:
+        return _with_engine(run)
+    except (TenantMissingError, naming.InvalidIdentifierError):
+        console.print(f"[red]no tenant {code}[/red]")
+        sys.exit(1)
+
+
+@tokens.command("create")
+@click.argument("tenant")
+@click.option("--name", required=True, help="Who uses it, e.g. 'Moodle sync'.")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--json", "as_json", is_flag=True)
+def tokens_create(tenant: str, name: str, roles: tuple[str, ...], as_json: bool) -> None:
+    """Issue a token; the secret is shown once."""
+    from hemis.access.service import ApiTokenService
+
+    async def issue(session: Any) -> tuple[Any, str]:
+        return await ApiTokenService(session=session).issue(name, {Role(r) for r in roles}, by="cli")
+
+    token, secret = _with_tenant_session(tenant, issue)
+    _emit(
+        as_json,
+        {"id": token.id, "name": token.name, "roles": token.roles, "token": secret},
+        lambda: console.print(f"token {token.id} for {tenant} ({', '.join(token.roles)}): {secret}"),
+    )
+
+
+@tokens.command("list")
+@click.argument("tenant")
+@click.option("--json", "as_json", is_flag=True)
+def tokens_list(tenant: str, as_json: bool) -> None:
+    """List a tenant's tokens (never their secrets)."""
+    from hemis.access.service import ApiTokenService
+
+    async def listing(session: Any) -> list[dict[str, Any]]:
+        rows = await ApiTokenService(session=session).list()
+        return [
+            {
+                "id": t.id,
+                "name": t.name,
+                "roles": t.roles,
+                "created_at": t.created_at,
+                "revoked_at": t.revoked_at,
+            }
+            for t in sorted(rows, key=lambda t: t.id)
+        ]
+
+    items = _with_tenant_session(tenant, listing)
+
+    def human() -> None:
+        table = Table("id", "name", "roles", "created", "revoked")
+        for t in items:
+            table.add_row(
+                str(t["id"]),
+                t["name"],
+                ", ".join(t["roles"]),
+                str(t["created_at"]),
+                str(t["revoked_at"] or "-"),
+            )
+        Console().print(table)
+
+    _emit(as_json, items, human)
+
+
+@tokens.command("revoke")
+@click.argument("tenant")
+@click.argument("token_id", type=int)
+def tokens_revoke(tenant: str, token_id: int) -> None:
+    """Revoke a token at once."""
+    from hemis.access.service import ApiTokenService
+    from hemis.core.errors import NotFound
+
+    async def revoke(session: Any) -> None:
+        await ApiTokenService(session=session).revoke(token_id, by="cli")
+
+    try:
+        _with_tenant_session(tenant, revoke)
+    except NotFound:
+        console.print(f"[red]no token {token_id} at {tenant}[/red]")
+        sys.exit(1)
+    console.print(f"revoked token {token_id} of {tenant}")
 
 
 @main.group()

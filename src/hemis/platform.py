@@ -13,7 +13,7 @@ from hemis.config import Settings
 from hemis.institution.models import InstitutionProfile
 from tenants import registry
 from tenants.context import TenantRef
-from tenants.provision import TenantSpec, drop, ensure_platform, provision
+from tenants.provision import TenantMissingError, TenantSpec, drop, ensure_platform, provision
 
 
 async def setup_platform(engine: AsyncEngine, settings: Settings) -> None:
@@ -68,3 +68,12 @@ async def drop_tenant(engine: AsyncEngine, settings: Settings, code: str) -> Pat
 async def tenant_codes(engine: AsyncEngine) -> Sequence[str]:
     async with engine.connect() as conn:
         return await registry.tenant_codes(conn)
+
+
+async def tenant_ref(engine: AsyncEngine, code: str) -> TenantRef:
+    """The registered tenant `code`; TenantMissingError if there is none."""
+    async with engine.connect() as conn:
+        ref = await registry.tenant_ref(conn, code)
+    if ref is None:
+        raise TenantMissingError(code)
+    return ref

@@ -1,0 +1,1 @@
+"""Access for machine clients: tenant API tokens with roles (HEMIS's Backend API tokens)."""

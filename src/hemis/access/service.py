@@ -1,0 +1,81 @@
+"""Issue, list, revoke and check API tokens of the current tenant."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from litestar.connection import ASGIConnection
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hemis.access.models import ApiToken
+from hemis.core import audit
+from hemis.core.auth import Principal, Role
+from hemis.core.errors import NotFound
+
+TOKEN_PREFIX = "hemis_"  # noqa: S105 - a marker, not a secret
+
+
+def token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiTokenService(SQLAlchemyAsyncRepositoryService[ApiToken]):
+    class Repo(SQLAlchemyAsyncRepository[ApiToken]):
+        model_type = ApiToken
+
+    repository_type = Repo
+
+    async def issue(self, name: str, roles: set[Role], *, by: str) -> tuple[ApiToken, str]:
+        """A new token; the secret is returned once and never stored."""
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = await self.create(
+            ApiToken(name=name, token_hash=token_hash(secret), roles=sorted(r.value for r in roles))
+        )
+        await audit.record(
+            self.repository.session,
+            "access.token.issued",
+            entity="api_token",
+            entity_id=token.id,
+            actor=by,
+            data={"name": name, "roles": token.roles},
+        )
+        return token, secret
+
+    async def revoke(self, token_id: int, *, by: str) -> ApiToken:
+        token = await self.get_one_or_none(id=token_id)
+        if token is None:
+            raise NotFound(field="id")
+        token.revoked_at = datetime.now(UTC)
+        await self.repository.session.flush()
+        await audit.record(
+            self.repository.session, "access.token.revoked", entity="api_token", entity_id=token.id, actor=by
+        )
+        return token
+
+    async def principal_for(self, secret: str, tenant_code: str) -> Principal | None:
+        row = await self.repository.session.scalar(
+            select(ApiToken).where(ApiToken.token_hash == token_hash(secret), ApiToken.revoked_at.is_(None))
+        )
+        if row is None:
+            return None
+        return Principal(
+            tenant_code=tenant_code, subject=f"token:{row.id}", roles=frozenset(Role(r) for r in row.roles)
+        )
+
+
+async def authenticate_token(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """Bearer token → principal, looked up in the request tenant's own schema only."""
+    header = connection.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    tenant = connection.scope.get("state", {}).get("tenant")
+    if scheme.lower() != "bearer" or not secret.startswith(TOKEN_PREFIX) or tenant is None:
+        return None
+    maker: async_sessionmaker[AsyncSession] = connection.app.state.session_maker
+    async with maker() as session:  # pinned to the request's tenant by the session listener
+        return await ApiTokenService(session=session).principal_for(secret.strip(), tenant.code)

@@ -1,0 +1,89 @@
+"""Who is calling: the Principal, roles, and the requires_role() guard every handler declares.
+
+Principals come from authenticators registered on the app (today: tenant API tokens in
+hemis.access; single sign-on joins with the identity issue). A principal always belongs
+to one tenant, and the guard refuses it anywhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from hemis.core.errors import HemisError
+
+
+class Role(StrEnum):
+    ADMIN = "admin"  # the university's system administrator
+    REGISTRAR = "registrar"  # registrar's office (o'quv bo'limi): contingent, curricula
+    DEAN = "dean"  # dean's office of a faculty
+    TEACHER = "teacher"
+    ACCOUNTANT = "accountant"
+    STUDENT = "student"
+    INTEGRATION = "integration"  # machine clients (HEMIS "API User")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    tenant_code: str
+    subject: str  # stable id of the caller (token id, later the OIDC sub)
+    roles: frozenset[Role]
+
+    def has_any(self, roles: frozenset[Role]) -> bool:
+        return bool(self.roles & roles)
+
+
+class Unauthenticated(HemisError):
+    status_code = 401
+    message_key = "error.unauthorized"
+
+
+class Forbidden(HemisError):
+    status_code = 403
+    message_key = "error.forbidden"
+
+
+Authenticator = Callable[[ASGIConnection[Any, Any, Any, Any]], Awaitable[Principal | None]]
+_PRINCIPAL_KEY = "hemis_principal"
+
+
+async def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The caller, authenticated once per request by the app's authenticators; 401 if nobody."""
+    state = connection.scope.setdefault("state", {})
+    if _PRINCIPAL_KEY not in state:
+        principal = None
+        for authenticate in connection.app.state.get("authenticators", ()):
+            if (principal := await authenticate(connection)) is not None:
+                break
+        state[_PRINCIPAL_KEY] = principal
+    found: Principal | None = state[_PRINCIPAL_KEY]
+    if found is None:
+        raise Unauthenticated
+    tenant = state.get("tenant")
+    if tenant is None or tenant.code != found.tenant_code:
+        raise Unauthenticated  # a credential of one tenant is worth nothing at another
+    return found
+
+
+def requires_role(
+    *roles: Role,
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]:
+    """Guard: an authenticated principal of this tenant with at least one of `roles`."""
+    wanted = frozenset(roles)
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        principal = await current_principal(connection)
+        if not principal.has_any(wanted):
+            raise Forbidden
+
+    return guard
+
+
+async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    return await current_principal(request)
