@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from hemis.access.service import ApiTokenService
 from hemis.app import HemisApp, create_app
 from hemis.config import REPO_ROOT, Settings
+from hemis.core.auth import Role
 from hemis.core.embedded import ensure_database_url
 from hemis.platform import create_tenant, setup_platform
 from tenants.context import TenantKind, TenantRef
 from tenants.database import app_engine, owner_engine
 from tenants.provision import TenantSpec
-from tenants.session import make_sessionmaker
+from tenants.session import make_sessionmaker, tenant_session
 from tenants.testing import TestDatabase, recreate_database, worker_database
 
 TEST_TENANTS = (
@@ -117,3 +119,23 @@ async def client(app: HemisApp) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
+
+
+TokenFactory = Callable[..., Awaitable[dict[str, str]]]
+
+
+@pytest.fixture(scope="session")
+def token_for(maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]) -> TokenFactory:
+    """`await token_for("alpha", Role.ADMIN)` → Authorization headers of a fresh API token."""
+    cache: dict[tuple[str, frozenset[Role]], dict[str, str]] = {}
+
+    async def issue(code: str, *roles: Role) -> dict[str, str]:
+        key = (code, frozenset(roles))
+        if key not in cache:
+            async with tenant_session(maker, tenants[code]) as session:
+                _, secret = await ApiTokenService(session=session).issue("tests", set(roles), by="tests")
+                await session.commit()
+            cache[key] = {"Authorization": f"Bearer {secret}"}
+        return cache[key]
+
+    return issue

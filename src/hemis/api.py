@@ -8,10 +8,14 @@ from hemis.access.controller import AccessController
 from hemis.classifiers.controller import ClassifierController
 from hemis.health.controller import HealthController
 from hemis.institution.controller import InstitutionController
+from hemis.structure.controller import AuditoriumController, BuildingController, DepartmentController
 
 ROUTES: list[ControllerRouterHandler] = [
     HealthController,
     ClassifierController,
     InstitutionController,
     AccessController,
+    DepartmentController,
+    BuildingController,
+    AuditoriumController,
 ]

@@ -4,6 +4,14 @@ from hemis.access import models as access_models
 from hemis.classifiers import models as classifiers_models
 from hemis.core import audit as core_audit
 from hemis.institution import models as institution_models
+from hemis.structure import models as structure_models
 from tenants import models as tenants_models
 
-__all__ = ["access_models", "classifiers_models", "core_audit", "institution_models", "tenants_models"]
+__all__ = [
+    "access_models",
+    "classifiers_models",
+    "core_audit",
+    "institution_models",
+    "structure_models",
+    "tenants_models",
+]

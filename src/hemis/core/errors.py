@@ -122,7 +122,10 @@ def validation_problem(exc: ValidationException, language: str) -> Problem:
         if not isinstance(item, dict):
             continue
         message = str(item.get("message", ""))
-        name = item.get("key") or ((m := _FIELD_IN_MESSAGE.search(message)) and m.group(1)) or "body"
+        # Body errors come keyed "data" with the path in the message ("… - at `$.code`").
+        from_message = (m := _FIELD_IN_MESSAGE.search(message)) and m.group(1)
+        key = item.get("key")
+        name = (from_message if key in (None, "data") else key) or key or "body"
         if "missing required" in message.lower():
             errors.append(FieldError(str(name), translate("error.field_required", language, field=name)))
         else:

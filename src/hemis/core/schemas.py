@@ -24,3 +24,12 @@ class Page(Struct, Generic[T]):
 
 Limit = Annotated[int, msgspec.Meta(ge=1, le=MAX_PAGE_SIZE)]
 Offset = Annotated[int, msgspec.Meta(ge=0)]
+
+
+def changes(data: msgspec.Struct) -> dict[str, object]:
+    """The fields a PATCH body actually sent (UNSET ones are left alone)."""
+    return {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+
+
+def to_read(row: object, schema: type[T]) -> T:
+    return msgspec.convert(row, schema, from_attributes=True)

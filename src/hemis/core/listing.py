@@ -1,0 +1,73 @@
+"""Pagination, sorting and search for our /api/ lists (snake_case query parameters).
+
+advanced-alchemy's filter providers speak camelCase (`pageSize`, `orderBy`); our API is
+snake_case end to end, so lists take `limit`, `offset`, `sort` (`name` or `-name`) and
+`search`, validated here with the field named in errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from litestar.params import QueryParameter
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
+
+from hemis.core.errors import HemisError
+from hemis.core.schemas import MAX_PAGE_SIZE
+
+T = TypeVar("T")
+
+
+class UnknownSortField(HemisError):
+    status_code = 422
+    message_key = "error.sort_field"
+
+
+@dataclass(frozen=True, slots=True)
+class ListParams:
+    limit: int
+    offset: int
+    sort: str | None
+    search: str | None
+
+
+async def provide_list_params(
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    sort: Annotated[str | None, QueryParameter(pattern=r"^-?[a-z_]{1,40}$")] = None,
+    search: Annotated[str | None, QueryParameter(min_length=1, max_length=100)] = None,
+) -> ListParams:
+    return ListParams(limit=limit, offset=offset, sort=sort, search=search)
+
+
+async def fetch_page(
+    session: AsyncSession,
+    query: Select[Any],
+    params: ListParams,
+    *,
+    sortable: Mapping[str, QueryableAttribute[Any]],
+    default_sort: str,
+    searchable: Sequence[QueryableAttribute[Any]] = (),
+) -> tuple[list[Any], int]:
+    """Rows of one page and the total count; unknown sort fields are a 422 naming `sort`."""
+    if params.search and searchable:
+        escaped = params.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(or_(*(column.ilike(f"%{escaped}%", escape="\\") for column in searchable)))
+    sort = params.sort or default_sort
+    column = sortable.get(sort.lstrip("-"))
+    if column is None:
+        raise UnknownSortField(field="sort", value=sort, allowed=", ".join(sorted(sortable)))
+    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    ordered = query.order_by(column.desc() if sort.startswith("-") else column.asc(), *_tiebreak(query))
+    rows = (await session.scalars(ordered.limit(params.limit).offset(params.offset))).all()
+    return list(rows), int(total)
+
+
+def _tiebreak(query: Select[Any]) -> list[ColumnElement[Any]]:
+    # A stable order across pages: the primary key breaks ties.
+    entity = query.column_descriptions[0]["entity"]
+    return [entity.id.asc()] if entity is not None and hasattr(entity, "id") else []

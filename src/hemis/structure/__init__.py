@@ -1,0 +1,1 @@
+"""University structure: faculties and departments (kafedra), buildings, auditoriums."""

@@ -1,0 +1,94 @@
+"""Structure API shapes; constraints here become 422s that name the field."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+from hemis.core.schemas import Page, Struct
+from hemis.structure.models import AuditoriumType, StructureType
+
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9._-]+$")]
+Name = Annotated[str, msgspec.Meta(min_length=2, max_length=255)]
+OptionalName = Annotated[str, msgspec.Meta(max_length=255)]
+Capacity = Annotated[int, msgspec.Meta(ge=1, le=5000)]
+
+
+class DepartmentRead(Struct):
+    id: int
+    code: str
+    name: str
+    name_ru: str
+    name_en: str
+    structure_type: StructureType
+    parent_id: int | None
+    active: bool
+
+
+class DepartmentCreate(Struct):
+    code: Code
+    name: Name
+    structure_type: StructureType
+    name_ru: OptionalName = ""
+    name_en: OptionalName = ""
+    parent_id: int | None = None
+    active: bool = True
+
+
+class DepartmentUpdate(Struct):
+    code: Code | msgspec.UnsetType = msgspec.UNSET
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    name_ru: OptionalName | msgspec.UnsetType = msgspec.UNSET
+    name_en: OptionalName | msgspec.UnsetType = msgspec.UNSET
+    parent_id: int | msgspec.UnsetType | None = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class BuildingRead(Struct):
+    id: int
+    name: str
+    address: str
+
+
+class BuildingCreate(Struct):
+    name: Name
+    address: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class BuildingUpdate(Struct):
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    address: Annotated[str, msgspec.Meta(max_length=500)] | msgspec.UnsetType = msgspec.UNSET
+
+
+class AuditoriumRead(Struct):
+    id: int
+    code: str
+    name: str
+    building_id: int
+    auditorium_type: AuditoriumType
+    capacity: int
+    active: bool
+
+
+class AuditoriumCreate(Struct):
+    code: Code
+    name: Name
+    building_id: int
+    auditorium_type: AuditoriumType
+    capacity: Capacity
+    active: bool = True
+
+
+class AuditoriumUpdate(Struct):
+    code: Code | msgspec.UnsetType = msgspec.UNSET
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    building_id: int | msgspec.UnsetType = msgspec.UNSET
+    auditorium_type: AuditoriumType | msgspec.UnsetType = msgspec.UNSET
+    capacity: Capacity | msgspec.UnsetType = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+DepartmentPage = Page[DepartmentRead]
+BuildingPage = Page[BuildingRead]
+AuditoriumPage = Page[AuditoriumRead]
