@@ -8,8 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hemis.config import Settings
 from hemis.platform import create_tenant, setup_platform, tenant_codes
+from hemis.structure.demo import seed_structure
 from tenants.context import TenantKind
 from tenants.provision import TenantSpec
+from tenants.session import make_sessionmaker, tenant_session
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,13 @@ async def install_demo(engine: AsyncEngine, settings: Settings) -> tuple[list[st
     await setup_platform(engine, settings)
     existing = set(await tenant_codes(engine))
     created = []
+    maker = make_sessionmaker(engine, settings.tenancy.role_prefix)
     for demo in DEMO_TENANTS:
         if demo.spec.code not in existing:
-            await create_tenant(engine, settings, demo.spec, **demo.profile)
+            ref = await create_tenant(engine, settings, demo.spec, **demo.profile)
+            # Demo content goes through the services, as the tenant's role, like any user's data.
+            async with tenant_session(maker, ref) as session:
+                await seed_structure(session, ref.code)
+                await session.commit()
             created.append(demo.spec.code)
     return created, sorted(existing)
