@@ -9,6 +9,7 @@ from hemis.classifiers.controller import ClassifierController
 from hemis.health.controller import HealthController
 from hemis.institution.controller import InstitutionController
 from hemis.structure.controller import AuditoriumController, BuildingController, DepartmentController
+from hemis.students.controller import GroupController, StudentController
 
 ROUTES: list[ControllerRouterHandler] = [
     HealthController,
@@ -18,4 +19,6 @@ ROUTES: list[ControllerRouterHandler] = [
     DepartmentController,
     BuildingController,
     AuditoriumController,
+    GroupController,
+    StudentController,
 ]

@@ -5,6 +5,7 @@ from hemis.classifiers import models as classifiers_models
 from hemis.core import audit as core_audit
 from hemis.institution import models as institution_models
 from hemis.structure import models as structure_models
+from hemis.students import models as students_models
 from tenants import models as tenants_models
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "core_audit",
     "institution_models",
     "structure_models",
+    "students_models",
     "tenants_models",
 ]

@@ -1,0 +1,1 @@
+"""Contingent: academic groups, students, and the history of every status change."""

@@ -1,0 +1,119 @@
+"""Groups and students as the API shows them; personal fields are null for roles that may not see them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+import msgspec
+
+from hemis.core.schemas import Struct
+
+Unset = msgspec.UnsetType
+UNSET = msgspec.UNSET
+Code = Annotated[str, msgspec.Meta(min_length=2, max_length=8, pattern=r"^\d+$")]
+PersonName = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[^\W\d_]+(?:[ '’ʻʼ\-][^\W\d_]*)*$")
+]
+Patronymic = Annotated[str, msgspec.Meta(max_length=100, pattern=r"^(?:[^\W\d_]+(?:[ '’ʻʼ\-][^\W\d_]*)*)?$")]
+Pinfl = Annotated[str, msgspec.Meta(min_length=1, max_length=20)]  # the rule itself lives in rules.py
+StudentIdNumber = Annotated[str, msgspec.Meta(pattern=r"^\d{6,20}$")]
+Passport = Annotated[str, msgspec.Meta(pattern=r"^(?:[A-Z]{2}\d{7}|[A-Z0-9]{5,20})?$")]
+Phone = Annotated[str, msgspec.Meta(pattern=r"^(?:\+\d{7,15})?$")]
+Email = Annotated[str, msgspec.Meta(max_length=255, pattern=r"^(?:[^@\s]+@[^@\s]+\.[^@\s]+)?$")]
+GroupName = Annotated[str, msgspec.Meta(min_length=2, max_length=50)]
+Year = Annotated[int, msgspec.Meta(ge=1991, le=2100)]
+
+
+class GroupRead(Struct):
+    id: int
+    name: str
+    department_id: int
+    education_type: str
+    education_form: str
+    education_lang: str
+    course: str
+    admission_year: int
+    active: bool
+
+
+class GroupCreate(Struct):
+    name: GroupName
+    department_id: int
+    education_type: Code
+    education_form: Code
+    education_lang: Code
+    course: Code
+    admission_year: Year
+    active: bool = True
+
+
+class GroupUpdate(Struct):
+    name: GroupName | Unset = UNSET
+    department_id: int | Unset = UNSET
+    education_lang: Code | Unset = UNSET
+    course: Code | Unset = UNSET
+    active: bool | Unset = UNSET
+
+
+class StudentRead(Struct):
+    id: int
+    student_id_number: str
+    last_name: str
+    first_name: str
+    patronymic: str
+    group_id: int
+    payment_form: str
+    status: str
+    gender: str
+    citizenship: str
+    # Personal data: null unless the caller's role may see it (ASVS 8.2.3).
+    pinfl: str | None
+    birth_date: date | None
+    passport: str | None
+    phone: str | None
+    email: str | None
+
+
+class StudentCreate(Struct):
+    student_id_number: StudentIdNumber
+    pinfl: Pinfl
+    last_name: PersonName
+    first_name: PersonName
+    birth_date: date
+    gender: Code
+    citizenship: Code
+    group_id: int
+    payment_form: Code
+    patronymic: Patronymic = ""
+    passport: Passport = ""
+    phone: Phone = ""
+    email: Email = ""
+
+
+class StudentUpdate(Struct):
+    pinfl: Pinfl | Unset = UNSET
+    last_name: PersonName | Unset = UNSET
+    first_name: PersonName | Unset = UNSET
+    patronymic: Patronymic | Unset = UNSET
+    birth_date: date | Unset = UNSET
+    gender: Code | Unset = UNSET
+    passport: Passport | Unset = UNSET
+    phone: Phone | Unset = UNSET
+    email: Email | Unset = UNSET
+    group_id: int | Unset = UNSET
+    payment_form: Code | Unset = UNSET
+
+
+class StatusChangeCreate(Struct):
+    status: Code
+    reason: Annotated[str, msgspec.Meta(min_length=3, max_length=500)]
+
+
+class StatusChangeRead(Struct):
+    id: int
+    old_status: str | None
+    new_status: str
+    reason: str
+    at: datetime
+    actor: str

@@ -1,0 +1,162 @@
+"""Contingent rules: valid PINFLs matching the person, real classifier codes, status history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from hemis.core import audit
+from hemis.core.crud import BadReference, CrudService
+from hemis.core.errors import HemisError
+from hemis.core.listing import ListParams, fetch_page
+from hemis.core.observability import request_id_var
+from hemis.core.refs import check_codes
+from hemis.structure.models import Department, StructureType
+from hemis.students.models import AcademicGroup, Student, StudentStatusChange
+from hemis.students.rules import pinfl_birth_date, pinfl_is_male, pinfl_problem
+
+STUDYING = "11"
+MALE, FEMALE = "11", "12"
+
+
+class PinflInvalid(HemisError):
+    status_code = 422
+
+
+class PinflMismatch(HemisError):
+    status_code = 422
+    message_key = "students.pinfl_mismatch"
+
+
+class SameStatus(HemisError):
+    status_code = 409
+    message_key = "students.same_status"
+
+
+class GroupService(CrudService[AcademicGroup]):
+    model = AcademicGroup
+
+    async def check(self, values: dict[str, Any], current: AcademicGroup | None) -> None:
+        faculty = await self.session.get(Department, values["department_id"])
+        if faculty is None or faculty.structure_type != StructureType.FACULTY:
+            raise BadReference(field="department_id")
+        await check_codes(
+            self.session,
+            {
+                "education_type": ("h_education_type", values["education_type"]),
+                "education_form": ("h_education_form", values["education_form"]),
+                "education_lang": ("h_language", values["education_lang"]),
+                "course": ("h_course", values["course"]),
+            },
+        )
+
+    async def page(
+        self, params: ListParams, *, department_id: int | None, course: str | None
+    ) -> tuple[list[AcademicGroup], int]:
+        query = select(AcademicGroup)
+        if department_id is not None:
+            query = query.where(AcademicGroup.department_id == department_id)
+        if course is not None:
+            query = query.where(AcademicGroup.course == course)
+        return await fetch_page(
+            self.session,
+            query,
+            params,
+            sortable={"name": AcademicGroup.name, "course": AcademicGroup.course},
+            default_sort="name",
+            searchable=[AcademicGroup.name],
+        )
+
+
+class StudentService(CrudService[Student]):
+    model = Student
+
+    async def check(self, values: dict[str, Any], current: Student | None) -> None:
+        pinfl = values["pinfl"]
+        if problem := pinfl_problem(pinfl):
+            raise PinflInvalid(f"students.pinfl_{problem}", field="pinfl")
+        if values["birth_date"] != pinfl_birth_date(pinfl):
+            raise PinflMismatch(field="birth_date")
+        if values["gender"] in (MALE, FEMALE) and (values["gender"] == MALE) != pinfl_is_male(pinfl):
+            raise PinflMismatch(field="gender")
+        if not await self.exists(AcademicGroup, values["group_id"]):
+            raise BadReference(field="group_id")
+        await check_codes(
+            self.session,
+            {
+                "gender": ("h_gender", values["gender"]),
+                "citizenship": ("h_citizenship_type", values["citizenship"]),
+                "payment_form": ("h_payment_form", values["payment_form"]),
+            },
+        )
+
+    async def create(self, values: dict[str, Any]) -> Student:
+        student = await super().create({**values, "status": STUDYING})
+        self._history(student, None, STUDYING, "admission")
+        await self.session.flush()
+        return student
+
+    async def change_status(self, student_id: int, status: str, reason: str) -> StudentStatusChange:
+        student = await self.get(student_id)
+        if status == student.status:
+            raise SameStatus(field="status")
+        await check_codes(self.session, {"status": ("h_student_status", status)})
+        change = self._history(student, student.status, status, reason)
+        student.status = status
+        await self.session.flush()
+        await audit.record(
+            self.session,
+            "student.status_changed",
+            entity="student",
+            entity_id=student.id,
+            actor=self.actor,
+            data={"old": change.old_status, "new": status},
+        )
+        return change
+
+    async def history(self, student_id: int) -> list[StudentStatusChange]:
+        await self.get(student_id)
+        rows = await self.session.scalars(
+            select(StudentStatusChange)
+            .where(StudentStatusChange.student_id == student_id)
+            .order_by(StudentStatusChange.id)
+        )
+        return list(rows)
+
+    def _history(self, student: Student, old: str | None, new: str, reason: str) -> StudentStatusChange:
+        change = StudentStatusChange(
+            student_id=student.id,
+            old_status=old,
+            new_status=new,
+            reason=reason,
+            at=datetime.now(UTC),
+            actor=self.actor,
+            request_id=request_id_var.get() or "",
+        )
+        self.session.add(change)
+        return change
+
+    async def page(
+        self, params: ListParams, *, group_id: int | None, status: str | None, payment_form: str | None
+    ) -> tuple[list[Student], int]:
+        query = select(Student)
+        if group_id is not None:
+            query = query.where(Student.group_id == group_id)
+        if status is not None:
+            query = query.where(Student.status == status)
+        if payment_form is not None:
+            query = query.where(Student.payment_form == payment_form)
+        return await fetch_page(
+            self.session,
+            query,
+            params,
+            sortable={
+                "last_name": Student.last_name,
+                "student_id_number": Student.student_id_number,
+                "created_at": Student.created_at,
+            },
+            default_sort="last_name",
+            searchable=[Student.last_name, Student.first_name, Student.student_id_number],
+        )
