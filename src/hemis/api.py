@@ -6,6 +6,7 @@ from litestar.types import ControllerRouterHandler
 
 from hemis.access.controller import AccessController
 from hemis.classifiers.controller import ClassifierController
+from hemis.curriculum.controller import CurriculumController, SpecialtyController, SubjectController
 from hemis.health.controller import HealthController
 from hemis.institution.controller import InstitutionController
 from hemis.structure.controller import AuditoriumController, BuildingController, DepartmentController
@@ -21,4 +22,7 @@ ROUTES: list[ControllerRouterHandler] = [
     AuditoriumController,
     GroupController,
     StudentController,
+    SpecialtyController,
+    SubjectController,
+    CurriculumController,
 ]

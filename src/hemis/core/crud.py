@@ -34,6 +34,11 @@ class BadReference(HemisError):
     message_key = "error.reference"
 
 
+class Invalid(HemisError):
+    status_code = 422
+    message_key = "error.validation"
+
+
 class CrudService(Generic[M]):
     """Subclasses set `model`; override `check()` for rules that span fields or rows."""
 
@@ -117,6 +122,8 @@ class CrudService(Generic[M]):
                 raise Duplicate(field=field or "id") from exc
             if name.startswith("fk_"):
                 raise BadReference(field=next((k for k in values if k in name), "id")) from exc
+            if name.startswith("ck_"):  # a CHECK the service did not pre-empt: still the caller's input
+                raise Invalid(field=next((k for k in values if k in name), "body")) from exc
             raise
 
 

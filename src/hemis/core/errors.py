@@ -41,6 +41,22 @@ class NotFound(HemisError):
     message_key = "error.not_found"
 
 
+class OutOfRange(HemisError):
+    status_code = 422
+    message_key = "error.out_of_range"
+
+    @classmethod
+    def check(
+        cls, values: dict[str, Any], field: str, low: Any, high: Any, *, low_open: bool = False
+    ) -> None:
+        """Raise naming `field` unless low ≤ value ≤ high (low < value with low_open)."""
+        value = values.get(field)
+        if value is None:
+            return
+        if value > high or value < low or (low_open and value == low):
+            raise cls(field=field, low=low, high=high)
+
+
 class Conflict(HemisError):
     status_code = 409
     message_key = "error.conflict"

@@ -1,0 +1,1 @@
+"""Curricula (KMT): specialties, subjects, curricula and their subjects per semester with credits and controls."""

@@ -1,0 +1,188 @@
+"""/api/v1/specialties, /api/v1/subjects, /api/v1/curricula and a curriculum's subjects."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hemis.core.auth import Principal, Role, provide_principal, requires_role
+from hemis.core.errors import NotFound
+from hemis.core.listing import ListParams, provide_list_params
+from hemis.core.schemas import Page, changes, to_read
+from hemis.curriculum.schemas import (
+    CurriculumCreate,
+    CurriculumRead,
+    CurriculumSubjectCreate,
+    CurriculumSubjectRead,
+    CurriculumSubjectUpdate,
+    SpecialtyCreate,
+    SpecialtyRead,
+    SubjectCreate,
+    SubjectRead,
+)
+from hemis.curriculum.service import (
+    CurriculumService,
+    CurriculumSubjectService,
+    SpecialtyService,
+    SubjectService,
+)
+
+READ = requires_role(*Role)
+WRITE = requires_role(Role.ADMIN, Role.REGISTRAR)
+
+
+async def provide_specialties(
+    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
+) -> SpecialtyService:
+    return SpecialtyService(db_session, actor=principal.subject)
+
+
+async def provide_subjects(
+    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
+) -> SubjectService:
+    return SubjectService(db_session, actor=principal.subject)
+
+
+async def provide_curricula(
+    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
+) -> CurriculumService:
+    return CurriculumService(db_session, actor=principal.subject)
+
+
+async def provide_lines(
+    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
+) -> CurriculumSubjectService:
+    return CurriculumSubjectService(db_session, actor=principal.subject)
+
+
+class _CurriculumController(Controller):
+    tags = ["Curricula"]
+    opt = {"tenant_kinds": {"university"}}
+    dependencies = {
+        "principal": Provide(provide_principal),
+        "params": Provide(provide_list_params),
+        "specialties": Provide(provide_specialties),
+        "subjects": Provide(provide_subjects),
+        "curricula": Provide(provide_curricula),
+        "lines": Provide(provide_lines),
+    }
+
+
+class SpecialtyController(_CurriculumController):
+    path = "/api/v1/specialties"
+
+    @get(operation_id="ListSpecialties", guards=[READ])
+    async def list_specialties(
+        self, specialties: NamedDependency[SpecialtyService], params: NamedDependency[ListParams]
+    ) -> Page[SpecialtyRead]:
+        """Specialties (bachelor's directions and master's specialities) taught here."""
+        rows, total = await specialties.page(params)
+        return Page(
+            items=[to_read(r, SpecialtyRead) for r in rows],
+            total=total,
+            limit=params.limit,
+            offset=params.offset,
+        )
+
+    @post(operation_id="CreateSpecialty", guards=[WRITE])
+    async def create_specialty(
+        self, specialties: NamedDependency[SpecialtyService], data: JSONBody[SpecialtyCreate]
+    ) -> SpecialtyRead:
+        """Add a specialty."""
+        return to_read(await specialties.create(changes(data)), SpecialtyRead)
+
+
+class SubjectController(_CurriculumController):
+    path = "/api/v1/subjects"
+
+    @get(operation_id="ListSubjects", guards=[READ])
+    async def list_subjects(
+        self, subjects: NamedDependency[SubjectService], params: NamedDependency[ListParams]
+    ) -> Page[SubjectRead]:
+        """Subjects (fanlar) of this university."""
+        rows, total = await subjects.page(params)
+        return Page(
+            items=[to_read(r, SubjectRead) for r in rows],
+            total=total,
+            limit=params.limit,
+            offset=params.offset,
+        )
+
+    @post(operation_id="CreateSubject", guards=[WRITE])
+    async def create_subject(
+        self, subjects: NamedDependency[SubjectService], data: JSONBody[SubjectCreate]
+    ) -> SubjectRead:
+        """Add a subject, optionally owned by a kafedra."""
+        return to_read(await subjects.create(changes(data)), SubjectRead)
+
+
+class CurriculumController(_CurriculumController):
+    path = "/api/v1/curricula"
+
+    @get(operation_id="ListCurricula", guards=[READ])
+    async def list_curricula(
+        self,
+        curricula: NamedDependency[CurriculumService],
+        params: NamedDependency[ListParams],
+        specialty_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+    ) -> Page[CurriculumRead]:
+        """Curricula, by specialty."""
+        rows, total = await curricula.page(params, specialty_id=specialty_id)
+        return Page(
+            items=[to_read(r, CurriculumRead) for r in rows],
+            total=total,
+            limit=params.limit,
+            offset=params.offset,
+        )
+
+    @get("/{item_id:int}", operation_id="GetCurriculum", guards=[READ])
+    async def get_curriculum(
+        self, curricula: NamedDependency[CurriculumService], item_id: FromPath[int]
+    ) -> CurriculumRead:
+        """One curriculum."""
+        return to_read(await curricula.get(item_id), CurriculumRead)
+
+    @post(operation_id="CreateCurriculum", guards=[WRITE])
+    async def create_curriculum(
+        self, curricula: NamedDependency[CurriculumService], data: JSONBody[CurriculumCreate]
+    ) -> CurriculumRead:
+        """Add a curriculum for a specialty, form of study and admission year."""
+        return to_read(await curricula.create(changes(data)), CurriculumRead)
+
+    @get("/{item_id:int}/subjects", operation_id="ListCurriculumSubjects", guards=[READ])
+    async def list_lines(
+        self,
+        lines: NamedDependency[CurriculumSubjectService],
+        item_id: FromPath[int],
+        semester: Annotated[str | None, QueryParameter(pattern=r"^\d{2}$")] = None,
+    ) -> list[CurriculumSubjectRead]:
+        """The curriculum's subjects with credits, hours and control maxima, by semester."""
+        return [to_read(r, CurriculumSubjectRead) for r in await lines.for_curriculum(item_id, semester)]
+
+    @post("/{item_id:int}/subjects", operation_id="AddCurriculumSubject", guards=[WRITE])
+    async def add_line(
+        self,
+        lines: NamedDependency[CurriculumSubjectService],
+        item_id: FromPath[int],
+        data: JSONBody[CurriculumSubjectCreate],
+    ) -> CurriculumSubjectRead:
+        """Put a subject into a semester of the curriculum."""
+        return to_read(await lines.create({**changes(data), "curriculum_id": item_id}), CurriculumSubjectRead)
+
+    @patch("/{item_id:int}/subjects/{line_id:int}", operation_id="UpdateCurriculumSubject", guards=[WRITE])
+    async def update_line(
+        self,
+        lines: NamedDependency[CurriculumSubjectService],
+        item_id: FromPath[int],
+        line_id: FromPath[int],
+        data: JSONBody[CurriculumSubjectUpdate],
+    ) -> CurriculumSubjectRead:
+        """Change a subject's credit, hours or control maxima."""
+        line = await lines.get(line_id)
+        if line.curriculum_id != item_id:
+            raise NotFound(field="line_id")
+        return to_read(await lines.update(line_id, changes(data)), CurriculumSubjectRead)

@@ -1,0 +1,70 @@
+"""specialty, subject, curriculum, curriculum_subject."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Numeric, SmallInteger, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hemis.core.db import TenantModel
+
+
+class Specialty(TenantModel):
+    __tablename__ = "specialty"
+
+    code: Mapped[str] = mapped_column(String(20), unique=True)  # national classifier code, e.g. 60610500
+    name: Mapped[str] = mapped_column(String(255))
+    education_type: Mapped[str] = mapped_column(String(8))  # h_education_type
+
+
+class Subject(TenantModel):
+    __tablename__ = "subject"
+
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="RESTRICT"), index=True
+    )
+
+
+class Curriculum(TenantModel):
+    __tablename__ = "curriculum"
+
+    name: Mapped[str] = mapped_column(String(255))
+    specialty_id: Mapped[int] = mapped_column(ForeignKey("specialty.id", ondelete="RESTRICT"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id", ondelete="RESTRICT"), index=True)
+    education_form: Mapped[str] = mapped_column(String(8))  # h_education_form
+    marking_system: Mapped[str] = mapped_column(String(8))  # h_marking_system
+    admission_year: Mapped[int] = mapped_column(SmallInteger)
+    semester_count: Mapped[int] = mapped_column(SmallInteger)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CurriculumSubject(TenantModel):
+    __tablename__ = "curriculum_subject"
+    __table_args__ = (
+        UniqueConstraint("curriculum_id", "subject_id", "semester"),
+        CheckConstraint("credit > 0", name="credit_positive"),
+        CheckConstraint(
+            "lecture_hours >= 0 AND practice_hours >= 0 AND laboratory_hours >= 0 AND seminar_hours >= 0 "
+            "AND independent_hours >= 0",
+            name="hours_not_negative",
+        ),
+    )
+
+    curriculum_id: Mapped[int] = mapped_column(ForeignKey("curriculum.id", ondelete="RESTRICT"), index=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id", ondelete="RESTRICT"), index=True)
+    semester: Mapped[str] = mapped_column(String(8))  # h_semester (11 = 1st)
+    subject_type: Mapped[str] = mapped_column(String(8))  # h_subject_type: mandatory / elective
+    subject_block: Mapped[str] = mapped_column(String(8))  # h_subject_block
+    credit: Mapped[Decimal] = mapped_column(Numeric(4, 1))
+    lecture_hours: Mapped[int] = mapped_column(SmallInteger, default=0)
+    practice_hours: Mapped[int] = mapped_column(SmallInteger, default=0)
+    laboratory_hours: Mapped[int] = mapped_column(SmallInteger, default=0)
+    seminar_hours: Mapped[int] = mapped_column(SmallInteger, default=0)
+    independent_hours: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # Maximum points of each control (JN current, ON midterm, YN final); they add up to the scale's maximum.
+    max_current: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    max_midterm: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    max_final: Mapped[Decimal] = mapped_column(Numeric(5, 2))

@@ -1,0 +1,117 @@
+"""Curriculum API shapes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+import msgspec
+
+from hemis.core.schemas import Struct
+
+Unset = msgspec.UnsetType
+UNSET = msgspec.UNSET
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9._-]+$")]
+ClassCode = Annotated[str, msgspec.Meta(min_length=2, max_length=8, pattern=r"^\d+(\.\d+)?$")]
+Name = Annotated[str, msgspec.Meta(min_length=2, max_length=255)]
+Hours = Annotated[int, msgspec.Meta(ge=0, le=2000)]
+# msgspec has no bounds for Decimal: the service checks them (core.errors.OutOfRange).
+Credit = Decimal
+Points = Decimal
+
+
+class SpecialtyRead(Struct):
+    id: int
+    code: str
+    name: str
+    education_type: str
+
+
+class SpecialtyCreate(Struct):
+    code: Code
+    name: Name
+    education_type: ClassCode
+
+
+class SubjectRead(Struct):
+    id: int
+    code: str
+    name: str
+    department_id: int | None
+
+
+class SubjectCreate(Struct):
+    code: Code
+    name: Name
+    department_id: int | None = None
+
+
+class CurriculumRead(Struct):
+    id: int
+    name: str
+    specialty_id: int
+    department_id: int
+    education_form: str
+    marking_system: str
+    admission_year: int
+    semester_count: int
+    active: bool
+
+
+class CurriculumCreate(Struct):
+    name: Name
+    specialty_id: int
+    department_id: int
+    education_form: ClassCode
+    marking_system: ClassCode
+    admission_year: Annotated[int, msgspec.Meta(ge=1991, le=2100)]
+    semester_count: Annotated[int, msgspec.Meta(ge=1, le=12)]
+    active: bool = True
+
+
+class CurriculumSubjectRead(Struct):
+    id: int
+    curriculum_id: int
+    subject_id: int
+    semester: str
+    subject_type: str
+    subject_block: str
+    credit: Decimal
+    lecture_hours: int
+    practice_hours: int
+    laboratory_hours: int
+    seminar_hours: int
+    independent_hours: int
+    max_current: Decimal
+    max_midterm: Decimal
+    max_final: Decimal
+
+
+class CurriculumSubjectCreate(Struct):
+    subject_id: int
+    semester: ClassCode
+    subject_type: ClassCode
+    subject_block: ClassCode
+    credit: Credit
+    max_current: Points
+    max_midterm: Points
+    max_final: Points
+    lecture_hours: Hours = 0
+    practice_hours: Hours = 0
+    laboratory_hours: Hours = 0
+    seminar_hours: Hours = 0
+    independent_hours: Hours = 0
+
+
+class CurriculumSubjectUpdate(Struct):
+    credit: Credit | Unset = UNSET
+    subject_type: ClassCode | Unset = UNSET
+    subject_block: ClassCode | Unset = UNSET
+    max_current: Points | Unset = UNSET
+    max_midterm: Points | Unset = UNSET
+    max_final: Points | Unset = UNSET
+    lecture_hours: Hours | Unset = UNSET
+    practice_hours: Hours | Unset = UNSET
+    laboratory_hours: Hours | Unset = UNSET
+    seminar_hours: Hours | Unset = UNSET
+    independent_hours: Hours | Unset = UNSET

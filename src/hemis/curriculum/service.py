@@ -1,0 +1,132 @@
+"""Curriculum rules: references exist, semesters fit the curriculum, control maxima add up to the scale."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from hemis.core.crud import BadReference, CrudService
+from hemis.core.errors import HemisError, OutOfRange
+from hemis.core.listing import ListParams, fetch_page
+from hemis.core.refs import check_codes
+from hemis.curriculum.models import Curriculum, CurriculumSubject, Specialty, Subject
+from hemis.grading.rules import DEFAULT_SCALES, MarkingSystem
+from hemis.structure.models import Department, StructureType
+
+
+class SemesterOutsideCurriculum(HemisError):
+    status_code = 422
+    message_key = "curriculum.semester_outside"
+
+
+class MaxPointsSum(HemisError):
+    status_code = 422
+    message_key = "curriculum.max_points_sum"
+
+
+class SpecialtyService(CrudService[Specialty]):
+    model = Specialty
+
+    async def check(self, values: dict[str, Any], current: Specialty | None) -> None:
+        await check_codes(self.session, {"education_type": ("h_education_type", values["education_type"])})
+
+    async def page(self, params: ListParams) -> tuple[list[Specialty], int]:
+        return await fetch_page(
+            self.session,
+            select(Specialty),
+            params,
+            sortable={"code": Specialty.code, "name": Specialty.name},
+            default_sort="code",
+            searchable=[Specialty.code, Specialty.name],
+        )
+
+
+class SubjectService(CrudService[Subject]):
+    model = Subject
+
+    async def check(self, values: dict[str, Any], current: Subject | None) -> None:
+        if values.get("department_id") is not None and not await self.exists(
+            Department, values["department_id"]
+        ):
+            raise BadReference(field="department_id")
+
+    async def page(self, params: ListParams) -> tuple[list[Subject], int]:
+        return await fetch_page(
+            self.session,
+            select(Subject),
+            params,
+            sortable={"code": Subject.code, "name": Subject.name},
+            default_sort="name",
+            searchable=[Subject.code, Subject.name],
+        )
+
+
+class CurriculumService(CrudService[Curriculum]):
+    model = Curriculum
+
+    async def check(self, values: dict[str, Any], current: Curriculum | None) -> None:
+        if not await self.exists(Specialty, values["specialty_id"]):
+            raise BadReference(field="specialty_id")
+        faculty = await self.session.get(Department, values["department_id"])
+        if faculty is None or faculty.structure_type != StructureType.FACULTY:
+            raise BadReference(field="department_id")
+        await check_codes(
+            self.session,
+            {
+                "education_form": ("h_education_form", values["education_form"]),
+                "marking_system": ("h_marking_system", values["marking_system"]),
+            },
+        )
+
+    async def page(self, params: ListParams, *, specialty_id: int | None) -> tuple[list[Curriculum], int]:
+        query = select(Curriculum)
+        if specialty_id is not None:
+            query = query.where(Curriculum.specialty_id == specialty_id)
+        return await fetch_page(
+            self.session,
+            query,
+            params,
+            sortable={"name": Curriculum.name, "admission_year": Curriculum.admission_year},
+            default_sort="name",
+            searchable=[Curriculum.name],
+        )
+
+
+class CurriculumSubjectService(CrudService[CurriculumSubject]):
+    model = CurriculumSubject
+
+    async def check(self, values: dict[str, Any], current: CurriculumSubject | None) -> None:
+        OutOfRange.check(values, "credit", Decimal(0), Decimal(30), low_open=True)
+        for field in ("max_current", "max_midterm", "max_final"):
+            OutOfRange.check(values, field, Decimal(0), Decimal(100))
+        curriculum = await self.session.get(Curriculum, values["curriculum_id"])
+        if curriculum is None:
+            raise BadReference(field="curriculum_id")
+        if not await self.exists(Subject, values["subject_id"]):
+            raise BadReference(field="subject_id")
+        await check_codes(
+            self.session,
+            {
+                "semester": ("h_semester", values["semester"]),
+                "subject_type": ("h_subject_type", values["subject_type"]),
+                "subject_block": ("h_subject_block", values["subject_block"]),
+            },
+        )
+        if int(values["semester"]) - 10 > curriculum.semester_count:
+            raise SemesterOutsideCurriculum(field="semester", count=curriculum.semester_count)
+        scale = DEFAULT_SCALES[MarkingSystem(curriculum.marking_system)]
+        total = values["max_current"] + values["max_midterm"] + values["max_final"]
+        if total != scale.max_points:
+            raise MaxPointsSum(field="max_final", total=total, expected=scale.max_points)
+
+    async def for_curriculum(self, curriculum_id: int, semester: str | None) -> list[CurriculumSubject]:
+        if not await self.exists(Curriculum, curriculum_id):
+            raise BadReference(field="curriculum_id")
+        query = select(CurriculumSubject).where(CurriculumSubject.curriculum_id == curriculum_id)
+        if semester is not None:
+            query = query.where(CurriculumSubject.semester == semester)
+        return list(
+            await self.session.scalars(query.order_by(CurriculumSubject.semester, CurriculumSubject.id))
+        )
