@@ -130,6 +130,28 @@ class TestListDepartments:
         assert 'Cannot sort by "secret"' in response.json()["detail"]
 
 
+class TestHierarchy:
+    async def test_a_cycle_is_refused(self, client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+        faculty = await _faculty(client, admin)
+        kafedra = (
+            await client.post(
+                f"{BASE}/departments",
+                json={
+                    "code": _code("K"),
+                    "name": "Kafedra",
+                    "structure_type": "12",
+                    "parent_id": faculty["id"],
+                },
+                headers=admin,
+            )
+        ).json()
+        response = await client.patch(
+            f"{BASE}/departments/{faculty['id']}", json={"parent_id": kafedra["id"]}, headers=admin
+        )
+        assert response.status_code == 422
+        assert response.json()["field"] == "parent_id"
+
+
 class TestUpdateAndDelete:
     async def test_patch_changes_only_what_is_sent(
         self, client: httpx.AsyncClient, admin: dict[str, str]

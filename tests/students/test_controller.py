@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import httpx
@@ -9,7 +10,7 @@ import pytest
 
 from hemis.core.auth import Role
 from tests.conftest import TokenFactory
-from tests.students.conftest import student_body
+from tests.students.conftest import pinfl, student_body
 
 T = "/t/alpha/api/v1"
 
@@ -86,7 +87,8 @@ class TestPersonalData:
         assert seen["last_name"] == "Karimov"
         assert [seen[k] for k in ("pinfl", "birth_date", "passport", "phone", "email")] == [None] * 5
         listed = await client.get(f"{T}/students?group_id={group['id']}", headers=teacher)
-        assert student["pinfl"] not in listed.text
+        for secret in (student["pinfl"], student["passport"], student["phone"], student["email"]):
+            assert secret not in listed.text
 
     async def test_students_cannot_list_students(
         self, client: httpx.AsyncClient, token_for: TokenFactory
@@ -140,5 +142,124 @@ class TestStatus:
         self, client: httpx.AsyncClient, admin: dict[str, str], group: dict[str, Any]
     ) -> None:
         student = (await client.post(f"{T}/students", json=student_body(group), headers=admin)).json()
-        await client.patch(f"{T}/students/{student['id']}", json={"status": "14"}, headers=admin)
+        response = await client.patch(f"{T}/students/{student['id']}", json={"status": "14"}, headers=admin)
+        assert response.status_code in (400, 422)
+        assert response.json()["field"] == "status"
         assert (await client.get(f"{T}/students/{student['id']}", headers=admin)).json()["status"] == "11"
+
+
+class TestReviewedRules:
+    async def test_non_ascii_digits_are_refused(
+        self, client: httpx.AsyncClient, admin: dict[str, str], group: dict[str, Any]
+    ) -> None:
+        arabic = "5170506" + "٠٠٠١٠٠٤"
+        response = await client.post(f"{T}/students", json=student_body(group, pinfl=arabic), headers=admin)
+        assert response.status_code == 422
+        assert response.json()["field"] == "pinfl"
+        number = await client.post(
+            f"{T}/students", json=student_body(group, student_id_number="٣" * 10), headers=admin
+        )
+        assert number.json()["field"] == "student_id_number"
+
+    async def test_unknown_field_is_named(
+        self, client: httpx.AsyncClient, admin: dict[str, str], group: dict[str, Any]
+    ) -> None:
+        response = await client.post(f"{T}/students", json=student_body(group, grup_id=5), headers=admin)
+        assert response.status_code in (400, 422)
+        assert response.json()["field"] == "grup_id"
+
+    async def test_huge_id_is_a_named_4xx(
+        self, client: httpx.AsyncClient, admin: dict[str, str], group: dict[str, Any]
+    ) -> None:
+        assert (await client.get(f"{T}/students/{2**63}", headers=admin)).status_code in (400, 404, 422)
+        response = await client.post(f"{T}/students", json=student_body(group, group_id=2**63), headers=admin)
+        assert response.status_code in (400, 422)
+        assert response.json()["field"] == "group_id"
+
+    async def test_future_birth_date_is_refused(
+        self, client: httpx.AsyncClient, admin: dict[str, str], group: dict[str, Any]
+    ) -> None:
+        future = date.today().replace(year=date.today().year + 1)
+        response = await client.post(
+            f"{T}/students",
+            json=student_body(group, birth_date=future.isoformat(), pinfl=pinfl(future)),
+            headers=admin,
+        )
+        assert response.status_code == 422
+        assert response.json()["field"] in ("birth_date", "pinfl")
+
+    async def test_foreign_student_without_pinfl_but_not_a_citizen(
+        self, client: httpx.AsyncClient, admin: dict[str, str], group: dict[str, Any]
+    ) -> None:
+        foreign = student_body(group, citizenship="12")
+        del foreign["pinfl"]
+        assert (await client.post(f"{T}/students", json=foreign, headers=admin)).status_code == 201
+        citizen = student_body(group)
+        del citizen["pinfl"]
+        response = await client.post(f"{T}/students", json=citizen, headers=admin)
+        assert response.status_code == 422
+        assert response.json()["field"] == "pinfl"
+
+    async def test_new_pinfl_against_stored_birth_date_names_pinfl(
+        self, client: httpx.AsyncClient, admin: dict[str, str], group: dict[str, Any]
+    ) -> None:
+        student = (await client.post(f"{T}/students", json=student_body(group), headers=admin)).json()
+        other = pinfl(date(2001, 1, 1))
+        response = await client.patch(f"{T}/students/{student['id']}", json={"pinfl": other}, headers=admin)
+        assert response.status_code == 422
+        assert response.json()["field"] == "pinfl"
+
+    async def test_graduate_cannot_become_studying_again(
+        self, client: httpx.AsyncClient, admin: dict[str, str], group: dict[str, Any]
+    ) -> None:
+        student = (await client.post(f"{T}/students", json=student_body(group), headers=admin)).json()
+        url = f"{T}/students/{student['id']}/status"
+        assert (
+            await client.post(url, json={"status": "14", "reason": "Bitirdi"}, headers=admin)
+        ).status_code == 201
+        back = await client.post(url, json={"status": "11", "reason": "Qaytadan"}, headers=admin)
+        assert back.status_code == 409
+        assert back.json()["field"] == "status"
+
+    async def test_graduate_may_enrol_again_with_the_same_pinfl(
+        self, client: httpx.AsyncClient, admin: dict[str, str], group: dict[str, Any]
+    ) -> None:
+        first = student_body(group)
+        student = (await client.post(f"{T}/students", json=first, headers=admin)).json()
+        await client.post(
+            f"{T}/students/{student['id']}/status", json={"status": "14", "reason": "Bitirdi"}, headers=admin
+        )
+        again = student_body(group, pinfl=first["pinfl"], birth_date=first["birth_date"])
+        assert (await client.post(f"{T}/students", json=again, headers=admin)).status_code == 201
+
+    async def test_personal_data_never_reaches_the_audit_trail(
+        self, client: httpx.AsyncClient, admin: dict[str, str], group: dict[str, Any], owner: Any
+    ) -> None:
+        from sqlalchemy import text
+
+        body = student_body(group)
+        student = (await client.post(f"{T}/students", json=body, headers=admin)).json()
+        await client.patch(f"{T}/students/{student['id']}", json={"phone": "+998931112233"}, headers=admin)
+        async with owner.connect() as conn:
+            rows = (
+                (
+                    await conn.execute(
+                        text(
+                            "SELECT data::text FROM t_alpha.audit_event WHERE entity = 'student' AND entity_id = :i"
+                        ),
+                        {"i": str(student["id"])},
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert len(rows) == 2
+        for secret in (
+            body["pinfl"],
+            body["passport"],
+            body["phone"],
+            body["email"],
+            "+998931112233",
+            body["birth_date"],
+        ):
+            assert all(secret not in row for row in rows), secret

@@ -1,14 +1,15 @@
 """The write path every tenant resource shares: get, create, update, delete, audited.
 
-Database constraints stay the last word: a unique or foreign-key violation becomes a
-409/422 that names the field (from the constraint name), never a 500.
+Database constraints stay the last word: a unique, foreign-key or check violation
+becomes a 409/422 naming the field (found from the constraint's columns), never a 500.
+Personal fields never reach the insert-only audit trail in clear: only that they changed.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import CheckConstraint, ForeignKeyConstraint, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +18,7 @@ from hemis.core.db import TenantModel
 from hemis.core.errors import HemisError, NotFound
 
 M = TypeVar("M", bound=TenantModel)
+MASK = "[personal data]"
 
 
 class Duplicate(HemisError):
@@ -40,9 +42,11 @@ class Invalid(HemisError):
 
 
 class CrudService(Generic[M]):
-    """Subclasses set `model`; override `check()` for rules that span fields or rows."""
+    """Subclasses set `model` (and `personal` fields); override `check()` for cross-field rules."""
 
     model: ClassVar[type[Any]]
+    # Fields that identify a person: audited as "[personal data]", never in clear.
+    personal: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, session: AsyncSession, *, actor: str) -> None:
         self.session = session
@@ -52,79 +56,96 @@ class CrudService(Generic[M]):
     def entity(self) -> str:
         return str(self.model.__tablename__)
 
-    async def get(self, item_id: int) -> M:
-        row: M | None = await self.session.get(self.model, item_id)
+    async def get(self, item_id: int, *, for_update: bool = False) -> M:
+        row: M | None = await self.session.get(self.model, item_id, with_for_update=for_update)
         if row is None:
             raise NotFound(field="id")
         return row
 
-    async def check(self, values: dict[str, Any], current: M | None) -> None:
-        """Rules beyond the schema (references, hierarchy); raise a HemisError naming the field."""
+    async def check(self, values: dict[str, Any], current: M | None, changed: frozenset[str]) -> None:
+        """Rules beyond the schema. `values` is the whole would-be row, `changed` what the caller sent:
+        check references and codes of `changed` only, so a retired code on an untouched field
+        does not block an unrelated edit; raise a HemisError naming a field the caller sent."""
 
     async def create(self, values: dict[str, Any]) -> M:
-        await self.check(values, None)
+        await self.check(values, None, frozenset(values))
         row: M = self.model(**values)
         self.session.add(row)
         await self._flush(values)
-        await audit.record(
-            self.session,
-            f"{self.entity}.created",
-            entity=self.entity,
-            entity_id=row.id,
-            actor=self.actor,
-            data=_jsonable(values),
-        )
+        await self._audit("created", row.id, self._auditable(values))
         return row
 
     async def update(self, item_id: int, changes: dict[str, Any]) -> M:
-        row = await self.get(item_id)
-        await self.check({**_columns(row), **changes}, row)
+        row = await self.get(item_id, for_update=True)
+        await self.check({**_columns(row), **changes}, row, frozenset(changes))
         before = {k: getattr(row, k) for k in changes}
         for key, value in changes.items():
             setattr(row, key, value)
         await self._flush(changes)
-        await audit.record(
-            self.session,
-            f"{self.entity}.updated",
-            entity=self.entity,
-            entity_id=row.id,
-            actor=self.actor,
-            data={"before": _jsonable(before), "after": _jsonable(changes)},
+        await self._audit(
+            "updated", row.id, {"before": self._auditable(before), "after": self._auditable(changes)}
         )
         return row
 
     async def delete(self, item_id: int) -> None:
-        row = await self.get(item_id)
+        row = await self.get(item_id, for_update=True)
         await self.session.delete(row)
         try:
             await self.session.flush()
         except IntegrityError as exc:
             raise InUse(field="id") from exc
-        await audit.record(
-            self.session,
-            f"{self.entity}.deleted",
-            entity=self.entity,
-            entity_id=item_id,
-            actor=self.actor,
-            data=_jsonable(_columns(row)),
-        )
+        await self._audit("deleted", item_id, self._auditable(_columns(row)))
 
     async def exists(self, model: type[Any], item_id: int) -> bool:
         return await self.session.scalar(select(model.id).where(model.id == item_id)) is not None
+
+    async def _audit(self, verb: str, item_id: int, data: dict[str, Any]) -> None:
+        await audit.record(
+            self.session,
+            f"{self.entity}.{verb}",
+            entity=self.entity,
+            entity_id=item_id,
+            actor=self.actor,
+            data=data,
+        )
+
+    def _auditable(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            k: MASK if k in self.personal and v not in (None, "") else _plain(v) for k, v in values.items()
+        }
 
     async def _flush(self, values: dict[str, Any]) -> None:
         try:
             await self.session.flush()
         except IntegrityError as exc:
             name = str(getattr(getattr(exc.orig, "__cause__", None), "constraint_name", "") or "")
-            field = next((k for k in values if name.endswith(f"_{k}")), None)
-            if name.startswith("uq_"):
-                raise Duplicate(field=field or "id") from exc
-            if name.startswith("fk_"):
-                raise BadReference(field=next((k for k in values if k in name), "id")) from exc
-            if name.startswith("ck_"):  # a CHECK the service did not pre-empt: still the caller's input
-                raise Invalid(field=next((k for k in values if k in name), "body")) from exc
-            raise
+            columns = _constraint_columns(self.model, name)
+            field = next((c for c in columns if c in values), None) or next(iter(columns), "body")
+            kind = _constraint_kind(self.model, name)
+            if kind is UniqueConstraint:
+                raise Duplicate(field=field) from exc
+            if kind is ForeignKeyConstraint:
+                raise BadReference(field=field) from exc
+            raise Invalid(field=field) from exc  # CHECK, NOT NULL: still the caller's input
+
+
+def _constraint_columns(model: type[Any], name: str) -> list[str]:
+    for constraint in model.__table__.constraints:
+        if constraint.name == name:
+            return [c.name for c in constraint.columns]
+    for index in model.__table__.indexes:
+        if index.name == name:
+            return [c.name for c in index.columns]
+    return []
+
+
+def _constraint_kind(model: type[Any], name: str) -> type[Any] | None:
+    for constraint in model.__table__.constraints:
+        if constraint.name == name:
+            return type(constraint)
+    if any(index.name == name and index.unique for index in model.__table__.indexes):
+        return UniqueConstraint
+    return CheckConstraint if name.startswith("ck_") else None
 
 
 def _columns(row: Any) -> dict[str, Any]:
@@ -135,5 +156,5 @@ def _columns(row: Any) -> dict[str, Any]:
     }
 
 
-def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v) for k, v in values.items()}
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-from litestar.params import QueryParameter
+from litestar.params import PathParameter, QueryParameter
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from hemis.core.errors import HemisError
-from hemis.core.schemas import MAX_PAGE_SIZE
+from hemis.core.schemas import MAX_ID, MAX_PAGE_SIZE
 
-T = TypeVar("T")
+# Ids in paths and filters: BIGINT-sized, so a huge number is a named 4xx, not a database error.
+PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
 
 
 class UnknownSortField(HemisError):
@@ -37,7 +39,7 @@ class ListParams:
 
 async def provide_list_params(
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = 50,
-    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    offset: Annotated[int, QueryParameter(ge=0, le=MAX_ID)] = 0,
     sort: Annotated[str | None, QueryParameter(pattern=r"^-?[a-z_]{1,40}$")] = None,
     search: Annotated[str | None, QueryParameter(min_length=1, max_length=100)] = None,
 ) -> ListParams:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 
@@ -15,15 +15,20 @@ class Struct(msgspec.Struct, kw_only=True, omit_defaults=False):
     """Our schemas: snake_case keys, keyword-only construction."""
 
 
+class Input(Struct, forbid_unknown_fields=True):
+    """Request bodies: an unknown (mistyped) field is a 4xx naming it, never silently dropped."""
+
+
+# Database ids are BIGINT: larger numbers are a named 4xx, not a database error.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
+
+
 class Page(Struct, Generic[T]):
     items: list[T]
     total: int
     limit: int
     offset: int
-
-
-Limit = Annotated[int, msgspec.Meta(ge=1, le=MAX_PAGE_SIZE)]
-Offset = Annotated[int, msgspec.Meta(ge=0)]
 
 
 def changes(data: msgspec.Struct) -> dict[str, object]:
@@ -33,3 +38,7 @@ def changes(data: msgspec.Struct) -> dict[str, object]:
 
 def to_read(row: object, schema: type[T]) -> T:
     return msgspec.convert(row, schema, from_attributes=True)
+
+
+def page_of(rows: list[Any], total: int, limit: int, offset: int, schema: type[T]) -> Page[T]:
+    return Page(items=[to_read(r, schema) for r in rows], total=total, limit=limit, offset=offset)

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.core.auth import Principal, Role, provide_principal, requires_role
 from hemis.core.errors import NotFound
-from hemis.core.listing import ListParams, provide_list_params
+from hemis.core.listing import ListParams, PathId, QueryId, provide_list_params
 from hemis.core.schemas import Page, changes, to_read
 from hemis.curriculum.schemas import (
     CurriculumCreate,
@@ -128,7 +128,7 @@ class CurriculumController(_CurriculumController):
         self,
         curricula: NamedDependency[CurriculumService],
         params: NamedDependency[ListParams],
-        specialty_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+        specialty_id: QueryId = None,
     ) -> Page[CurriculumRead]:
         """Curricula, by specialty."""
         rows, total = await curricula.page(params, specialty_id=specialty_id)
@@ -141,7 +141,7 @@ class CurriculumController(_CurriculumController):
 
     @get("/{item_id:int}", operation_id="GetCurriculum", guards=[READ])
     async def get_curriculum(
-        self, curricula: NamedDependency[CurriculumService], item_id: FromPath[int]
+        self, curricula: NamedDependency[CurriculumService], item_id: PathId
     ) -> CurriculumRead:
         """One curriculum."""
         return to_read(await curricula.get(item_id), CurriculumRead)
@@ -157,7 +157,7 @@ class CurriculumController(_CurriculumController):
     async def list_lines(
         self,
         lines: NamedDependency[CurriculumSubjectService],
-        item_id: FromPath[int],
+        item_id: PathId,
         semester: Annotated[str | None, QueryParameter(pattern=r"^\d{2}$")] = None,
     ) -> list[CurriculumSubjectRead]:
         """The curriculum's subjects with credits, hours and control maxima, by semester."""
@@ -167,7 +167,7 @@ class CurriculumController(_CurriculumController):
     async def add_line(
         self,
         lines: NamedDependency[CurriculumSubjectService],
-        item_id: FromPath[int],
+        item_id: PathId,
         data: JSONBody[CurriculumSubjectCreate],
     ) -> CurriculumSubjectRead:
         """Put a subject into a semester of the curriculum."""
@@ -177,8 +177,8 @@ class CurriculumController(_CurriculumController):
     async def update_line(
         self,
         lines: NamedDependency[CurriculumSubjectService],
-        item_id: FromPath[int],
-        line_id: FromPath[int],
+        item_id: PathId,
+        line_id: PathId,
         data: JSONBody[CurriculumSubjectUpdate],
     ) -> CurriculumSubjectRead:
         """Change a subject's credit, hours or control maxima."""

@@ -7,12 +7,12 @@ from typing import Annotated
 
 import msgspec
 
-from hemis.core.schemas import Struct
+from hemis.core.schemas import Id, Input, Struct
 
 Unset = msgspec.UnsetType
 UNSET = msgspec.UNSET
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9._-]+$")]
-ClassCode = Annotated[str, msgspec.Meta(min_length=2, max_length=8, pattern=r"^\d+(\.\d+)?$")]
+ClassCode = Annotated[str, msgspec.Meta(min_length=2, max_length=8, pattern=r"^[0-9]+(\.[0-9]+)?$")]
 Name = Annotated[str, msgspec.Meta(min_length=2, max_length=255)]
 Hours = Annotated[int, msgspec.Meta(ge=0, le=2000)]
 # msgspec has no bounds for Decimal: the service checks them (core.errors.OutOfRange).
@@ -27,7 +27,7 @@ class SpecialtyRead(Struct):
     education_type: str
 
 
-class SpecialtyCreate(Struct):
+class SpecialtyCreate(Input):
     code: Code
     name: Name
     education_type: ClassCode
@@ -40,10 +40,10 @@ class SubjectRead(Struct):
     department_id: int | None
 
 
-class SubjectCreate(Struct):
+class SubjectCreate(Input):
     code: Code
     name: Name
-    department_id: int | None = None
+    department_id: Id | None = None
 
 
 class CurriculumRead(Struct):
@@ -58,10 +58,10 @@ class CurriculumRead(Struct):
     active: bool
 
 
-class CurriculumCreate(Struct):
+class CurriculumCreate(Input):
     name: Name
-    specialty_id: int
-    department_id: int
+    specialty_id: Id
+    department_id: Id
     education_form: ClassCode
     marking_system: ClassCode
     admission_year: Annotated[int, msgspec.Meta(ge=1991, le=2100)]
@@ -87,8 +87,8 @@ class CurriculumSubjectRead(Struct):
     max_final: Decimal
 
 
-class CurriculumSubjectCreate(Struct):
-    subject_id: int
+class CurriculumSubjectCreate(Input):
+    subject_id: Id
     semester: ClassCode
     subject_type: ClassCode
     subject_block: ClassCode
@@ -103,7 +103,7 @@ class CurriculumSubjectCreate(Struct):
     independent_hours: Hours = 0
 
 
-class CurriculumSubjectUpdate(Struct):
+class CurriculumSubjectUpdate(Input):
     credit: Credit | Unset = UNSET
     subject_type: ClassCode | Unset = UNSET
     subject_block: ClassCode | Unset = UNSET

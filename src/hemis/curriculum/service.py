@@ -29,8 +29,11 @@ class MaxPointsSum(HemisError):
 class SpecialtyService(CrudService[Specialty]):
     model = Specialty
 
-    async def check(self, values: dict[str, Any], current: Specialty | None) -> None:
-        await check_codes(self.session, {"education_type": ("h_education_type", values["education_type"])})
+    async def check(self, values: dict[str, Any], current: Specialty | None, changed: frozenset[str]) -> None:
+        if "education_type" in changed:
+            await check_codes(
+                self.session, {"education_type": ("h_education_type", values["education_type"])}
+            )
 
     async def page(self, params: ListParams) -> tuple[list[Specialty], int]:
         return await fetch_page(
@@ -46,9 +49,12 @@ class SpecialtyService(CrudService[Specialty]):
 class SubjectService(CrudService[Subject]):
     model = Subject
 
-    async def check(self, values: dict[str, Any], current: Subject | None) -> None:
-        if values.get("department_id") is not None and not await self.exists(
-            Department, values["department_id"]
+    async def check(self, values: dict[str, Any], current: Subject | None, changed: frozenset[str]) -> None:
+        department_id = values.get("department_id")
+        if (
+            "department_id" in changed
+            and department_id is not None
+            and not await self.exists(Department, department_id)
         ):
             raise BadReference(field="department_id")
 
@@ -66,19 +72,17 @@ class SubjectService(CrudService[Subject]):
 class CurriculumService(CrudService[Curriculum]):
     model = Curriculum
 
-    async def check(self, values: dict[str, Any], current: Curriculum | None) -> None:
-        if not await self.exists(Specialty, values["specialty_id"]):
+    async def check(
+        self, values: dict[str, Any], current: Curriculum | None, changed: frozenset[str]
+    ) -> None:
+        if "specialty_id" in changed and not await self.exists(Specialty, values["specialty_id"]):
             raise BadReference(field="specialty_id")
-        faculty = await self.session.get(Department, values["department_id"])
-        if faculty is None or faculty.structure_type != StructureType.FACULTY:
-            raise BadReference(field="department_id")
-        await check_codes(
-            self.session,
-            {
-                "education_form": ("h_education_form", values["education_form"]),
-                "marking_system": ("h_marking_system", values["marking_system"]),
-            },
-        )
+        if "department_id" in changed:
+            faculty = await self.session.get(Department, values["department_id"])
+            if faculty is None or faculty.structure_type != StructureType.FACULTY:
+                raise BadReference(field="department_id")
+        codes = {"education_form": "h_education_form", "marking_system": "h_marking_system"}
+        await check_codes(self.session, {f: (c, values[f]) for f, c in codes.items() if f in changed})
 
     async def page(self, params: ListParams, *, specialty_id: int | None) -> tuple[list[Curriculum], int]:
         query = select(Curriculum)
@@ -97,7 +101,9 @@ class CurriculumService(CrudService[Curriculum]):
 class CurriculumSubjectService(CrudService[CurriculumSubject]):
     model = CurriculumSubject
 
-    async def check(self, values: dict[str, Any], current: CurriculumSubject | None) -> None:
+    async def check(
+        self, values: dict[str, Any], current: CurriculumSubject | None, changed: frozenset[str]
+    ) -> None:
         OutOfRange.check(values, "credit", Decimal(0), Decimal(30), low_open=True)
         for field in ("max_current", "max_midterm", "max_final"):
             OutOfRange.check(values, field, Decimal(0), Decimal(100))
@@ -106,14 +112,12 @@ class CurriculumSubjectService(CrudService[CurriculumSubject]):
             raise BadReference(field="curriculum_id")
         if not await self.exists(Subject, values["subject_id"]):
             raise BadReference(field="subject_id")
-        await check_codes(
-            self.session,
-            {
-                "semester": ("h_semester", values["semester"]),
-                "subject_type": ("h_subject_type", values["subject_type"]),
-                "subject_block": ("h_subject_block", values["subject_block"]),
-            },
-        )
+        codes = {
+            "semester": "h_semester",
+            "subject_type": "h_subject_type",
+            "subject_block": "h_subject_block",
+        }
+        await check_codes(self.session, {f: (c, values[f]) for f, c in codes.items() if f in changed})
         if int(values["semester"]) - 10 > curriculum.semester_count:
             raise SemesterOutsideCurriculum(field="semester", count=curriculum.semester_count)
         scale = DEFAULT_SCALES[MarkingSystem(curriculum.marking_system)]

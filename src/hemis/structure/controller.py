@@ -6,11 +6,11 @@ from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.core.auth import Principal, Role, provide_principal, requires_role
-from hemis.core.listing import ListParams, provide_list_params
+from hemis.core.listing import ListParams, PathId, QueryId, provide_list_params
 from hemis.core.schemas import Page, changes, to_read
 from hemis.structure.models import AuditoriumType, StructureType
 from hemis.structure.schemas import (
@@ -64,7 +64,7 @@ class DepartmentController(_StructureController):
         departments: NamedDependency[DepartmentService],
         params: NamedDependency[ListParams],
         structure_type: Annotated[StructureType | None, QueryParameter()] = None,
-        parent_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+        parent_id: QueryId = None,
         active: Annotated[bool | None, QueryParameter()] = None,
     ) -> Page[DepartmentRead]:
         """Faculties, kafedras and offices; filter by type, parent or activity; sort by name or code."""
@@ -80,7 +80,7 @@ class DepartmentController(_StructureController):
 
     @get("/{item_id:int}", operation_id="GetDepartment", guards=[READ])
     async def get_department(
-        self, departments: NamedDependency[DepartmentService], item_id: FromPath[int]
+        self, departments: NamedDependency[DepartmentService], item_id: PathId
     ) -> DepartmentRead:
         """One department."""
         return to_read(await departments.get(item_id), DepartmentRead)
@@ -96,7 +96,7 @@ class DepartmentController(_StructureController):
     async def update_department(
         self,
         departments: NamedDependency[DepartmentService],
-        item_id: FromPath[int],
+        item_id: PathId,
         data: JSONBody[DepartmentUpdate],
     ) -> DepartmentRead:
         """Change names, code, parent or activity."""
@@ -104,7 +104,7 @@ class DepartmentController(_StructureController):
 
     @delete("/{item_id:int}", operation_id="DeleteDepartment", guards=[WRITE])
     async def delete_department(
-        self, departments: NamedDependency[DepartmentService], item_id: FromPath[int]
+        self, departments: NamedDependency[DepartmentService], item_id: PathId
     ) -> None:
         """Remove a department nothing refers to (otherwise 409: deactivate it instead)."""
         await departments.delete(item_id)
@@ -129,7 +129,7 @@ class BuildingController(_StructureController):
 
     @get("/{item_id:int}", operation_id="GetBuilding", guards=[READ])
     async def get_building(
-        self, buildings: NamedDependency[BuildingService], item_id: FromPath[int]
+        self, buildings: NamedDependency[BuildingService], item_id: PathId
     ) -> BuildingRead:
         """One building."""
         return to_read(await buildings.get(item_id), BuildingRead)
@@ -145,16 +145,14 @@ class BuildingController(_StructureController):
     async def update_building(
         self,
         buildings: NamedDependency[BuildingService],
-        item_id: FromPath[int],
+        item_id: PathId,
         data: JSONBody[BuildingUpdate],
     ) -> BuildingRead:
         """Rename or re-address a building."""
         return to_read(await buildings.update(item_id, changes(data)), BuildingRead)
 
     @delete("/{item_id:int}", operation_id="DeleteBuilding", guards=[WRITE])
-    async def delete_building(
-        self, buildings: NamedDependency[BuildingService], item_id: FromPath[int]
-    ) -> None:
+    async def delete_building(self, buildings: NamedDependency[BuildingService], item_id: PathId) -> None:
         """Remove a building without auditoriums."""
         await buildings.delete(item_id)
 
@@ -168,9 +166,9 @@ class AuditoriumController(_StructureController):
         self,
         auditoriums: NamedDependency[AuditoriumService],
         params: NamedDependency[ListParams],
-        building_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+        building_id: QueryId = None,
         auditorium_type: Annotated[AuditoriumType | None, QueryParameter()] = None,
-        min_capacity: Annotated[int | None, QueryParameter(ge=1)] = None,
+        min_capacity: QueryId = None,
     ) -> Page[AuditoriumRead]:
         """Auditoriums; filter by building, type or minimum capacity; sort by code, name or capacity."""
         rows, total = await auditoriums.page(
@@ -185,7 +183,7 @@ class AuditoriumController(_StructureController):
 
     @get("/{item_id:int}", operation_id="GetAuditorium", guards=[READ])
     async def get_auditorium(
-        self, auditoriums: NamedDependency[AuditoriumService], item_id: FromPath[int]
+        self, auditoriums: NamedDependency[AuditoriumService], item_id: PathId
     ) -> AuditoriumRead:
         """One auditorium."""
         return to_read(await auditoriums.get(item_id), AuditoriumRead)
@@ -201,7 +199,7 @@ class AuditoriumController(_StructureController):
     async def update_auditorium(
         self,
         auditoriums: NamedDependency[AuditoriumService],
-        item_id: FromPath[int],
+        item_id: PathId,
         data: JSONBody[AuditoriumUpdate],
     ) -> AuditoriumRead:
         """Change an auditorium."""
@@ -209,7 +207,7 @@ class AuditoriumController(_StructureController):
 
     @delete("/{item_id:int}", operation_id="DeleteAuditorium", guards=[WRITE])
     async def delete_auditorium(
-        self, auditoriums: NamedDependency[AuditoriumService], item_id: FromPath[int]
+        self, auditoriums: NamedDependency[AuditoriumService], item_id: PathId
     ) -> None:
         """Remove an auditorium."""
         await auditoriums.delete(item_id)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 
-from hemis.core.schemas import Page, Struct
+from hemis.core.schemas import Id, Input, Page, Struct
 from hemis.structure.models import AuditoriumType, StructureType
 
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9._-]+$")]
@@ -26,22 +26,22 @@ class DepartmentRead(Struct):
     active: bool
 
 
-class DepartmentCreate(Struct):
+class DepartmentCreate(Input):
     code: Code
     name: Name
     structure_type: StructureType
     name_ru: OptionalName = ""
     name_en: OptionalName = ""
-    parent_id: int | None = None
+    parent_id: Id | None = None
     active: bool = True
 
 
-class DepartmentUpdate(Struct):
+class DepartmentUpdate(Input):
     code: Code | msgspec.UnsetType = msgspec.UNSET
     name: Name | msgspec.UnsetType = msgspec.UNSET
     name_ru: OptionalName | msgspec.UnsetType = msgspec.UNSET
     name_en: OptionalName | msgspec.UnsetType = msgspec.UNSET
-    parent_id: int | msgspec.UnsetType | None = msgspec.UNSET
+    parent_id: Id | msgspec.UnsetType | None = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -51,12 +51,12 @@ class BuildingRead(Struct):
     address: str
 
 
-class BuildingCreate(Struct):
+class BuildingCreate(Input):
     name: Name
     address: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
-class BuildingUpdate(Struct):
+class BuildingUpdate(Input):
     name: Name | msgspec.UnsetType = msgspec.UNSET
     address: Annotated[str, msgspec.Meta(max_length=500)] | msgspec.UnsetType = msgspec.UNSET
 
@@ -71,19 +71,19 @@ class AuditoriumRead(Struct):
     active: bool
 
 
-class AuditoriumCreate(Struct):
+class AuditoriumCreate(Input):
     code: Code
     name: Name
-    building_id: int
+    building_id: Id
     auditorium_type: AuditoriumType
     capacity: Capacity
     active: bool = True
 
 
-class AuditoriumUpdate(Struct):
+class AuditoriumUpdate(Input):
     code: Code | msgspec.UnsetType = msgspec.UNSET
     name: Name | msgspec.UnsetType = msgspec.UNSET
-    building_id: int | msgspec.UnsetType = msgspec.UNSET
+    building_id: Id | msgspec.UnsetType = msgspec.UNSET
     auditorium_type: AuditoriumType | msgspec.UnsetType = msgspec.UNSET
     capacity: Capacity | msgspec.UnsetType = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET

@@ -25,17 +25,31 @@ class OwnParent(HemisError):
 class DepartmentService(CrudService[Department]):
     model = Department
 
-    async def check(self, values: dict[str, Any], current: Department | None) -> None:
+    async def check(
+        self, values: dict[str, Any], current: Department | None, changed: frozenset[str]
+    ) -> None:
+        if not changed & {"parent_id", "structure_type"}:
+            return
         parent_id = values.get("parent_id")
-        if current is not None and parent_id == current.id:
-            raise OwnParent(field="parent_id")
         parent = await self.session.get(Department, parent_id) if parent_id is not None else None
         if parent_id is not None and parent is None:
             raise BadReference(field="parent_id")
+        if current is not None and parent_id is not None and current.id in await self._ancestors(parent_id):
+            raise OwnParent(field="parent_id")
         if values.get("structure_type") == StructureType.KAFEDRA and (
             parent is None or parent.structure_type != StructureType.FACULTY
         ):
             raise KafedraNeedsFaculty(field="parent_id")
+
+    async def _ancestors(self, department_id: int) -> set[int]:
+        """The department and everything above it (a cycle-safe walk up the tree)."""
+        up = (
+            select(Department.id, Department.parent_id)
+            .where(Department.id == department_id)
+            .cte(recursive=True)
+        )
+        up = up.union(select(Department.id, Department.parent_id).join(up, Department.id == up.c.parent_id))
+        return set(await self.session.scalars(select(up.c.id)))
 
     async def page(
         self, params: ListParams, *, structure_type: str | None, parent_id: int | None, active: bool | None
@@ -74,8 +88,10 @@ class BuildingService(CrudService[Building]):
 class AuditoriumService(CrudService[Auditorium]):
     model = Auditorium
 
-    async def check(self, values: dict[str, Any], current: Auditorium | None) -> None:
-        if not await self.exists(Building, values["building_id"]):
+    async def check(
+        self, values: dict[str, Any], current: Auditorium | None, changed: frozenset[str]
+    ) -> None:
+        if "building_id" in changed and not await self.exists(Building, values["building_id"]):
             raise BadReference(field="building_id")
 
     async def page(

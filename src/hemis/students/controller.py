@@ -6,11 +6,11 @@ from typing import Annotated
 
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.core.auth import Principal, Role, provide_principal, requires_role
-from hemis.core.listing import ListParams, provide_list_params
+from hemis.core.listing import ListParams, PathId, QueryId, provide_list_params
 from hemis.core.schemas import Page, changes, to_read
 from hemis.students.models import Student
 from hemis.students.schemas import (
@@ -79,7 +79,7 @@ class GroupController(Controller):
         self,
         groups: NamedDependency[GroupService],
         params: NamedDependency[ListParams],
-        department_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+        department_id: QueryId = None,
         course: Annotated[str | None, QueryParameter(pattern=r"^\d{2}$")] = None,
     ) -> Page[GroupRead]:
         """Academic groups; filter by faculty or course."""
@@ -89,7 +89,7 @@ class GroupController(Controller):
         )
 
     @get("/{item_id:int}", operation_id="GetGroup", guards=[STAFF])
-    async def get_group(self, groups: NamedDependency[GroupService], item_id: FromPath[int]) -> GroupRead:
+    async def get_group(self, groups: NamedDependency[GroupService], item_id: PathId) -> GroupRead:
         """One group."""
         return to_read(await groups.get(item_id), GroupRead)
 
@@ -102,7 +102,7 @@ class GroupController(Controller):
 
     @patch("/{item_id:int}", operation_id="UpdateGroup", guards=[REGISTRY])
     async def update_group(
-        self, groups: NamedDependency[GroupService], item_id: FromPath[int], data: JSONBody[GroupUpdate]
+        self, groups: NamedDependency[GroupService], item_id: PathId, data: JSONBody[GroupUpdate]
     ) -> GroupRead:
         """Rename, move up a course, or close a group."""
         return to_read(await groups.update(item_id, changes(data)), GroupRead)
@@ -120,7 +120,7 @@ class StudentController(Controller):
         students: NamedDependency[StudentService],
         principal: NamedDependency[Principal],
         params: NamedDependency[ListParams],
-        group_id: Annotated[int | None, QueryParameter(ge=1)] = None,
+        group_id: QueryId = None,
         status: Annotated[str | None, QueryParameter(pattern=r"^\d{2}$")] = None,
         payment_form: Annotated[str | None, QueryParameter(pattern=r"^\d{2}$")] = None,
     ) -> Page[StudentRead]:
@@ -138,7 +138,7 @@ class StudentController(Controller):
         self,
         students: NamedDependency[StudentService],
         principal: NamedDependency[Principal],
-        item_id: FromPath[int],
+        item_id: PathId,
     ) -> StudentRead:
         """One student."""
         return student_view(await students.get(item_id), principal)
@@ -158,7 +158,7 @@ class StudentController(Controller):
         self,
         students: NamedDependency[StudentService],
         principal: NamedDependency[Principal],
-        item_id: FromPath[int],
+        item_id: PathId,
         data: JSONBody[StudentUpdate],
     ) -> StudentRead:
         """Correct a student's record; status changes go through /status."""
@@ -168,7 +168,7 @@ class StudentController(Controller):
     async def change_status(
         self,
         students: NamedDependency[StudentService],
-        item_id: FromPath[int],
+        item_id: PathId,
         data: JSONBody[StatusChangeCreate],
     ) -> StatusChangeRead:
         """Expel, send on academic leave, graduate or reinstate; kept in the history."""
@@ -176,7 +176,7 @@ class StudentController(Controller):
 
     @get("/{item_id:int}/status-history", operation_id="ListStudentStatusHistory", guards=[STAFF])
     async def status_history(
-        self, students: NamedDependency[StudentService], item_id: FromPath[int]
+        self, students: NamedDependency[StudentService], item_id: PathId
     ) -> list[StatusChangeRead]:
         """Every status the student has had, oldest first."""
         return [to_read(r, StatusChangeRead) for r in await students.history(item_id)]

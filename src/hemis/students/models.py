@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Identity, SmallInteger, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    SmallInteger,
+    String,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hemis.core.db import TenantBase, TenantModel
@@ -25,9 +36,11 @@ class AcademicGroup(TenantModel):
 
 class Student(TenantModel):
     __tablename__ = "student"
+    __table_args__ = (CheckConstraint("pinfl ~ '^[0-9]{14}$'", name="pinfl_digits"),)
 
     student_id_number: Mapped[str] = mapped_column(String(20), unique=True)
-    pinfl: Mapped[str] = mapped_column(String(14), unique=True)
+    # Citizens have one (checked by the service); foreign and stateless students may not.
+    pinfl: Mapped[str | None] = mapped_column(String(14), default=None)
     last_name: Mapped[str] = mapped_column(String(100), index=True)
     first_name: Mapped[str] = mapped_column(String(100))
     patronymic: Mapped[str] = mapped_column(String(100), default="")
@@ -40,6 +53,10 @@ class Student(TenantModel):
     group_id: Mapped[int] = mapped_column(ForeignKey("academic_group.id", ondelete="RESTRICT"), index=True)
     payment_form: Mapped[str] = mapped_column(String(8))  # h_payment_form
     status: Mapped[str] = mapped_column(String(8), default="11", index=True)  # h_student_status
+
+
+# One active record per person: a graduate may come back (e.g. for a master's) as a new student.
+Index("uq_student_pinfl", Student.pinfl, unique=True, postgresql_where=Student.status.in_(("11", "13")))
 
 
 class StudentStatusChange(TenantBase):

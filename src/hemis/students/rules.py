@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-PINFL_RE = re.compile(r"^\d{14}$")
+PINFL_RE = re.compile(r"^[0-9]{14}$")  # ASCII digits only: "\d" would take any script's digits
 # First digit: century and sex of the holder (1/2: 1800s, 3/4: 1900s, 5/6: 2000s; odd = male).
 _CENTURY = {"1": 1800, "2": 1800, "3": 1900, "4": 1900, "5": 2000, "6": 2000}
 
@@ -23,13 +23,14 @@ def pinfl_problem(pinfl: str) -> str | None:
     if century is None:
         return "century"
     try:
-        date(century + int(pinfl[5:7]), int(pinfl[3:5]), int(pinfl[1:3]))
+        born = pinfl_birth_date(pinfl)
     except ValueError:
         return "birth_date"
-    return None
+    return "birth_date" if born > date.today() else None
 
 
 def pinfl_birth_date(pinfl: str) -> date:
+    """The birth date in digits 2-7 (DDMMYY) of a PINFL whose format has been checked."""
     return date(_CENTURY[pinfl[0]] + int(pinfl[5:7]), int(pinfl[3:5]), int(pinfl[1:3]))
 
 

@@ -7,19 +7,19 @@ from typing import Annotated
 
 import msgspec
 
-from hemis.core.schemas import Struct
+from hemis.core.schemas import Id, Input, Struct
 
 Unset = msgspec.UnsetType
 UNSET = msgspec.UNSET
-Code = Annotated[str, msgspec.Meta(min_length=2, max_length=8, pattern=r"^\d+$")]
+Code = Annotated[str, msgspec.Meta(min_length=2, max_length=8, pattern=r"^[0-9]+$")]
 PersonName = Annotated[
     str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[^\W\d_]+(?:[ '’ʻʼ\-][^\W\d_]*)*$")
 ]
 Patronymic = Annotated[str, msgspec.Meta(max_length=100, pattern=r"^(?:[^\W\d_]+(?:[ '’ʻʼ\-][^\W\d_]*)*)?$")]
 Pinfl = Annotated[str, msgspec.Meta(min_length=1, max_length=20)]  # the rule itself lives in rules.py
-StudentIdNumber = Annotated[str, msgspec.Meta(pattern=r"^\d{6,20}$")]
-Passport = Annotated[str, msgspec.Meta(pattern=r"^(?:[A-Z]{2}\d{7}|[A-Z0-9]{5,20})?$")]
-Phone = Annotated[str, msgspec.Meta(pattern=r"^(?:\+\d{7,15})?$")]
+StudentIdNumber = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6,20}$")]
+Passport = Annotated[str, msgspec.Meta(pattern=r"^(?:[A-Z0-9]{5,20})?$")]  # AA1234567 and foreign passports
+Phone = Annotated[str, msgspec.Meta(pattern=r"^(?:\+[0-9]{7,15})?$")]
 Email = Annotated[str, msgspec.Meta(max_length=255, pattern=r"^(?:[^@\s]+@[^@\s]+\.[^@\s]+)?$")]
 GroupName = Annotated[str, msgspec.Meta(min_length=2, max_length=50)]
 Year = Annotated[int, msgspec.Meta(ge=1991, le=2100)]
@@ -37,9 +37,9 @@ class GroupRead(Struct):
     active: bool
 
 
-class GroupCreate(Struct):
+class GroupCreate(Input):
     name: GroupName
-    department_id: int
+    department_id: Id
     education_type: Code
     education_form: Code
     education_lang: Code
@@ -48,9 +48,9 @@ class GroupCreate(Struct):
     active: bool = True
 
 
-class GroupUpdate(Struct):
+class GroupUpdate(Input):
     name: GroupName | Unset = UNSET
-    department_id: int | Unset = UNSET
+    department_id: Id | Unset = UNSET
     education_lang: Code | Unset = UNSET
     course: Code | Unset = UNSET
     active: bool | Unset = UNSET
@@ -75,24 +75,24 @@ class StudentRead(Struct):
     email: str | None
 
 
-class StudentCreate(Struct):
+class StudentCreate(Input):
     student_id_number: StudentIdNumber
-    pinfl: Pinfl
     last_name: PersonName
     first_name: PersonName
     birth_date: date
     gender: Code
     citizenship: Code
-    group_id: int
+    group_id: Id
     payment_form: Code
+    pinfl: Pinfl | None = None  # required for citizens of Uzbekistan
     patronymic: Patronymic = ""
     passport: Passport = ""
     phone: Phone = ""
     email: Email = ""
 
 
-class StudentUpdate(Struct):
-    pinfl: Pinfl | Unset = UNSET
+class StudentUpdate(Input):
+    pinfl: Pinfl | Unset | None = UNSET
     last_name: PersonName | Unset = UNSET
     first_name: PersonName | Unset = UNSET
     patronymic: Patronymic | Unset = UNSET
@@ -101,11 +101,11 @@ class StudentUpdate(Struct):
     passport: Passport | Unset = UNSET
     phone: Phone | Unset = UNSET
     email: Email | Unset = UNSET
-    group_id: int | Unset = UNSET
+    group_id: Id | Unset = UNSET
     payment_form: Code | Unset = UNSET
 
 
-class StatusChangeCreate(Struct):
+class StatusChangeCreate(Input):
     status: Code
     reason: Annotated[str, msgspec.Meta(min_length=3, max_length=500)]
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from hemis.core import audit
 from hemis.core.crud import BadReference, CrudService
-from hemis.core.errors import HemisError
+from hemis.core.errors import HemisError, OutOfRange
 from hemis.core.listing import ListParams, fetch_page
 from hemis.core.observability import request_id_var
 from hemis.core.refs import check_codes
@@ -35,22 +35,47 @@ class SameStatus(HemisError):
     message_key = "students.same_status"
 
 
+class TransitionRefused(HemisError):
+    status_code = 409
+    message_key = "students.transition"
+
+
+class PinflRequired(HemisError):
+    status_code = 422
+    message_key = "students.pinfl_required"
+
+
+# Which status may follow which (h_student_status): graduation is final; an expelled
+# student comes back only by reinstatement (qayta tiklash) to "studying".
+TRANSITIONS = {"11": {"12", "13", "14"}, "13": {"11", "12"}, "12": {"11"}, "14": set()}
+CITIZEN = "11"
+GROUP_CODES = {
+    "education_type": "h_education_type",
+    "education_form": "h_education_form",
+    "education_lang": "h_language",
+    "course": "h_course",
+}
+STUDENT_CODES = {"gender": "h_gender", "citizenship": "h_citizenship_type", "payment_form": "h_payment_form"}
+
+
+def _codes(
+    values: dict[str, Any], changed: frozenset[str], codes: dict[str, str]
+) -> dict[str, tuple[str, str]]:
+    """(classifier, code) of the coded fields the caller sent."""
+    return {field: (classifier, values[field]) for field, classifier in codes.items() if field in changed}
+
+
 class GroupService(CrudService[AcademicGroup]):
     model = AcademicGroup
 
-    async def check(self, values: dict[str, Any], current: AcademicGroup | None) -> None:
-        faculty = await self.session.get(Department, values["department_id"])
-        if faculty is None or faculty.structure_type != StructureType.FACULTY:
-            raise BadReference(field="department_id")
-        await check_codes(
-            self.session,
-            {
-                "education_type": ("h_education_type", values["education_type"]),
-                "education_form": ("h_education_form", values["education_form"]),
-                "education_lang": ("h_language", values["education_lang"]),
-                "course": ("h_course", values["course"]),
-            },
-        )
+    async def check(
+        self, values: dict[str, Any], current: AcademicGroup | None, changed: frozenset[str]
+    ) -> None:
+        if "department_id" in changed:
+            faculty = await self.session.get(Department, values["department_id"])
+            if faculty is None or faculty.structure_type != StructureType.FACULTY:
+                raise BadReference(field="department_id")
+        await check_codes(self.session, _codes(values, changed, GROUP_CODES))
 
     async def page(
         self, params: ListParams, *, department_id: int | None, course: str | None
@@ -72,25 +97,25 @@ class GroupService(CrudService[AcademicGroup]):
 
 class StudentService(CrudService[Student]):
     model = Student
+    personal = frozenset({"pinfl", "passport", "birth_date", "phone", "email"})
 
-    async def check(self, values: dict[str, Any], current: Student | None) -> None:
-        pinfl = values["pinfl"]
-        if problem := pinfl_problem(pinfl):
-            raise PinflInvalid(f"students.pinfl_{problem}", field="pinfl")
-        if values["birth_date"] != pinfl_birth_date(pinfl):
-            raise PinflMismatch(field="birth_date")
-        if values["gender"] in (MALE, FEMALE) and (values["gender"] == MALE) != pinfl_is_male(pinfl):
-            raise PinflMismatch(field="gender")
-        if not await self.exists(AcademicGroup, values["group_id"]):
+    async def check(self, values: dict[str, Any], current: Student | None, changed: frozenset[str]) -> None:
+        pinfl = values.get("pinfl")
+        if pinfl is None and values["citizenship"] == CITIZEN:
+            raise PinflRequired(field="pinfl")
+        if values["birth_date"] > date.today():
+            raise OutOfRange(field="birth_date", low="1900-01-01", high=date.today().isoformat())
+        if pinfl is not None and changed & {"pinfl", "birth_date", "gender"}:
+            if problem := pinfl_problem(pinfl):
+                raise PinflInvalid(f"students.pinfl_{problem}", field="pinfl")
+            # Name what the caller sent: a new PINFL against the stored date, or the other way round.
+            if values["birth_date"] != pinfl_birth_date(pinfl):
+                raise PinflMismatch(field="birth_date" if "birth_date" in changed else "pinfl")
+            if values["gender"] in (MALE, FEMALE) and (values["gender"] == MALE) != pinfl_is_male(pinfl):
+                raise PinflMismatch(field="gender" if "gender" in changed else "pinfl")
+        if "group_id" in changed and not await self.exists(AcademicGroup, values["group_id"]):
             raise BadReference(field="group_id")
-        await check_codes(
-            self.session,
-            {
-                "gender": ("h_gender", values["gender"]),
-                "citizenship": ("h_citizenship_type", values["citizenship"]),
-                "payment_form": ("h_payment_form", values["payment_form"]),
-            },
-        )
+        await check_codes(self.session, _codes(values, changed, STUDENT_CODES))
 
     async def create(self, values: dict[str, Any]) -> Student:
         student = await super().create({**values, "status": STUDYING})
@@ -99,10 +124,13 @@ class StudentService(CrudService[Student]):
         return student
 
     async def change_status(self, student_id: int, status: str, reason: str) -> StudentStatusChange:
-        student = await self.get(student_id)
+        # Row lock: two concurrent changes must not both start from the same old status.
+        student = await self.get(student_id, for_update=True)
         if status == student.status:
             raise SameStatus(field="status")
         await check_codes(self.session, {"status": ("h_student_status", status)})
+        if status not in TRANSITIONS.get(student.status, set()):
+            raise TransitionRefused(field="status", old=student.status, new=status)
         change = self._history(student, student.status, status, reason)
         student.status = status
         await self.session.flush()
