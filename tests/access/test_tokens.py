@@ -59,6 +59,7 @@ class TestAuthentication:
         response = await client.get("/t/alpha/api/v1/access/me", headers=headers)
         assert response.status_code == 401
         assert response.json()["code"] == "error.unauthorized"
+        assert response.headers["www-authenticate"] == "Bearer"
 
     async def test_revoked_token_is_401_at_once(
         self,

@@ -93,7 +93,13 @@ class TestAcademicDebt:
     @pytest.mark.parametrize(
         ("scale", "total", "grade", "debt"),
         [
-            (RATING_100, "55", 3, False),
+            (
+                RATING_100,
+                "55",
+                3,
+                False,
+            ),  # HEMIS seeds pass at 55; its API text says "< 56": we follow the seeds
+            (RATING_100, "54.99", 2, True),
             (RATING_100, "54", 2, True),
             (RATING_100, "60", 2, True),
             (CREDIT, "60", 3, False),
@@ -155,6 +161,32 @@ class TestCustomScale:
             final_attempts=2,
         )
         assert five_point_grade(D("89.5"), scale) == 4
+
+    @pytest.mark.parametrize(
+        ("system", "borders", "gpa_limit"),
+        [
+            (MarkingSystem.RATING, (), None),  # no borders at all
+            (
+                MarkingSystem.RATING,
+                (Border(5, D(90)), Border(4, D(90)), Border(2, D(0))),
+                None,
+            ),  # repeated
+            (MarkingSystem.RATING, (Border(5, D(120)), Border(2, D(0))), None),  # above the maximum
+            (MarkingSystem.CREDIT, (Border(5, D(90)), Border(2, D(0))), None),  # credit without GPA limit
+        ],
+    )
+    def test_incomplete_scales_are_refused(
+        self, system: MarkingSystem, borders: tuple[Border, ...], gpa_limit: D | None
+    ) -> None:
+        with pytest.raises(ValueError, match=r"borders|maximum|gpa_limit"):
+            GradingScale(
+                system,
+                borders,
+                max_points=D(100),
+                pass_points=D(55),
+                final_attempts=3,
+                gpa_limit=gpa_limit,
+            )
 
     @pytest.mark.parametrize(
         "borders",

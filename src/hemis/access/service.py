@@ -64,9 +64,9 @@ class ApiTokenService(SQLAlchemyAsyncRepositoryService[ApiToken]):
         )
         if row is None:
             return None
-        return Principal(
-            tenant_code=tenant_code, subject=f"token:{row.id}", roles=frozenset(Role(r) for r in row.roles)
-        )
+        # A role this version no longer knows grants nothing (rather than failing every request).
+        roles = frozenset(Role(r) for r in row.roles if r in Role.__members__.values())
+        return Principal(tenant_code=tenant_code, subject=f"token:{row.id}", roles=roles)
 
 
 async def authenticate_token(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:

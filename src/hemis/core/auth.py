@@ -65,9 +65,11 @@ async def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> P
     found: Principal | None = state[_PRINCIPAL_KEY]
     if found is None:
         raise Unauthenticated
+    # Authenticators look credentials up in the request tenant's own schema, so a token of
+    # another university is simply not found; this check keeps any future authenticator honest.
     tenant = state.get("tenant")
     if tenant is None or tenant.code != found.tenant_code:
-        raise Unauthenticated  # a credential of one tenant is worth nothing at another
+        raise Unauthenticated
     return found
 
 

@@ -15,6 +15,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import IntegrityError as DatabaseIntegrityError
 
 from hemis.core.i18n import pick_language, translate
 from hemis.core.observability import request_id_var
@@ -183,7 +184,7 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         # Class 22 "data exception": input PostgreSQL cannot take (NUL bytes, bad encodings,
         # out-of-range values): the caller's fault, not ours.
         problem = make_problem(422, "error.invalid_value", language)
-    elif isinstance(exc, (DuplicateKeyError, IntegrityError)):
+    elif isinstance(exc, (DuplicateKeyError, IntegrityError, DatabaseIntegrityError)):
         problem = make_problem(409, "error.conflict", language)
     elif isinstance(exc, (NotFoundException, RepositoryNotFoundError)):
         problem = make_problem(404, "error.not_found", language)
@@ -197,7 +198,8 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         log.exception("unhandled_error", path=request.url.path)
         sentry_sdk.capture_exception(exc)
         problem = make_problem(HTTP_500_INTERNAL_SERVER_ERROR, "error.internal", language)
-    return problem_response(problem)
+    headers = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else None  # RFC 6750
+    return problem_response(problem, headers=headers)
 
 
 __all__ = ["Conflict", "HemisError", "MediaType", "NotFound", "Problem", "handle_exception", "make_problem"]

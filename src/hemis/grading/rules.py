@@ -6,6 +6,7 @@ rounded half-up to one decimal, which binary floats would get wrong at the edges
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -45,10 +46,14 @@ class GradingScale:
 
     def __post_init__(self) -> None:
         minimums = [b.minimum for b in self.borders]
-        if minimums != sorted(minimums, reverse=True) or minimums[-1] != 0:
-            raise ValueError("borders must run from the highest grade down to 0 points")
+        if not minimums or minimums[-1] != 0 or any(a <= b for a, b in itertools.pairwise(minimums)):
+            raise ValueError("borders must run strictly down from the highest grade to 0 points")
+        if minimums[0] > self.max_points:
+            raise ValueError("the top border lies above the scale's maximum")
         if not 0 < self.pass_points <= self.max_points:
             raise ValueError("pass_points must lie within the scale")
+        if self.system == MarkingSystem.CREDIT and self.gpa_limit is None:
+            raise ValueError("the credit system needs a gpa_limit (HEMIS: at least 2.4)")
 
 
 def _d(value: str) -> Decimal:
