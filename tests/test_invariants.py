@@ -16,7 +16,7 @@ from tenants import naming
 from tenants.context import TenantRef
 
 SRC = REPO_ROOT / "src" / "hemis"
-SKIP = re.compile(r"#\s*lint-skip:\s*(\S+)")
+SKIP = re.compile(r"(?:#|--)\s*lint-skip:\s*(\S+)")  # Python or SQL comment
 
 
 def _python_files(root: Path) -> list[Path]:

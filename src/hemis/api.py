@@ -7,6 +7,7 @@ from litestar.types import ControllerRouterHandler
 from hemis.access.controller import AccessController
 from hemis.classifiers.controller import ClassifierController
 from hemis.curriculum.controller import CurriculumController, SpecialtyController, SubjectController
+from hemis.grading.controller import GradingController
 from hemis.health.controller import HealthController
 from hemis.institution.controller import InstitutionController
 from hemis.structure.controller import AuditoriumController, BuildingController, DepartmentController
@@ -25,4 +26,5 @@ ROUTES: list[ControllerRouterHandler] = [
     SpecialtyController,
     SubjectController,
     CurriculumController,
+    GradingController,
 ]

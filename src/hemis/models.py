@@ -4,6 +4,7 @@ from hemis.access import models as access_models
 from hemis.classifiers import models as classifiers_models
 from hemis.core import audit as core_audit
 from hemis.curriculum import models as curriculum_models
+from hemis.grading import models as grading_models
 from hemis.institution import models as institution_models
 from hemis.structure import models as structure_models
 from hemis.students import models as students_models
@@ -14,6 +15,7 @@ __all__ = [
     "classifiers_models",
     "core_audit",
     "curriculum_models",
+    "grading_models",
     "institution_models",
     "structure_models",
     "students_models",

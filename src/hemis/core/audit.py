@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Identity, String
+from sqlalchemy import BigInteger, DateTime, Identity, String, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -50,3 +50,14 @@ async def record(
     session.add(event)
     await session.flush()
     return event
+
+
+async def bind_context(session: AsyncSession, *, actor: str, reason: str) -> None:
+    """Tell database triggers (grade history) who acts and why, for this transaction only."""
+    await session.execute(
+        select(
+            func.set_config("hemis.actor", actor, True),  # lint-skip: transaction-local audit context
+            func.set_config("hemis.reason", reason, True),  # lint-skip: transaction-local audit context
+            func.set_config("hemis.request_id", request_id_var.get() or "", True),  # lint-skip: audit context
+        )
+    )

@@ -1,0 +1,112 @@
+"""/api/v1/grading: rating sheets, marks, corrections, history and its verification."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hemis.core.auth import Principal, Role, provide_principal, requires_role
+from hemis.core.listing import PathId
+from hemis.core.schemas import to_read
+from hemis.grading.models import MarkSheet
+from hemis.grading.rules import ControlType
+from hemis.grading.schemas import (
+    ChainReport,
+    GradeEventRead,
+    MarkCorrection,
+    MarkCreate,
+    MarkRead,
+    SheetCreate,
+    SheetRead,
+)
+from hemis.grading.service import MarkService, SheetService, is_locked
+
+MARKERS = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER)
+READERS = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER, Role.INTEGRATION)
+AUDITORS = requires_role(Role.ADMIN)
+
+
+def sheet_view(sheet: MarkSheet) -> SheetRead:
+    return SheetRead(
+        id=sheet.id,
+        curriculum_subject_id=sheet.curriculum_subject_id,
+        group_id=sheet.group_id,
+        control_type=ControlType(sheet.control_type),
+        attempt=sheet.attempt,
+        held_on=sheet.held_on,
+        lock_after_days=sheet.lock_after_days,
+        locked=is_locked(sheet),
+    )
+
+
+async def provide_sheets(
+    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
+) -> SheetService:
+    return SheetService(db_session, actor=principal.subject)
+
+
+async def provide_marks(
+    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
+) -> MarkService:
+    return MarkService(db_session, actor=principal.subject)
+
+
+class GradingController(Controller):
+    path = "/api/v1/grading"
+    tags = ["Grading"]
+    opt = {"tenant_kinds": {"university"}}
+    dependencies = {
+        "principal": Provide(provide_principal),
+        "sheets": Provide(provide_sheets),
+        "marks": Provide(provide_marks),
+    }
+
+    @post("/sheets", operation_id="CreateMarkSheet", guards=[MARKERS])
+    async def create_sheet(
+        self, sheets: NamedDependency[SheetService], data: JSONBody[SheetCreate]
+    ) -> SheetRead:
+        """Open a rating sheet (JN, ON or YN) of a curriculum subject for a group."""
+        values = {
+            **{f: getattr(data, f) for f in data.__struct_fields__},
+            "control_type": str(data.control_type),
+        }
+        return sheet_view(await sheets.create(values))
+
+    @get("/sheets/{sheet_id:int}", operation_id="GetMarkSheet", guards=[READERS])
+    async def get_sheet(self, marks: NamedDependency[MarkService], sheet_id: PathId) -> SheetRead:
+        """One sheet, with whether it is locked."""
+        return sheet_view(await marks.sheet(sheet_id))
+
+    @get("/sheets/{sheet_id:int}/marks", operation_id="ListSheetMarks", guards=[READERS])
+    async def list_marks(self, marks: NamedDependency[MarkService], sheet_id: PathId) -> list[MarkRead]:
+        """The marks of a sheet."""
+        return [to_read(m, MarkRead) for m in await marks.marks(sheet_id)]
+
+    @post("/sheets/{sheet_id:int}/marks", operation_id="RecordMark", guards=[MARKERS])
+    async def record_mark(
+        self, marks: NamedDependency[MarkService], sheet_id: PathId, data: JSONBody[MarkCreate]
+    ) -> MarkRead:
+        """Record a student's points on an open sheet (the student must be in the sheet's group)."""
+        return to_read(await marks.record(sheet_id, data.student_id, data.points), MarkRead)
+
+    @patch("/marks/{mark_id:int}", operation_id="CorrectMark", guards=[MARKERS])
+    async def correct_mark(
+        self, marks: NamedDependency[MarkService], mark_id: PathId, data: JSONBody[MarkCorrection]
+    ) -> MarkRead:
+        """Correct a mark: send the version you saw and a reason; a stale version is a 409."""
+        return to_read(await marks.correct(mark_id, data.points, data.version, data.reason), MarkRead)
+
+    @get("/marks/{mark_id:int}/history", operation_id="ListMarkHistory", guards=[READERS])
+    async def mark_history(
+        self, marks: NamedDependency[MarkService], mark_id: PathId
+    ) -> list[GradeEventRead]:
+        """Every value the mark has had: who, when, why."""
+        return [to_read(e, GradeEventRead) for e in await marks.history(mark_id)]
+
+    @get("/history/verify", operation_id="VerifyGradeHistory", guards=[AUDITORS])
+    async def verify_history(self, marks: NamedDependency[MarkService]) -> ChainReport:
+        """Recompute the hash chain of this university's grade history; any broken row is listed."""
+        events, broken = await marks.verify()
+        return ChainReport(events=events, broken_ids=broken, intact=not broken)

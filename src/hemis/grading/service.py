@@ -1,0 +1,135 @@
+"""Rating sheets and marks: who may write what, when sheets lock, and the verified history."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, text  # noqa: TID251 - the chain verifier is SQL by design
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from hemis.core.audit import bind_context
+from hemis.core.crud import BadReference, CrudService, Duplicate
+from hemis.core.errors import HemisError, NotFound, OutOfRange
+from hemis.curriculum.models import CurriculumSubject
+from hemis.grading import chain
+from hemis.grading.models import GradeEvent, Mark, MarkSheet
+from hemis.grading.rules import ControlType
+from hemis.students.models import AcademicGroup, Student
+
+
+class SheetLocked(HemisError):
+    status_code = 409
+    message_key = "grading.sheet_locked"
+
+
+class NotInGroup(HemisError):
+    status_code = 422
+    message_key = "grading.not_in_group"
+
+
+class StaleMark(HemisError):
+    status_code = 409
+    message_key = "grading.stale"
+
+
+def is_locked(sheet: MarkSheet, today: date | None = None) -> bool:
+    """A sheet locks `lock_after_days` days after the day the control was held (HEMIS: 2)."""
+    return (today or date.today()) > sheet.held_on + timedelta(days=sheet.lock_after_days)
+
+
+MAX_FIELD = {
+    ControlType.CURRENT: "max_current",
+    ControlType.MIDTERM: "max_midterm",
+    ControlType.FINAL: "max_final",
+}
+
+
+class SheetService(CrudService[MarkSheet]):
+    model = MarkSheet
+
+    async def check(self, values: dict[str, Any], current: MarkSheet | None, changed: frozenset[str]) -> None:
+        if "curriculum_subject_id" in changed and not await self.exists(
+            CurriculumSubject, values["curriculum_subject_id"]
+        ):
+            raise BadReference(field="curriculum_subject_id")
+        if "group_id" in changed and not await self.exists(AcademicGroup, values["group_id"]):
+            raise BadReference(field="group_id")
+
+
+class MarkService:
+    """Marks are written through here only: the trigger on mark chains every change into grade_event."""
+
+    def __init__(self, session: AsyncSession, *, actor: str) -> None:
+        self.session = session
+        self.actor = actor
+
+    async def sheet(self, sheet_id: int) -> MarkSheet:
+        sheet = await self.session.get(MarkSheet, sheet_id)
+        if sheet is None:
+            raise NotFound(field="sheet_id")
+        return sheet
+
+    async def _max_points(self, sheet: MarkSheet) -> Decimal:
+        line = await self.session.get(CurriculumSubject, sheet.curriculum_subject_id)
+        assert line is not None  # RESTRICT foreign key
+        return Decimal(getattr(line, MAX_FIELD[ControlType(sheet.control_type)]))
+
+    async def record(self, sheet_id: int, student_id: int, points: Decimal) -> Mark:
+        sheet = await self.sheet(sheet_id)
+        if is_locked(sheet):
+            raise SheetLocked(field="sheet_id")
+        student = await self.session.get(Student, student_id)
+        if student is None or student.group_id != sheet.group_id:
+            raise NotInGroup(field="student_id")
+        OutOfRange.check({"points": points}, "points", Decimal(0), await self._max_points(sheet))
+        await bind_context(self.session, actor=self.actor, reason="recorded")
+        mark = Mark(sheet_id=sheet_id, student_id=student_id, points=points)
+        self.session.add(mark)
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            raise Duplicate(field="student_id") from exc
+        return mark
+
+    async def correct(self, mark_id: int, points: Decimal, version: int, reason: str) -> Mark:
+        mark = await self.session.get(Mark, mark_id)
+        if mark is None:
+            raise NotFound(field="id")
+        if mark.version != version:
+            raise StaleMark(field="version", current=mark.version)
+        sheet = await self.sheet(mark.sheet_id)
+        if is_locked(sheet):
+            # Changing a locked sheet needs a second person's approval: that flow comes next.
+            raise SheetLocked(field="sheet_id")
+        OutOfRange.check({"points": points}, "points", Decimal(0), await self._max_points(sheet))
+        await bind_context(self.session, actor=self.actor, reason=reason)
+        mark.points = points
+        try:
+            await self.session.flush()  # UPDATE … WHERE version = :seen; nobody else got there first
+        except StaleDataError as exc:
+            raise StaleMark(field="version", current=version) from exc
+        return mark
+
+    async def marks(self, sheet_id: int) -> list[Mark]:
+        await self.sheet(sheet_id)
+        return list(
+            await self.session.scalars(select(Mark).where(Mark.sheet_id == sheet_id).order_by(Mark.id))
+        )
+
+    async def history(self, mark_id: int) -> list[GradeEvent]:
+        if await self.session.get(Mark, mark_id) is None:
+            raise NotFound(field="id")
+        rows = await self.session.scalars(
+            select(GradeEvent).where(GradeEvent.mark_id == mark_id).order_by(GradeEvent.id)
+        )
+        return list(rows)
+
+    async def verify(self) -> tuple[int, list[int]]:
+        """(events, ids of rows that do not verify); an intact chain returns no ids."""
+        total = await self.session.scalar(select(func.count()).select_from(GradeEvent)) or 0
+        broken = list(await self.session.scalars(text(chain.VERIFY)))
+        return int(total), broken
