@@ -85,3 +85,13 @@ class TestCreateAndDrop:
 
     def test_drop_unknown_tenant_fails(self, cli: CliRunner) -> None:
         assert _run(cli, "tenants", "drop", "nobody_here", "--yes").exit_code == 1
+
+
+class TestGradesVerify:
+    def test_intact_chain_exits_0(self, cli: CliRunner) -> None:
+        result = _run(cli, "grades", "verify", "alpha", "--json")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["intact"] is True
+
+    def test_unknown_tenant_exits_1(self, cli: CliRunner) -> None:
+        assert _run(cli, "grades", "verify", "nobody_here").exit_code == 1

@@ -379,6 +379,34 @@ def tokens_revoke(tenant: str, token_id: int) -> None:
 
 
 @main.group()
+def grades() -> None:
+    """Grade history: verify a university's hash chain."""
+
+
+@grades.command("verify")
+@click.argument("tenant")
+@click.option("--json", "as_json", is_flag=True)
+def grades_verify(tenant: str, as_json: bool) -> None:
+    """Recompute the grade history chain; exit 1 and list the rows if anything was altered."""
+    from hemis.grading.service import MarkService
+
+    async def verify(session: Any) -> tuple[int, list[int]]:
+        return await MarkService(session, actor="cli").verify()
+
+    events, broken = _with_tenant_session(tenant, verify)
+    _emit(
+        as_json,
+        {"tenant": tenant, "events": events, "broken_ids": broken, "intact": not broken},
+        lambda: console.print(
+            f"{tenant}: {events} events, "
+            + ("chain intact" if not broken else f"[red]BROKEN at {', '.join(map(str, broken))}[/red]")
+        ),
+    )
+    if broken:
+        sys.exit(1)
+
+
+@main.group()
 def db() -> None:
     """Platform database: roles, shared schemas, classifiers."""
 
