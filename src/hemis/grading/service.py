@@ -75,7 +75,8 @@ class MarkService:
 
     async def _max_points(self, sheet: MarkSheet) -> Decimal:
         line = await self.session.get(CurriculumSubject, sheet.curriculum_subject_id)
-        assert line is not None  # RESTRICT foreign key
+        if line is None:  # cannot happen: the foreign key is RESTRICT
+            raise NotFound(field="curriculum_subject_id")
         return Decimal(getattr(line, MAX_FIELD[ControlType(sheet.control_type)]))
 
     async def record(self, sheet_id: int, student_id: int, points: Decimal) -> Mark:
@@ -96,16 +97,27 @@ class MarkService:
         return mark
 
     async def correct(self, mark_id: int, points: Decimal, version: int, reason: str) -> Mark:
-        mark = await self.session.get(Mark, mark_id)
-        if mark is None:
+        # One round trip for the mark, its sheet and the control's maximum (the hot path of exam days).
+        row = (
+            await self.session.execute(
+                select(Mark, MarkSheet, CurriculumSubject)
+                .join(MarkSheet, MarkSheet.id == Mark.sheet_id)
+                .join(CurriculumSubject, CurriculumSubject.id == MarkSheet.curriculum_subject_id)
+                .where(Mark.id == mark_id)
+            )
+        ).first()
+        if row is None:
             raise NotFound(field="id")
+        mark, sheet, line = row
         if mark.version != version:
             raise StaleMark(field="version", current=mark.version)
-        sheet = await self.sheet(mark.sheet_id)
         if is_locked(sheet):
             # Changing a locked sheet needs a second person's approval: that flow comes next.
             raise SheetLocked(field="sheet_id")
-        OutOfRange.check({"points": points}, "points", Decimal(0), await self._max_points(sheet))
+        maximum = Decimal(getattr(line, MAX_FIELD[ControlType(sheet.control_type)]))
+        OutOfRange.check({"points": points}, "points", Decimal(0), maximum)
+        if points == mark.points:
+            return mark  # nothing changes, so nothing is written or chained
         await bind_context(self.session, actor=self.actor, reason=reason)
         mark.points = points
         try:
