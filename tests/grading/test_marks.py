@@ -136,6 +136,17 @@ class TestConcurrentCorrections:
         assert again.status_code == 409
         assert again.json()["field"] == "version"
 
+    async def test_same_points_write_nothing(
+        self, client: httpx.AsyncClient, admin: dict[str, str], term: dict[str, Any]
+    ) -> None:
+        mark = (await _record(client, admin, term, "10")).json()
+        same = await client.patch(
+            f"{T}/marks/{mark['id']}", json={"points": "10.00", "version": 1, "reason": "Yana"}, headers=admin
+        )
+        assert same.status_code == 200
+        assert same.json()["version"] == 1
+        assert len((await client.get(f"{T}/marks/{mark['id']}/history", headers=admin)).json()) == 1
+
     async def test_reason_is_required(
         self, client: httpx.AsyncClient, admin: dict[str, str], term: dict[str, Any]
     ) -> None:
