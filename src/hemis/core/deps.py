@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import Request
+from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hemis.core.errors import language_of
@@ -21,3 +22,19 @@ async def provide_shared_session(request: Request[Any, Any, Any]) -> AsyncIterat
 
 async def provide_language(request: Request[Any, Any, Any]) -> str:
     return language_of(request)
+
+
+def provide_service(service: type[Any]) -> Provide:
+    """A dependency building `service(session, actor=<caller>)` for this request's tenant session."""
+    from hemis.core.auth import Principal
+
+    async def provide(db_session: AsyncSession, principal: Principal) -> Any:
+        return service(db_session, actor=principal.subject)
+
+    # Real (not string) annotations, marked as named dependencies, so Litestar needs no guessing.
+    provide.__annotations__ = {
+        "db_session": NamedDependency[AsyncSession],
+        "principal": NamedDependency[Principal],
+        "return": service,
+    }
+    return Provide(provide)

@@ -7,12 +7,12 @@ from typing import Annotated
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from hemis.core.auth import Principal, Role, provide_principal, requires_role
+from hemis.core.auth import Role, provide_principal, requires_role
+from hemis.core.deps import provide_service
 from hemis.core.errors import NotFound
 from hemis.core.listing import ListParams, PathId, QueryId, provide_list_params
-from hemis.core.schemas import Page, changes, to_read
+from hemis.core.schemas import Page, changes, page_of, to_read
 from hemis.curriculum.schemas import (
     CurriculumCreate,
     CurriculumRead,
@@ -35,40 +35,16 @@ READ = requires_role(*Role)
 WRITE = requires_role(Role.ADMIN, Role.REGISTRAR)
 
 
-async def provide_specialties(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
-) -> SpecialtyService:
-    return SpecialtyService(db_session, actor=principal.subject)
-
-
-async def provide_subjects(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
-) -> SubjectService:
-    return SubjectService(db_session, actor=principal.subject)
-
-
-async def provide_curricula(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
-) -> CurriculumService:
-    return CurriculumService(db_session, actor=principal.subject)
-
-
-async def provide_lines(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
-) -> CurriculumSubjectService:
-    return CurriculumSubjectService(db_session, actor=principal.subject)
-
-
 class _CurriculumController(Controller):
     tags = ["Curricula"]
     opt = {"tenant_kinds": {"university"}}
     dependencies = {
         "principal": Provide(provide_principal),
         "params": Provide(provide_list_params),
-        "specialties": Provide(provide_specialties),
-        "subjects": Provide(provide_subjects),
-        "curricula": Provide(provide_curricula),
-        "lines": Provide(provide_lines),
+        "specialties": provide_service(SpecialtyService),
+        "subjects": provide_service(SubjectService),
+        "curricula": provide_service(CurriculumService),
+        "lines": provide_service(CurriculumSubjectService),
     }
 
 
@@ -81,12 +57,7 @@ class SpecialtyController(_CurriculumController):
     ) -> Page[SpecialtyRead]:
         """Specialties (bachelor's directions and master's specialities) taught here."""
         rows, total = await specialties.page(params)
-        return Page(
-            items=[to_read(r, SpecialtyRead) for r in rows],
-            total=total,
-            limit=params.limit,
-            offset=params.offset,
-        )
+        return page_of(rows, total, params.limit, params.offset, SpecialtyRead)
 
     @post(operation_id="CreateSpecialty", guards=[WRITE])
     async def create_specialty(
@@ -105,12 +76,7 @@ class SubjectController(_CurriculumController):
     ) -> Page[SubjectRead]:
         """Subjects (fanlar) of this university."""
         rows, total = await subjects.page(params)
-        return Page(
-            items=[to_read(r, SubjectRead) for r in rows],
-            total=total,
-            limit=params.limit,
-            offset=params.offset,
-        )
+        return page_of(rows, total, params.limit, params.offset, SubjectRead)
 
     @post(operation_id="CreateSubject", guards=[WRITE])
     async def create_subject(
@@ -132,12 +98,7 @@ class CurriculumController(_CurriculumController):
     ) -> Page[CurriculumRead]:
         """Curricula, by specialty."""
         rows, total = await curricula.page(params, specialty_id=specialty_id)
-        return Page(
-            items=[to_read(r, CurriculumRead) for r in rows],
-            total=total,
-            limit=params.limit,
-            offset=params.offset,
-        )
+        return page_of(rows, total, params.limit, params.offset, CurriculumRead)
 
     @get("/{item_id:int}", operation_id="GetCurriculum", guards=[READ])
     async def get_curriculum(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from hemis.core.auth import Principal, Role, provide_principal, requires_role
+from hemis.core.auth import Role, provide_principal, requires_role
+from hemis.core.deps import provide_service
 from hemis.core.listing import PathId
 from hemis.core.schemas import to_read
 from hemis.grading.models import MarkSheet
@@ -41,26 +41,14 @@ def sheet_view(sheet: MarkSheet) -> SheetRead:
     )
 
 
-async def provide_sheets(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
-) -> SheetService:
-    return SheetService(db_session, actor=principal.subject)
-
-
-async def provide_marks(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
-) -> MarkService:
-    return MarkService(db_session, actor=principal.subject)
-
-
 class GradingController(Controller):
     path = "/api/v1/grading"
     tags = ["Grading"]
     opt = {"tenant_kinds": {"university"}}
     dependencies = {
         "principal": Provide(provide_principal),
-        "sheets": Provide(provide_sheets),
-        "marks": Provide(provide_marks),
+        "sheets": provide_service(SheetService),
+        "marks": provide_service(MarkService),
     }
 
     @post("/sheets", operation_id="CreateMarkSheet", guards=[MARKERS])

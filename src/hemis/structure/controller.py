@@ -7,11 +7,11 @@ from typing import Annotated
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from hemis.core.auth import Principal, Role, provide_principal, requires_role
+from hemis.core.auth import Role, provide_principal, requires_role
+from hemis.core.deps import provide_service
 from hemis.core.listing import ListParams, PathId, QueryId, provide_list_params
-from hemis.core.schemas import Page, changes, to_read
+from hemis.core.schemas import Page, changes, page_of, to_read
 from hemis.structure.models import AuditoriumType, StructureType
 from hemis.structure.schemas import (
     AuditoriumCreate,
@@ -30,24 +30,6 @@ READ = requires_role(*Role)
 WRITE = requires_role(Role.ADMIN, Role.REGISTRAR)
 
 
-async def provide_departments(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
-) -> DepartmentService:
-    return DepartmentService(db_session, actor=principal.subject)
-
-
-async def provide_buildings(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
-) -> BuildingService:
-    return BuildingService(db_session, actor=principal.subject)
-
-
-async def provide_auditoriums(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
-) -> AuditoriumService:
-    return AuditoriumService(db_session, actor=principal.subject)
-
-
 class _StructureController(Controller):
     tags = ["Structure"]
     opt = {"tenant_kinds": {"university"}}
@@ -56,7 +38,7 @@ class _StructureController(Controller):
 
 class DepartmentController(_StructureController):
     path = "/api/v1/structure/departments"
-    dependencies = {**_StructureController.dependencies, "departments": Provide(provide_departments)}
+    dependencies = {**_StructureController.dependencies, "departments": provide_service(DepartmentService)}
 
     @get(operation_id="ListDepartments", guards=[READ])
     async def list_departments(
@@ -71,12 +53,7 @@ class DepartmentController(_StructureController):
         rows, total = await departments.page(
             params, structure_type=structure_type, parent_id=parent_id, active=active
         )
-        return Page(
-            items=[to_read(r, DepartmentRead) for r in rows],
-            total=total,
-            limit=params.limit,
-            offset=params.offset,
-        )
+        return page_of(rows, total, params.limit, params.offset, DepartmentRead)
 
     @get("/{item_id:int}", operation_id="GetDepartment", guards=[READ])
     async def get_department(
@@ -112,7 +89,7 @@ class DepartmentController(_StructureController):
 
 class BuildingController(_StructureController):
     path = "/api/v1/structure/buildings"
-    dependencies = {**_StructureController.dependencies, "buildings": Provide(provide_buildings)}
+    dependencies = {**_StructureController.dependencies, "buildings": provide_service(BuildingService)}
 
     @get(operation_id="ListBuildings", guards=[READ])
     async def list_buildings(
@@ -120,12 +97,7 @@ class BuildingController(_StructureController):
     ) -> Page[BuildingRead]:
         """The university's buildings."""
         rows, total = await buildings.page(params)
-        return Page(
-            items=[to_read(r, BuildingRead) for r in rows],
-            total=total,
-            limit=params.limit,
-            offset=params.offset,
-        )
+        return page_of(rows, total, params.limit, params.offset, BuildingRead)
 
     @get("/{item_id:int}", operation_id="GetBuilding", guards=[READ])
     async def get_building(
@@ -159,7 +131,7 @@ class BuildingController(_StructureController):
 
 class AuditoriumController(_StructureController):
     path = "/api/v1/structure/auditoriums"
-    dependencies = {**_StructureController.dependencies, "auditoriums": Provide(provide_auditoriums)}
+    dependencies = {**_StructureController.dependencies, "auditoriums": provide_service(AuditoriumService)}
 
     @get(operation_id="ListAuditoriums", guards=[READ])
     async def list_auditoriums(
@@ -174,12 +146,7 @@ class AuditoriumController(_StructureController):
         rows, total = await auditoriums.page(
             params, building_id=building_id, auditorium_type=auditorium_type, min_capacity=min_capacity
         )
-        return Page(
-            items=[to_read(r, AuditoriumRead) for r in rows],
-            total=total,
-            limit=params.limit,
-            offset=params.offset,
-        )
+        return page_of(rows, total, params.limit, params.offset, AuditoriumRead)
 
     @get("/{item_id:int}", operation_id="GetAuditorium", guards=[READ])
     async def get_auditorium(

@@ -7,11 +7,11 @@ from typing import Annotated
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.core.auth import Principal, Role, provide_principal, requires_role
+from hemis.core.deps import provide_service
 from hemis.core.listing import ListParams, PathId, QueryId, provide_list_params
-from hemis.core.schemas import Page, changes, to_read
+from hemis.core.schemas import Page, changes, page_of, to_read
 from hemis.students.models import Student
 from hemis.students.schemas import (
     GroupCreate,
@@ -48,23 +48,11 @@ def student_view(row: Student, principal: Principal) -> StudentRead:
     )
 
 
-async def provide_groups(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
-) -> GroupService:
-    return GroupService(db_session, actor=principal.subject)
-
-
-async def provide_students(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
-) -> StudentService:
-    return StudentService(db_session, actor=principal.subject)
-
-
 _DEPENDENCIES = {
     "principal": Provide(provide_principal),
     "params": Provide(provide_list_params),
-    "groups": Provide(provide_groups),
-    "students": Provide(provide_students),
+    "groups": provide_service(GroupService),
+    "students": provide_service(StudentService),
 }
 
 
@@ -84,9 +72,7 @@ class GroupController(Controller):
     ) -> Page[GroupRead]:
         """Academic groups; filter by faculty or course."""
         rows, total = await groups.page(params, department_id=department_id, course=course)
-        return Page(
-            items=[to_read(r, GroupRead) for r in rows], total=total, limit=params.limit, offset=params.offset
-        )
+        return page_of(rows, total, params.limit, params.offset, GroupRead)
 
     @get("/{item_id:int}", operation_id="GetGroup", guards=[STAFF])
     async def get_group(self, groups: NamedDependency[GroupService], item_id: PathId) -> GroupRead:
