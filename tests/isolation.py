@@ -25,6 +25,8 @@ async def assert_isolated(
     (owner_code, owner_auth), (other_code, other_auth) = owner, other
     mine, theirs = f"/t/{owner_code}{collection}", f"/t/{other_code}{collection}"
     url = f"{theirs}/{row['id']}"
+    # The stored row as the owner reads it (a create response may format decimals differently).
+    row = (await client.get(f"{mine}/{row['id']}", headers=owner_auth)).json()
 
     listed = await client.get(theirs, params={"search": search, "limit": 200}, headers=other_auth)
     assert listed.status_code == 200

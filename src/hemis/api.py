@@ -10,6 +10,7 @@ from hemis.curriculum.controller import CurriculumController, SpecialtyControlle
 from hemis.grading.controller import GradingController
 from hemis.health.controller import HealthController
 from hemis.institution.controller import InstitutionController
+from hemis.staff.controller import AssignmentController, EmployeeController
 from hemis.structure.controller import AuditoriumController, BuildingController, DepartmentController
 from hemis.students.controller import GroupController, StudentController
 
@@ -27,4 +28,6 @@ ROUTES: list[ControllerRouterHandler] = [
     SubjectController,
     CurriculumController,
     GradingController,
+    EmployeeController,
+    AssignmentController,
 ]

@@ -6,6 +6,7 @@ from hemis.core import audit as core_audit
 from hemis.curriculum import models as curriculum_models
 from hemis.grading import models as grading_models
 from hemis.institution import models as institution_models
+from hemis.staff import models as staff_models
 from hemis.structure import models as structure_models
 from hemis.students import models as students_models
 from tenants import models as tenants_models
@@ -17,6 +18,7 @@ __all__ = [
     "curriculum_models",
     "grading_models",
     "institution_models",
+    "staff_models",
     "structure_models",
     "students_models",
     "tenants_models",

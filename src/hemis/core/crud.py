@@ -72,6 +72,7 @@ class CrudService(Generic[M]):
         row: M = self.model(**values)
         self.session.add(row)
         await self._flush(values)
+        await self.session.refresh(row)  # answer what is stored (numeric scale, defaults), not what was sent
         await self._audit("created", row.id, self._auditable(values))
         return row
 

@@ -1,0 +1,1 @@
+"""Staff: employees (positions, employment form and rate, degrees and ranks) and teaching assignments."""

@@ -1,0 +1,82 @@
+"""Staff API shapes; personal fields are null for roles that may not see them."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+import msgspec
+
+from hemis.core.schemas import Id, Input, Struct
+from hemis.staff.models import EmploymentForm, Position
+from hemis.students.schemas import Code, Email, Patronymic, PersonName, Phone, Pinfl
+
+Unset = msgspec.UnsetType
+UNSET = msgspec.UNSET
+EmployeeNumber = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4,20}$")]
+
+
+class EmployeeRead(Struct):
+    id: int
+    employee_id_number: str
+    last_name: str
+    first_name: str
+    patronymic: str
+    gender: str
+    department_id: int
+    position: Position
+    employment_form: EmploymentForm
+    rate: Decimal
+    academic_degree: str
+    academic_rank: str
+    active: bool
+    pinfl: str | None
+    birth_date: date | None
+    phone: str | None
+    email: str | None
+
+
+class EmployeeCreate(Input):
+    employee_id_number: EmployeeNumber
+    last_name: PersonName
+    first_name: PersonName
+    birth_date: date
+    gender: Code
+    department_id: Id
+    position: Position
+    employment_form: EmploymentForm
+    rate: Decimal  # 0.25, 0.5, 0.75 or 1.0 (checked by the service)
+    pinfl: Pinfl | None = None
+    patronymic: Patronymic = ""
+    academic_degree: Code = "10"
+    academic_rank: Code = "10"
+    phone: Phone = ""
+    email: Email = ""
+
+
+class EmployeeUpdate(Input):
+    department_id: Id | Unset = UNSET
+    position: Position | Unset = UNSET
+    employment_form: EmploymentForm | Unset = UNSET
+    rate: Decimal | Unset = UNSET
+    academic_degree: Code | Unset = UNSET
+    academic_rank: Code | Unset = UNSET
+    phone: Phone | Unset = UNSET
+    email: Email | Unset = UNSET
+    active: bool | Unset = UNSET
+
+
+class AssignmentRead(Struct):
+    id: int
+    employee_id: int
+    curriculum_subject_id: int
+    group_id: int
+    training_type: str
+
+
+class AssignmentCreate(Input):
+    employee_id: Id
+    curriculum_subject_id: Id
+    group_id: Id
+    training_type: Code
