@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar.types import ControllerRouterHandler
 
 from hemis.access.controller import AccessController
+from hemis.attendance.controller import AttendanceController
 from hemis.classifiers.controller import ClassifierController
 from hemis.curriculum.controller import CurriculumController, SpecialtyController, SubjectController
 from hemis.grading.controller import GradingController
@@ -30,4 +31,5 @@ ROUTES: list[ControllerRouterHandler] = [
     GradingController,
     EmployeeController,
     AssignmentController,
+    AttendanceController,
 ]

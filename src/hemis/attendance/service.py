@@ -1,0 +1,57 @@
+"""Recording absences, excusing them, and each student's share of missed classroom hours."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from hemis.attendance.models import Absence
+from hemis.attendance.rules import AttendanceSummary, summarise
+from hemis.core.crud import BadReference, CrudService
+from hemis.core.errors import Conflict, OutOfRange
+from hemis.core.refs import check_codes
+from hemis.curriculum.models import CurriculumSubject
+from hemis.students.models import Student
+
+
+class AttendanceService(CrudService[Absence]):
+    model = Absence
+
+    async def check(self, values: dict[str, Any], current: Absence | None, changed: frozenset[str]) -> None:
+        if "student_id" in changed and not await self.exists(Student, values["student_id"]):
+            raise BadReference(field="student_id")
+        if "curriculum_subject_id" in changed and not await self.exists(
+            CurriculumSubject, values["curriculum_subject_id"]
+        ):
+            raise BadReference(field="curriculum_subject_id")
+        if "lesson_date" in changed and values["lesson_date"] > date.today():
+            raise OutOfRange(field="lesson_date", low="-", high=date.today().isoformat())
+        if "training_type" in changed:
+            await check_codes(self.session, {"training_type": ("h_training_type", values["training_type"])})
+
+    async def excuse(self, absence_id: int, document: str) -> Absence:
+        absence = await self.get(absence_id, for_update=True)
+        if absence.excuse_document is not None:
+            raise Conflict(field="document")
+        return await self.update(absence_id, {"excuse_document": document, "excused_by": self.actor})
+
+    async def summary(self, student_id: int, curriculum_subject_id: int) -> AttendanceSummary:
+        line = await self.session.get(CurriculumSubject, curriculum_subject_id)
+        if line is None:
+            raise BadReference(field="curriculum_subject_id")
+        if not await self.exists(Student, student_id):
+            raise BadReference(field="student_id")
+        absent, excused = (
+            await self.session.execute(
+                select(
+                    func.coalesce(func.sum(Absence.hours), 0),
+                    func.coalesce(func.sum(Absence.hours).filter(Absence.excuse_document.is_not(None)), 0),
+                ).where(
+                    Absence.student_id == student_id, Absence.curriculum_subject_id == curriculum_subject_id
+                )
+            )
+        ).one()
+        classroom = line.lecture_hours + line.practice_hours + line.laboratory_hours + line.seminar_hours
+        return summarise(classroom, int(absent), int(excused))
