@@ -210,6 +210,46 @@ class TestHistoryIntegrity:
                     text("UPDATE t_alpha.grade_event SET new_points = 15 WHERE id = :i"), {"i": event_id}
                 )
 
+    async def test_shifting_text_between_fields_is_detected(
+        self,
+        client: httpx.AsyncClient,
+        admin: dict[str, str],
+        term: dict[str, Any],
+        owner: AsyncEngine,
+        token_for: TokenFactory,
+    ) -> None:
+        auditor = await token_for("alpha", Role.ADMIN)
+        mark = (await _record(client, admin, term, "12")).json()
+        fixed = await client.patch(
+            f"{T}/marks/{mark['id']}",
+            json={"points": "13", "version": 1, "reason": "sabab|izoh"},
+            headers=admin,
+        )
+        assert fixed.status_code == 200
+        async with owner.begin() as conn:
+            event_id, actor = (
+                await conn.execute(
+                    text(
+                        "SELECT id, actor FROM t_alpha.grade_event WHERE mark_id = :m ORDER BY id DESC LIMIT 1"
+                    ),
+                    {"m": mark["id"]},
+                )
+            ).one()
+            # Joined with "|", actor+"|sabab" / "izoh" reads the same as actor / "sabab|izoh".
+            await conn.execute(
+                text("UPDATE t_alpha.grade_event SET actor = :a, reason = 'izoh' WHERE id = :i"),
+                {"a": f"{actor}|sabab", "i": event_id},
+            )
+        try:
+            report = (await client.get(f"{T}/history/verify", headers=auditor)).json()
+            assert event_id in report["broken_ids"]
+        finally:
+            async with owner.begin() as conn:
+                await conn.execute(
+                    text("UPDATE t_alpha.grade_event SET actor = :a, reason = 'sabab|izoh' WHERE id = :i"),
+                    {"a": actor, "i": event_id},
+                )
+
     async def test_history_of_alpha_is_not_beta_s(
         self, client: httpx.AsyncClient, admin: dict[str, str], term: dict[str, Any], token_for: TokenFactory
     ) -> None:

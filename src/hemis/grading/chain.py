@@ -9,9 +9,11 @@ from __future__ import annotations
 
 # The hashed text of a grade_event row; `r` is the row (NEW in the trigger, the table in the verifier).
 PAYLOAD = (
-    "concat_ws('|', {r}.prev_hash, {r}.mark_id, {r}.student_id, {r}.sheet_id, "
-    "coalesce({r}.old_points::text, ''), {r}.new_points::text, {r}.actor, {r}.reason, {r}.request_id, "
-    "to_char({r}.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'))"
+    # A JSON array, not a joined string: with "a|b" joins, moving a separator between two
+    # text fields (actor, reason) would leave the text, and so the hash, unchanged.
+    "json_build_array({r}.prev_hash, {r}.mark_id, {r}.student_id, {r}.sheet_id, {r}.old_points, "
+    "{r}.new_points, {r}.actor, {r}.reason, {r}.request_id, "
+    "to_char({r}.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'))::text"
 )
 GENESIS = "0" * 64
 
