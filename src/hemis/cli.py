@@ -390,13 +390,20 @@ def grades_verify(tenant: str, as_json: bool) -> None:
     """Recompute the grade history chain; exit 1 and list the rows if anything was altered."""
     from hemis.grading.service import MarkService
 
-    async def verify(session: Any) -> tuple[int, list[int]]:
+    async def verify(session: Any) -> tuple[int, list[int], list[int]]:
         return await MarkService(session, actor="cli").verify()
 
-    events, broken = _with_tenant_session(tenant, verify)
+    events, broken_events, mismatched = _with_tenant_session(tenant, verify)
+    broken = broken_events + mismatched
     _emit(
         as_json,
-        {"tenant": tenant, "events": events, "broken_ids": broken, "intact": not broken},
+        {
+            "tenant": tenant,
+            "events": events,
+            "broken_ids": broken_events,
+            "mismatched_mark_ids": mismatched,
+            "intact": not broken,
+        },
         lambda: console.print(
             f"{tenant}: {events} events, "
             + ("chain intact" if not broken else f"[red]BROKEN at {', '.join(map(str, broken))}[/red]")

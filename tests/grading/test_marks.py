@@ -174,13 +174,77 @@ class TestHistoryIntegrity:
     """T8: the app role cannot rewrite history; a rewrite by a superuser is detected."""
 
     @pytest.mark.parametrize(
-        "sql", ["UPDATE grade_event SET new_points = 100", "DELETE FROM grade_event", "TRUNCATE grade_event"]
+        "sql",
+        [
+            "UPDATE grade_event SET new_points = 100",
+            "DELETE FROM grade_event",
+            "TRUNCATE grade_event",
+            # A forged row with a valid-looking hash: only the trigger may write history.
+            (
+                "INSERT INTO grade_event (mark_id, student_id, sheet_id, new_points, actor, reason, request_id, at, "
+                "prev_hash, hash) VALUES (1, 1, 1, 90, 'dean', 'appeal', '', now(), 'x', 'y')"
+            ),
+        ],
     )
     async def test_app_role_cannot_change_history(
         self, app_db: AsyncEngine, settings: Settings, sql: str
     ) -> None:
         with pytest.raises(DBAPIError, match="permission denied for table grade_event"):
             await _as_alpha(app_db, settings, sql)
+
+    @pytest.mark.parametrize(
+        ("sql", "table"),
+        [
+            ("DELETE FROM mark", "mark"),
+            ("UPDATE mark SET student_id = student_id", "mark"),
+            ("UPDATE mark SET sheet_id = sheet_id", "mark"),
+        ],
+    )
+    async def test_marks_change_only_through_points(
+        self, app_db: AsyncEngine, settings: Settings, sql: str, table: str
+    ) -> None:
+        with pytest.raises(DBAPIError, match=f"permission denied for table {table}"):
+            await _as_alpha(app_db, settings, sql)
+
+    async def test_deleting_the_newest_event_is_detected(
+        self,
+        client: httpx.AsyncClient,
+        admin: dict[str, str],
+        term: dict[str, Any],
+        owner: AsyncEngine,
+        token_for: TokenFactory,
+    ) -> None:
+        auditor = await token_for("alpha", Role.ADMIN)
+        mark = (await _record(client, admin, term, "20")).json()
+        await client.patch(
+            f"{T}/marks/{mark['id']}",
+            json={"points": "21", "version": 1, "reason": "Tuzatish"},
+            headers=admin,
+        )
+        async with owner.begin() as conn:
+            row = (
+                await conn.execute(
+                    text(
+                        "DELETE FROM t_alpha.grade_event WHERE id = (SELECT max(id) FROM t_alpha.grade_event) "
+                        "RETURNING mark_id, student_id, sheet_id, old_points, new_points, actor, reason, request_id, at, "
+                        "prev_hash, hash"
+                    )
+                )
+            ).one()
+        try:
+            report = (await client.get(f"{T}/history/verify", headers=auditor)).json()
+            assert report["intact"] is False
+            assert mark["id"] in report["mismatched_mark_ids"]
+        finally:
+            async with owner.begin() as conn:  # put the row back (OVERRIDING: the id is GENERATED ALWAYS)
+                await conn.execute(
+                    text(
+                        "INSERT INTO t_alpha.grade_event (mark_id, student_id, sheet_id, old_points, new_points, actor, "
+                        "reason, request_id, at, prev_hash, hash) VALUES (:mark_id, :student_id, :sheet_id, "
+                        ":old_points, :new_points, :actor, :reason, :request_id, :at, :prev_hash, :hash)"
+                    ),
+                    dict(row._mapping),
+                )
 
     async def test_tampering_is_detected(
         self,

@@ -25,10 +25,15 @@ def hash_sql(row: str) -> str:
 # Pinning search_path to the creating schema (the tenant's) keeps the function in its tenant.  # lint-skip: trigger DDL
 # No '%' anywhere (no %ROWTYPE): Alembic's offline rendering would double it.
 TRIGGER_FUNCTION = f"""
-CREATE FUNCTION grade_event_chain() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$  -- lint-skip: trigger DDL
+CREATE FUNCTION grade_event_chain() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path FROM CURRENT AS $$  -- lint-skip: trigger DDL
 DECLARE
     e record;
 BEGIN
+    -- Under a snapshot isolation the head read below could miss a committed row and fork the chain.
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'marks are written in READ COMMITTED transactions only';
+    END IF;
     -- One writer at a time extends this tenant's chain.
     PERFORM pg_advisory_xact_lock(hashtext(current_schema() || '.grade_event'));
     SELECT coalesce((SELECT hash FROM grade_event ORDER BY id DESC LIMIT 1), '{GENESIS}') AS prev_hash,
@@ -52,6 +57,19 @@ TRIGGER = (
     "CREATE TRIGGER mark_history AFTER INSERT OR UPDATE OF points ON mark "
     "FOR EACH ROW EXECUTE FUNCTION grade_event_chain()"
 )
+
+# Marks whose history disagrees with them: the newest event must hold the mark's points and
+# there must be one event per version (a deleted tail or a silent change shows up here).
+VERIFY_MARKS = """
+SELECT m.id FROM mark m
+LEFT JOIN LATERAL (
+    SELECT count(*) AS events,
+           (SELECT g2.new_points FROM grade_event g2 WHERE g2.mark_id = m.id ORDER BY g2.id DESC LIMIT 1) AS latest
+    FROM grade_event g WHERE g.mark_id = m.id
+) h ON true
+WHERE h.events <> m.version OR h.latest IS DISTINCT FROM m.points
+ORDER BY m.id
+"""
 
 # Rows whose stored hash differs from the recomputed one, or whose link to the previous row is broken.
 VERIFY = f"""

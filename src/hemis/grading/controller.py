@@ -96,5 +96,10 @@ class GradingController(Controller):
     @get("/history/verify", operation_id="VerifyGradeHistory", guards=[AUDITORS])
     async def verify_history(self, marks: NamedDependency[MarkService]) -> ChainReport:
         """Recompute the hash chain of this university's grade history; any broken row is listed."""
-        events, broken = await marks.verify()
-        return ChainReport(events=events, broken_ids=broken, intact=not broken)
+        events, broken, mismatched = await marks.verify()
+        return ChainReport(
+            events=events,
+            broken_ids=broken,
+            mismatched_mark_ids=mismatched,
+            intact=not broken and not mismatched,
+        )

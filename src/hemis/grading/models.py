@@ -66,7 +66,7 @@ class GradeEvent(TenantBase):
 
     __tablename__ = "grade_event"
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     mark_id: Mapped[int] = mapped_column(BigInteger, index=True)
     student_id: Mapped[int] = mapped_column(BigInteger, index=True)
     sheet_id: Mapped[int] = mapped_column(BigInteger)

@@ -66,4 +66,5 @@ class GradeEventRead(Struct):
 class ChainReport(Struct):
     events: int
     broken_ids: list[int]
+    mismatched_mark_ids: list[int]
     intact: bool

@@ -140,8 +140,9 @@ class MarkService:
         )
         return list(rows)
 
-    async def verify(self) -> tuple[int, list[int]]:
-        """(events, ids of rows that do not verify); an intact chain returns no ids."""
+    async def verify(self) -> tuple[int, list[int], list[int]]:
+        """(events, ids of events that do not verify, ids of marks their history disagrees with)."""
         total = await self.session.scalar(select(func.count()).select_from(GradeEvent)) or 0
         broken = list(await self.session.scalars(text(chain.VERIFY)))
-        return int(total), broken
+        marks = list(await self.session.scalars(text(chain.VERIFY_MARKS)))
+        return int(total), broken, marks

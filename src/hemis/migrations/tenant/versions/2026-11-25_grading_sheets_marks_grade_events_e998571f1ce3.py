@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from hemis.grading import chain
-from tenants.ddl import append_only
+from tenants.ddl import read_only, update_only_columns
 
 revision: str = "e998571f1ce3"
 down_revision: str | Sequence[str] | None = "0bcc34fa8d4a"
@@ -24,7 +24,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "grade_event",
-        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=True), nullable=False),
         sa.Column("mark_id", sa.BigInteger(), nullable=False),
         sa.Column("student_id", sa.BigInteger(), nullable=False),
         sa.Column("sheet_id", sa.BigInteger(), nullable=False),
@@ -99,7 +99,8 @@ def upgrade() -> None:
 
     op.execute(chain.TRIGGER_FUNCTION)
     op.execute(chain.TRIGGER)
-    op.execute(append_only("grade_event"))
+    op.execute(read_only("grade_event"))
+    op.execute(update_only_columns("mark", ("points", "version", "updated_at")))
     # Tenant roles only read the history; the trigger writes it (as the invoking role, so INSERT stays).
 
 
