@@ -100,7 +100,9 @@ class TestCurriculumSubjects:
             ({"semester": "19"}, "semester"),  # the curriculum has 8 semesters
             ({"semester": "23"}, "semester"),  # not a semester at all
             ({"subject_type": "13"}, "subject_type"),
-            ({"max_final": "60"}, "max_final"),  # 30 + 20 + 60 ≠ 100
+            ({"max_final": "60"}, "max_current"),  # 30 + 20 + 60 ≠ 100: the first maximum sent is named
+            ({"credit": "NaN"}, "credit"),
+            ({"credit": "6.55"}, "credit"),  # the column keeps one decimal
             ({"subject_id": 99_999_999}, "subject_id"),
         ],
     )
@@ -133,6 +135,7 @@ class TestCurriculumSubjects:
         added = (await client.post(url, json=line(plan), headers=registrar)).json()
         bad = await client.patch(f"{url}/{added['id']}", json={"max_current": "40"}, headers=registrar)
         assert bad.status_code == 422
+        assert bad.json()["field"] == "max_current"  # the field that was sent
         good = await client.patch(
             f"{url}/{added['id']}", json={"max_current": "40", "max_final": "40"}, headers=registrar
         )

@@ -236,7 +236,7 @@ class TestHistoryIntegrity:
             assert report["intact"] is False
             assert mark["id"] in report["mismatched_mark_ids"]
         finally:
-            async with owner.begin() as conn:  # put the row back (OVERRIDING: the id is GENERATED ALWAYS)
+            async with owner.begin() as conn:  # put the row back, as the newest row
                 await conn.execute(
                     text(
                         "INSERT INTO t_alpha.grade_event (mark_id, student_id, sheet_id, old_points, new_points, actor, "
@@ -333,3 +333,42 @@ class TestHistoryIntegrity:
         after = (await client.get(f"{T}/marks/{mark['id']}/history", headers=admin)).json()
         assert after == mine
         assert [float(e["new_points"]) for e in after] == [9.0]
+
+
+class TestOddNumbers:
+    @pytest.mark.parametrize(
+        ("points", "field_code"),
+        [
+            ("NaN", "error.out_of_range"),
+            ("Infinity", "error.out_of_range"),
+            ("12.345", "error.decimal_places"),
+        ],
+    )
+    async def test_are_named_4xx_not_500(
+        self,
+        client: httpx.AsyncClient,
+        admin: dict[str, str],
+        term: dict[str, Any],
+        points: str,
+        field_code: str,
+    ) -> None:
+        response = await _record(client, admin, term, points)
+        assert response.status_code == 422, response.text
+        assert (response.json()["field"], response.json()["code"]) == ("points", field_code)
+
+    @pytest.mark.parametrize("held_on", ["9999-12-31", "2090-01-01", "1990-01-01"])
+    async def test_sheet_dates_are_bounded(
+        self, client: httpx.AsyncClient, admin: dict[str, str], term: dict[str, Any], held_on: str
+    ) -> None:
+        response = await client.post(
+            f"{T}/sheets",
+            json={
+                "curriculum_subject_id": term["line"]["id"],
+                "group_id": term["group"]["id"],
+                "control_type": "YN",
+                "held_on": held_on,
+            },
+            headers=admin,
+        )
+        assert response.status_code == 422
+        assert response.json()["field"] == "held_on"

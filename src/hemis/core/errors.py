@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import sentry_sdk
@@ -54,8 +55,22 @@ class OutOfRange(HemisError):
         value = values.get(field)
         if value is None:
             return
+        if isinstance(value, Decimal) and not value.is_finite():  # NaN/Infinity would not even compare
+            raise cls(field=field, low=low, high=high)
         if value > high or value < low or (low_open and value == low):
             raise cls(field=field, low=low, high=high)
+
+
+class TooPrecise(HemisError):
+    status_code = 422
+    message_key = "error.decimal_places"
+
+    @classmethod
+    def check(cls, values: dict[str, Any], field: str, places: int) -> None:
+        """Refuse more decimal places than the column keeps (it would round silently)."""
+        value = values.get(field)
+        if isinstance(value, Decimal) and value.is_finite() and -int(value.as_tuple().exponent) > places:
+            raise cls(field=field, places=places)
 
 
 class Conflict(HemisError):

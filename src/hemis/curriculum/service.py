@@ -8,12 +8,14 @@ from typing import Any
 from sqlalchemy import select
 
 from hemis.core.crud import BadReference, CrudService
-from hemis.core.errors import HemisError, OutOfRange
+from hemis.core.errors import HemisError, OutOfRange, TooPrecise
 from hemis.core.listing import ListParams, fetch_page
 from hemis.core.refs import check_codes
 from hemis.curriculum.models import Curriculum, CurriculumSubject, Specialty, Subject
 from hemis.grading.rules import DEFAULT_SCALES, MarkingSystem
 from hemis.structure.models import Department, StructureType
+
+MAX_FIELDS = ("max_current", "max_midterm", "max_final")
 
 
 class SemesterOutsideCurriculum(HemisError):
@@ -105,8 +107,10 @@ class CurriculumSubjectService(CrudService[CurriculumSubject]):
         self, values: dict[str, Any], current: CurriculumSubject | None, changed: frozenset[str]
     ) -> None:
         OutOfRange.check(values, "credit", Decimal(0), Decimal(30), low_open=True)
-        for field in ("max_current", "max_midterm", "max_final"):
+        TooPrecise.check(values, "credit", 1)
+        for field in MAX_FIELDS:
             OutOfRange.check(values, field, Decimal(0), Decimal(100))
+            TooPrecise.check(values, field, 2)
         curriculum = await self.session.get(Curriculum, values["curriculum_id"])
         if curriculum is None:
             raise BadReference(field="curriculum_id")
@@ -123,7 +127,8 @@ class CurriculumSubjectService(CrudService[CurriculumSubject]):
         scale = DEFAULT_SCALES[MarkingSystem(curriculum.marking_system)]
         total = values["max_current"] + values["max_midterm"] + values["max_final"]
         if total != scale.max_points:
-            raise MaxPointsSum(field="max_final", total=total, expected=scale.max_points)
+            sent = [f for f in MAX_FIELDS if f in changed] or ["max_final"]
+            raise MaxPointsSum(field=sent[0], total=total, expected=scale.max_points)
 
     async def for_curriculum(self, curriculum_id: int, semester: str | None) -> list[CurriculumSubject]:
         if not await self.exists(Curriculum, curriculum_id):

@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hemis.core.audit import bind_context
 from hemis.core.crud import BadReference, CrudService, Duplicate
-from hemis.core.errors import HemisError, NotFound, OutOfRange
+from hemis.core.errors import HemisError, NotFound, OutOfRange, TooPrecise
 from hemis.curriculum.models import CurriculumSubject
 from hemis.grading import chain
 from hemis.grading.models import GradeEvent, Mark, MarkSheet
@@ -52,6 +52,11 @@ class SheetService(CrudService[MarkSheet]):
     model = MarkSheet
 
     async def check(self, values: dict[str, Any], current: MarkSheet | None, changed: frozenset[str]) -> None:
+        if "held_on" in changed:
+            today = date.today()
+            earliest, latest = today - timedelta(days=366), today + timedelta(days=31)
+            if not earliest <= values["held_on"] <= latest:
+                raise OutOfRange(field="held_on", low=earliest.isoformat(), high=latest.isoformat())
         if "curriculum_subject_id" in changed and not await self.exists(
             CurriculumSubject, values["curriculum_subject_id"]
         ):
@@ -87,6 +92,7 @@ class MarkService:
         if student is None or student.group_id != sheet.group_id:
             raise NotInGroup(field="student_id")
         OutOfRange.check({"points": points}, "points", Decimal(0), await self._max_points(sheet))
+        TooPrecise.check({"points": points}, "points", 2)
         await bind_context(self.session, actor=self.actor, reason="recorded")
         mark = Mark(sheet_id=sheet_id, student_id=student_id, points=points)
         self.session.add(mark)
@@ -116,6 +122,7 @@ class MarkService:
             raise SheetLocked(field="sheet_id")
         maximum = Decimal(getattr(line, MAX_FIELD[ControlType(sheet.control_type)]))
         OutOfRange.check({"points": points}, "points", Decimal(0), maximum)
+        TooPrecise.check({"points": points}, "points", 2)
         if points == mark.points:
             return mark  # nothing changes, so nothing is written or chained
         await bind_context(self.session, actor=self.actor, reason=reason)

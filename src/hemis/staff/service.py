@@ -35,7 +35,7 @@ class EmployeeService(CrudService[Employee]):
     personal = frozenset({"pinfl", "birth_date", "phone", "email"})
 
     async def check(self, values: dict[str, Any], current: Employee | None, changed: frozenset[str]) -> None:
-        if "rate" in changed and values["rate"] not in RATES:
+        if "rate" in changed and (not values["rate"].is_finite() or values["rate"] not in RATES):
             raise RateNotAllowed(field="rate", allowed=", ".join(str(r) for r in RATES))
         if "birth_date" in changed and values["birth_date"] > date.today():
             raise OutOfRange(field="birth_date", low="1900-01-01", high=date.today().isoformat())
