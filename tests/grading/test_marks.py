@@ -4,6 +4,7 @@ insert-only hash-chained history that detects tampering (T8)."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from hemis.config import Settings
 from hemis.core.auth import Role
 from tenants import naming
 from tests.conftest import TokenFactory
+from tests.students.conftest import student_body
 
 T = "/t/alpha/api/v1/grading"
 
@@ -54,14 +56,31 @@ class TestRecord:
     async def test_student_outside_the_group_is_refused(
         self, client: httpx.AsyncClient, admin: dict[str, str], term: dict[str, Any]
     ) -> None:
-        other_group_student = {"id": 99_999_999}
-        response = await client.post(
-            f"{T}/sheets/{term['sheet']['id']}/marks",
-            json={"student_id": other_group_student["id"], "points": "10"},
+        other_group = await client.post(
+            "/t/alpha/api/v1/groups",
+            json={
+                "name": f"X-{uuid.uuid4().hex[:6]}",
+                "department_id": term["group"]["department_id"],
+                "education_type": "11",
+                "education_form": "11",
+                "education_lang": "11",
+                "course": "11",
+                "admission_year": 2025,
+            },
             headers=admin,
         )
-        assert response.status_code == 422
-        assert response.json()["field"] == "student_id"
+        outsider = await client.post(
+            "/t/alpha/api/v1/students", json=student_body(other_group.json()), headers=admin
+        )
+        assert outsider.status_code == 201, outsider.text
+        for student_id in (outsider.json()["id"], 99_999_999):  # a real student of another group, and nobody
+            response = await client.post(
+                f"{T}/sheets/{term['sheet']['id']}/marks",
+                json={"student_id": student_id, "points": "10"},
+                headers=admin,
+            )
+            assert response.status_code == 422
+            assert response.json()["field"] == "student_id"
 
     async def test_second_mark_for_the_same_student_is_409(
         self, client: httpx.AsyncClient, admin: dict[str, str], term: dict[str, Any]
