@@ -25,7 +25,7 @@ PREFIX_KEY = "hemis_role_prefix"
 
 # One round trip switches both; the third argument `true` makes each setting local to
 # the transaction (the function form of SET LOCAL, which takes bind parameters).
-_SWITCH = text("SELECT set_config('role', :role, true), set_config('search_path', :path, true)")
+SWITCH = text("SELECT set_config('role', :role, true), set_config('search_path', :path, true)")
 
 
 class TenantSyncSession(Session):
@@ -58,7 +58,7 @@ def _switch_tenant(session: Session, transaction: SessionTransaction, connection
     # after_begin fires once per connection per outer transaction; SAVEPOINTs inherit the
     # SET LOCAL of their enclosing transaction, so nested transactions need nothing more.
     role, path = scope_settings(session)
-    connection.execute(_SWITCH, {"role": role, "path": path})
+    connection.execute(SWITCH, {"role": role, "path": path})
 
 
 def make_sessionmaker(

@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from hemis.config import REPO_ROOT, Settings
 from tenants import naming
 from tenants.database import async_url
+from tenants.session import SWITCH
 
 
 @dataclass(frozen=True)
@@ -61,3 +63,13 @@ async def recreate_database(db: TestDatabase, *, create: bool = True) -> None:
                 await conn.execute(text(f"CREATE DATABASE {naming.quote(name)}"))
     finally:
         await engine.dispose()
+
+
+async def run_as_tenant(engine: AsyncEngine, prefix: str, code: str, sql: str) -> list[Any]:
+    """Run raw `sql` in one transaction under tenant `code`'s role, switched as the app switches."""
+    async with engine.begin() as conn:
+        await conn.execute(
+            SWITCH, {"role": naming.tenant_role(code, prefix), "path": naming.tenant_search_path(code)}
+        )
+        result = await conn.execute(text(sql))
+        return list(result.all()) if result.returns_rows else []

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hemis.config import Settings
 from hemis.core.auth import Role
-from tenants import naming
+from tenants.testing import run_as_tenant
 from tests.conftest import TokenFactory
 from tests.students.conftest import student_body
 
@@ -178,15 +178,7 @@ class TestConcurrentCorrections:
 
 
 async def _as_alpha(app_db: AsyncEngine, settings: Settings, sql: str) -> None:
-    async with app_db.begin() as conn:
-        await conn.execute(
-            text("SELECT set_config('role', :r, true), set_config('search_path', :p, true)"),
-            {
-                "r": naming.tenant_role("alpha", settings.tenancy.role_prefix),
-                "p": naming.tenant_search_path("alpha"),
-            },
-        )
-        await conn.execute(text(sql))
+    await run_as_tenant(app_db, settings.tenancy.role_prefix, "alpha", sql)
 
 
 class TestHistoryIntegrity:

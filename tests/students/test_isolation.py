@@ -6,13 +6,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hemis.config import Settings
 from hemis.core.auth import Role
-from tenants import naming
+from tenants.testing import run_as_tenant
 from tests.conftest import TokenFactory
 from tests.isolation import assert_isolated
 from tests.students.conftest import student_body
@@ -58,15 +57,7 @@ class TestOverHttp:
 
 
 async def _as_alpha(app_db: AsyncEngine, settings: Settings, sql: str) -> None:
-    async with app_db.begin() as conn:
-        await conn.execute(
-            text("SELECT set_config('role', :r, true), set_config('search_path', :p, true)"),
-            {
-                "r": naming.tenant_role("alpha", settings.tenancy.role_prefix),
-                "p": naming.tenant_search_path("alpha"),
-            },
-        )
-        await conn.execute(text(sql))
+    await run_as_tenant(app_db, settings.tenancy.role_prefix, "alpha", sql)
 
 
 class TestHistoryIsInsertOnly:

@@ -10,15 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hemis.config import Settings
 from tenants import naming
 from tenants.context import TenantRef
-
-SWITCH = text("SELECT set_config('role', :r, true), set_config('search_path', :p, true)")
+from tenants.session import SWITCH
+from tenants.testing import run_as_tenant
 
 
 async def _as_tenant(app_db: AsyncEngine, settings: Settings, code: str, sql: str) -> object:
-    async with app_db.begin() as conn:
-        role = naming.tenant_role(code, settings.tenancy.role_prefix)
-        await conn.execute(SWITCH, {"r": role, "p": naming.tenant_search_path(code)})
-        return (await conn.execute(text(sql))).all()
+    return await run_as_tenant(app_db, settings.tenancy.role_prefix, code, sql)
 
 
 class TestCrossSchemaQuery:
@@ -95,8 +92,8 @@ class TestAppRoleAlone:
                 await conn.execute(
                     SWITCH,
                     {
-                        "r": naming.tenant_role("alpha", settings.tenancy.role_prefix),
-                        "p": naming.tenant_search_path("alpha"),
+                        "role": naming.tenant_role("alpha", settings.tenancy.role_prefix),
+                        "path": naming.tenant_search_path("alpha"),
                     },
                 )
                 assert await conn.scalar(text("SELECT current_user")) == naming.tenant_role(

@@ -11,7 +11,7 @@ from hemis.attendance.models import Absence
 from hemis.attendance.rules import AttendanceSummary, summarise
 from hemis.core.crud import BadReference, CrudService
 from hemis.core.errors import Conflict, OutOfRange
-from hemis.core.refs import check_codes
+from hemis.core.refs import check_sent_codes
 from hemis.curriculum.models import CurriculumSubject
 from hemis.students.models import Student
 
@@ -28,8 +28,7 @@ class AttendanceService(CrudService[Absence]):
             raise BadReference(field="curriculum_subject_id")
         if "lesson_date" in changed and values["lesson_date"] > date.today():
             raise OutOfRange(field="lesson_date", low="-", high=date.today().isoformat())
-        if "training_type" in changed:
-            await check_codes(self.session, {"training_type": ("h_training_type", values["training_type"])})
+        await check_sent_codes(self.session, values, changed, {"training_type": "h_training_type"})
 
     async def excuse(self, absence_id: int, document: str) -> Absence:
         absence = await self.get(absence_id, for_update=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +14,13 @@ from hemis.core.errors import HemisError
 class UnknownCode(HemisError):
     status_code = 422
     message_key = "error.unknown_code"
+
+
+async def check_sent_codes(
+    session: AsyncSession, values: dict[str, Any], changed: frozenset[str], codes: dict[str, str]
+) -> None:
+    """Check the coded fields of `codes` (field → classifier) that the caller sent."""
+    await check_codes(session, {f: (c, values[f]) for f, c in codes.items() if f in changed})
 
 
 async def check_codes(session: AsyncSession, fields: dict[str, tuple[str, str]]) -> None:

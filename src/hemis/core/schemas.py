@@ -7,6 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import msgspec
 
 T = TypeVar("T")
+S = TypeVar("S", bound=msgspec.Struct)
 
 MAX_PAGE_SIZE = 200  # as in HEMIS: lists never return more than 200 rows at once
 
@@ -38,6 +39,11 @@ def changes(data: msgspec.Struct) -> dict[str, object]:
 
 def to_read(row: object, schema: type[T]) -> T:
     return msgspec.convert(row, schema, from_attributes=True)
+
+
+def without(read: S, fields: frozenset[str]) -> S:
+    """`read` with `fields` set to null (personal data the caller may not see)."""
+    return msgspec.structs.replace(read, **dict.fromkeys(fields))
 
 
 def page_of(rows: list[Any], total: int, limit: int, offset: int, schema: type[T]) -> Page[T]:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from hemis.core.crud import BadReference, CrudService
 from hemis.core.errors import HemisError, OutOfRange, TooPrecise
 from hemis.core.listing import ListParams, fetch_page
-from hemis.core.refs import check_codes
+from hemis.core.refs import check_sent_codes
 from hemis.curriculum.models import Curriculum, CurriculumSubject, Specialty, Subject
 from hemis.grading.rules import DEFAULT_SCALES, MarkingSystem
 from hemis.structure.models import Department, StructureType
@@ -32,10 +32,7 @@ class SpecialtyService(CrudService[Specialty]):
     model = Specialty
 
     async def check(self, values: dict[str, Any], current: Specialty | None, changed: frozenset[str]) -> None:
-        if "education_type" in changed:
-            await check_codes(
-                self.session, {"education_type": ("h_education_type", values["education_type"])}
-            )
+        await check_sent_codes(self.session, values, changed, {"education_type": "h_education_type"})
 
     async def page(self, params: ListParams) -> tuple[list[Specialty], int]:
         return await fetch_page(
@@ -84,7 +81,7 @@ class CurriculumService(CrudService[Curriculum]):
             if faculty is None or faculty.structure_type != StructureType.FACULTY:
                 raise BadReference(field="department_id")
         codes = {"education_form": "h_education_form", "marking_system": "h_marking_system"}
-        await check_codes(self.session, {f: (c, values[f]) for f, c in codes.items() if f in changed})
+        await check_sent_codes(self.session, values, changed, codes)
 
     async def page(self, params: ListParams, *, specialty_id: int | None) -> tuple[list[Curriculum], int]:
         query = select(Curriculum)
@@ -121,7 +118,7 @@ class CurriculumSubjectService(CrudService[CurriculumSubject]):
             "subject_type": "h_subject_type",
             "subject_block": "h_subject_block",
         }
-        await check_codes(self.session, {f: (c, values[f]) for f, c in codes.items() if f in changed})
+        await check_sent_codes(self.session, values, changed, codes)
         if int(values["semester"]) - 10 > curriculum.semester_count:
             raise SemesterOutsideCurriculum(field="semester", count=curriculum.semester_count)
         scale = DEFAULT_SCALES[MarkingSystem(curriculum.marking_system)]

@@ -9,7 +9,7 @@ from litestar.params import JSONBody
 from hemis.core.auth import Role, provide_principal, requires_role
 from hemis.core.deps import provide_service
 from hemis.core.listing import PathId
-from hemis.core.schemas import to_read
+from hemis.core.schemas import changes, to_read
 from hemis.grading.models import MarkSheet
 from hemis.grading.rules import ControlType
 from hemis.grading.schemas import (
@@ -56,11 +56,7 @@ class GradingController(Controller):
         self, sheets: NamedDependency[SheetService], data: JSONBody[SheetCreate]
     ) -> SheetRead:
         """Open a rating sheet (JN, ON or YN) of a curriculum subject for a group."""
-        values = {
-            **{f: getattr(data, f) for f in data.__struct_fields__},
-            "control_type": str(data.control_type),
-        }
-        return sheet_view(await sheets.create(values))
+        return sheet_view(await sheets.create(changes(data)))
 
     @get("/sheets/{sheet_id:int}", operation_id="GetMarkSheet", guards=[READERS])
     async def get_sheet(self, marks: NamedDependency[MarkService], sheet_id: PathId) -> SheetRead:

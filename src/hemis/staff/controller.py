@@ -11,7 +11,7 @@ from litestar.params import JSONBody, QueryParameter
 from hemis.core.auth import Principal, Role, provide_principal, requires_role
 from hemis.core.deps import provide_service
 from hemis.core.listing import ListParams, PathId, QueryId, provide_list_params
-from hemis.core.schemas import Page, changes, page_of, to_read
+from hemis.core.schemas import Page, changes, page_of, to_read, without
 from hemis.staff.models import Employee, Position
 from hemis.staff.schemas import AssignmentCreate, AssignmentRead, EmployeeCreate, EmployeeRead, EmployeeUpdate
 from hemis.staff.service import AssignmentService, EmployeeService
@@ -23,10 +23,7 @@ PERSONAL_DATA = frozenset({Role.ADMIN, Role.REGISTRAR, Role.ACCOUNTANT, Role.INT
 
 def employee_view(row: Employee, principal: Principal) -> EmployeeRead:
     read = to_read(row, EmployeeRead)
-    if principal.has_any(PERSONAL_DATA):
-        return read
-    hidden = {"pinfl": None, "birth_date": None, "phone": None, "email": None}
-    return EmployeeRead(**{**{f: getattr(read, f) for f in read.__struct_fields__}, **hidden})
+    return read if principal.has_any(PERSONAL_DATA) else without(read, EmployeeService.personal)
 
 
 _DEPENDENCIES = {

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from hemis.core.crud import BadReference, CrudService
 from hemis.core.errors import HemisError, OutOfRange
 from hemis.core.listing import ListParams, fetch_page
-from hemis.core.refs import check_codes
+from hemis.core.refs import check_sent_codes
 from hemis.curriculum.models import CurriculumSubject
 from hemis.staff.models import RATES, Employee, TeachingAssignment
 from hemis.structure.models import Department
@@ -47,9 +47,7 @@ class EmployeeService(CrudService[Employee]):
                 raise PinflMismatch(field="birth_date" if "birth_date" in changed else "pinfl")
         if "department_id" in changed and not await self.exists(Department, values["department_id"]):
             raise BadReference(field="department_id")
-        await check_codes(
-            self.session, {f: (c, values[f]) for f, c in EMPLOYEE_CODES.items() if f in changed}
-        )
+        await check_sent_codes(self.session, values, changed, EMPLOYEE_CODES)
 
     async def page(
         self, params: ListParams, *, department_id: int | None, position: str | None, active: bool | None
@@ -84,8 +82,7 @@ class AssignmentService(CrudService[TeachingAssignment]):
         ):
             if field in changed and not await self.exists(model, values[field]):
                 raise BadReference(field=field)
-        if "training_type" in changed:
-            await check_codes(self.session, {"training_type": ("h_training_type", values["training_type"])})
+        await check_sent_codes(self.session, values, changed, {"training_type": "h_training_type"})
 
     async def page(
         self, params: ListParams, *, employee_id: int | None, group_id: int | None

@@ -11,7 +11,7 @@ from litestar.params import JSONBody, QueryParameter
 from hemis.core.auth import Principal, Role, provide_principal, requires_role
 from hemis.core.deps import provide_service
 from hemis.core.listing import ListParams, PathId, QueryId, provide_list_params
-from hemis.core.schemas import Page, changes, page_of, to_read
+from hemis.core.schemas import Page, changes, page_of, to_read, without
 from hemis.students.models import Student
 from hemis.students.schemas import (
     GroupCreate,
@@ -34,18 +34,7 @@ PERSONAL_DATA = frozenset({Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.INTEGRATI
 
 def student_view(row: Student, principal: Principal) -> StudentRead:
     read = to_read(row, StudentRead)
-    if principal.has_any(PERSONAL_DATA):
-        return read
-    return StudentRead(
-        **{
-            **{f: getattr(read, f) for f in read.__struct_fields__},
-            "pinfl": None,
-            "birth_date": None,
-            "passport": None,
-            "phone": None,
-            "email": None,
-        }
-    )
+    return read if principal.has_any(PERSONAL_DATA) else without(read, StudentService.personal)
 
 
 _DEPENDENCIES = {

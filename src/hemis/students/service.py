@@ -12,7 +12,7 @@ from hemis.core.crud import BadReference, CrudService
 from hemis.core.errors import HemisError, OutOfRange
 from hemis.core.listing import ListParams, fetch_page
 from hemis.core.observability import request_id_var
-from hemis.core.refs import check_codes
+from hemis.core.refs import check_codes, check_sent_codes
 from hemis.structure.models import Department, StructureType
 from hemis.students.models import AcademicGroup, Student, StudentStatusChange
 from hemis.students.rules import pinfl_birth_date, pinfl_is_male, pinfl_problem
@@ -58,13 +58,6 @@ GROUP_CODES = {
 STUDENT_CODES = {"gender": "h_gender", "citizenship": "h_citizenship_type", "payment_form": "h_payment_form"}
 
 
-def _codes(
-    values: dict[str, Any], changed: frozenset[str], codes: dict[str, str]
-) -> dict[str, tuple[str, str]]:
-    """(classifier, code) of the coded fields the caller sent."""
-    return {field: (classifier, values[field]) for field, classifier in codes.items() if field in changed}
-
-
 class GroupService(CrudService[AcademicGroup]):
     model = AcademicGroup
 
@@ -75,7 +68,7 @@ class GroupService(CrudService[AcademicGroup]):
             faculty = await self.session.get(Department, values["department_id"])
             if faculty is None or faculty.structure_type != StructureType.FACULTY:
                 raise BadReference(field="department_id")
-        await check_codes(self.session, _codes(values, changed, GROUP_CODES))
+        await check_sent_codes(self.session, values, changed, GROUP_CODES)
 
     async def page(
         self, params: ListParams, *, department_id: int | None, course: str | None
@@ -115,7 +108,7 @@ class StudentService(CrudService[Student]):
                 raise PinflMismatch(field="gender" if "gender" in changed else "pinfl")
         if "group_id" in changed and not await self.exists(AcademicGroup, values["group_id"]):
             raise BadReference(field="group_id")
-        await check_codes(self.session, _codes(values, changed, STUDENT_CODES))
+        await check_sent_codes(self.session, values, changed, STUDENT_CODES)
 
     async def create(self, values: dict[str, Any]) -> Student:
         student = await super().create({**values, "status": STUDYING})
