@@ -1,6 +1,7 @@
 """Imports every context's models: the full metadata for Alembic and the admin codegen."""
 
 from hemis.access import models as access_models
+from hemis.attendance import models as attendance_models
 from hemis.classifiers import models as classifiers_models
 from hemis.core import audit as core_audit
 from hemis.curriculum import models as curriculum_models
@@ -13,6 +14,7 @@ from tenants import models as tenants_models
 
 __all__ = [
     "access_models",
+    "attendance_models",
     "classifiers_models",
     "core_audit",
     "curriculum_models",

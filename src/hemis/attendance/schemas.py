@@ -8,8 +8,7 @@ from typing import Annotated
 
 import msgspec
 
-from hemis.core.schemas import Id, Input, Struct
-from hemis.students.schemas import Code
+from hemis.core.schemas import ClassCode, Id, Input, Struct
 
 
 class AbsenceRead(Struct):
@@ -29,7 +28,7 @@ class AbsenceCreate(Input):
     curriculum_subject_id: Id
     lesson_date: date
     lesson_pair: Annotated[int, msgspec.Meta(ge=1, le=8)]
-    training_type: Code
+    training_type: ClassCode
     hours: Annotated[int, msgspec.Meta(ge=1, le=8)] = 2
 
 

@@ -23,6 +23,11 @@ class Input(Struct, forbid_unknown_fields=True):
 # Database ids are BIGINT: larger numbers are a named 4xx, not a database error.
 MAX_ID = 2**63 - 1
 Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
+# A code this university chooses (faculty, subject, scale …) and a display name.
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9._-]+$")]
+Name = Annotated[str, msgspec.Meta(min_length=2, max_length=255)]
+# A code of a national classifier (schema ref): digits, blocks like "11.02" too.
+ClassCode = Annotated[str, msgspec.Meta(min_length=2, max_length=8, pattern=r"^[0-9]+(\.[0-9]+)?$")]
 
 
 class Page(Struct, Generic[T]):

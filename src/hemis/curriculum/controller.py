@@ -19,6 +19,7 @@ from hemis.curriculum.schemas import (
     CurriculumSubjectCreate,
     CurriculumSubjectRead,
     CurriculumSubjectUpdate,
+    CurriculumUpdate,
     SpecialtyCreate,
     SpecialtyRead,
     SubjectCreate,
@@ -113,6 +114,13 @@ class CurriculumController(_CurriculumController):
     ) -> CurriculumRead:
         """Add a curriculum for a specialty, form of study and admission year."""
         return to_read(await curricula.create(changes(data)), CurriculumRead)
+
+    @patch("/{item_id:int}", operation_id="UpdateCurriculum", guards=[WRITE])
+    async def update_curriculum(
+        self, curricula: NamedDependency[CurriculumService], item_id: PathId, data: JSONBody[CurriculumUpdate]
+    ) -> CurriculumRead:
+        """Rename, retire, or give the curriculum its own grading scale."""
+        return to_read(await curricula.update(item_id, changes(data)), CurriculumRead)
 
     @get("/{item_id:int}/subjects", operation_id="ListCurriculumSubjects", guards=[READ])
     async def list_lines(

@@ -36,6 +36,10 @@ class Curriculum(TenantModel):
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id", ondelete="RESTRICT"), index=True)
     education_form: Mapped[str] = mapped_column(String(8))  # h_education_form
     marking_system: Mapped[str] = mapped_column(String(8))  # h_marking_system
+    # Its own grading scale; None follows the university's default (hemis.grading.scales.scale_for).
+    grading_scale_id: Mapped[int | None] = mapped_column(
+        ForeignKey("grading_scale.id", ondelete="RESTRICT"), index=True, default=None
+    )
     admission_year: Mapped[int] = mapped_column(SmallInteger)
     semester_count: Mapped[int] = mapped_column(SmallInteger)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -7,13 +7,10 @@ from typing import Annotated
 
 import msgspec
 
-from hemis.core.schemas import Id, Input, Struct
+from hemis.core.schemas import ClassCode, Code, Id, Input, Name, Struct
 
 Unset = msgspec.UnsetType
 UNSET = msgspec.UNSET
-Code = Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9._-]+$")]
-ClassCode = Annotated[str, msgspec.Meta(min_length=2, max_length=8, pattern=r"^[0-9]+(\.[0-9]+)?$")]
-Name = Annotated[str, msgspec.Meta(min_length=2, max_length=255)]
 Hours = Annotated[int, msgspec.Meta(ge=0, le=2000)]
 # msgspec has no bounds for Decimal: the service checks them (core.errors.OutOfRange).
 Credit = Decimal
@@ -53,6 +50,7 @@ class CurriculumRead(Struct):
     department_id: int
     education_form: str
     marking_system: str
+    grading_scale_id: int | None
     admission_year: int
     semester_count: int
     active: bool
@@ -67,6 +65,13 @@ class CurriculumCreate(Input):
     admission_year: Annotated[int, msgspec.Meta(ge=1991, le=2100)]
     semester_count: Annotated[int, msgspec.Meta(ge=1, le=12)]
     active: bool = True
+    grading_scale_id: Id | None = None  # None: the university's default scale of the marking system
+
+
+class CurriculumUpdate(Input):
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    grading_scale_id: Id | msgspec.UnsetType | None = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class CurriculumSubjectRead(Struct):

@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy import select
 
 from hemis.core.crud import BadReference, CrudService
-from hemis.core.errors import HemisError, OutOfRange, TooPrecise
+from hemis.core.errors import Conflict, HemisError, OutOfRange, TooPrecise
 from hemis.core.listing import ListParams, fetch_page
 from hemis.core.refs import check_sent_codes
 from hemis.curriculum.models import Curriculum, CurriculumSubject, Specialty, Subject
-from hemis.grading.rules import DEFAULT_SCALES, MarkingSystem
+from hemis.grading.models import GradingScaleConfig
+from hemis.grading.scales import scale_for
 from hemis.structure.models import Department, StructureType
 
 MAX_FIELDS = ("max_current", "max_midterm", "max_final")
@@ -21,6 +22,11 @@ MAX_FIELDS = ("max_current", "max_midterm", "max_final")
 class SemesterOutsideCurriculum(HemisError):
     status_code = 422
     message_key = "curriculum.semester_outside"
+
+
+class ScaleMismatch(HemisError):
+    status_code = 422
+    message_key = "curriculum.scale_mismatch"
 
 
 class MaxPointsSum(HemisError):
@@ -82,6 +88,27 @@ class CurriculumService(CrudService[Curriculum]):
                 raise BadReference(field="department_id")
         codes = {"education_form": "h_education_form", "marking_system": "h_marking_system"}
         await check_sent_codes(self.session, values, changed, codes)
+        if values.get("grading_scale_id") is not None and changed & {"grading_scale_id", "marking_system"}:
+            scale = await self.session.get(GradingScaleConfig, values["grading_scale_id"])
+            if scale is None:
+                raise BadReference(field="grading_scale_id")
+            if scale.marking_system != values["marking_system"]:
+                raise ScaleMismatch(field="grading_scale_id")
+        if current is not None and "grading_scale_id" in changed:
+            await self._keep_maxima(current, values)
+
+    async def _keep_maxima(self, current: Curriculum, values: dict[str, Any]) -> None:
+        """A new scale with another maximum would leave the subjects' JN/ON/YN maxima adding up wrong."""
+        scale = await scale_for(self.session, values["marking_system"], values["grading_scale_id"])
+        expected = scale.max_points
+        total = CurriculumSubject.max_current + CurriculumSubject.max_midterm + CurriculumSubject.max_final
+        wrong = await self.session.scalar(
+            select(CurriculumSubject.id)
+            .where(CurriculumSubject.curriculum_id == current.id, total != expected)
+            .limit(1)
+        )
+        if wrong is not None:
+            raise Conflict(field="grading_scale_id")
 
     async def page(self, params: ListParams, *, specialty_id: int | None) -> tuple[list[Curriculum], int]:
         query = select(Curriculum)
@@ -121,7 +148,7 @@ class CurriculumSubjectService(CrudService[CurriculumSubject]):
         await check_sent_codes(self.session, values, changed, codes)
         if int(values["semester"]) - 10 > curriculum.semester_count:
             raise SemesterOutsideCurriculum(field="semester", count=curriculum.semester_count)
-        scale = DEFAULT_SCALES[MarkingSystem(curriculum.marking_system)]
+        scale = await scale_for(self.session, curriculum.marking_system, curriculum.grading_scale_id)
         total = values["max_current"] + values["max_midterm"] + values["max_final"]
         if total != scale.max_points:
             sent = [f for f in MAX_FIELDS if f in changed] or ["max_final"]

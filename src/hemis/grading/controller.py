@@ -8,16 +8,20 @@ from litestar.params import JSONBody
 
 from hemis.core.auth import Role, provide_principal, requires_role
 from hemis.core.deps import provide_service
-from hemis.core.listing import PathId
-from hemis.core.schemas import changes, to_read
+from hemis.core.listing import ListParams, PathId, provide_list_params
+from hemis.core.schemas import Page, changes, page_of, to_read
 from hemis.grading.models import MarkSheet
 from hemis.grading.rules import ControlType
+from hemis.grading.scales import ScaleService
 from hemis.grading.schemas import (
     ChainReport,
     GradeEventRead,
     MarkCorrection,
     MarkCreate,
     MarkRead,
+    ScaleCreate,
+    ScaleRead,
+    ScaleUpdate,
     SheetCreate,
     SheetRead,
 )
@@ -26,6 +30,7 @@ from hemis.grading.service import MarkService, SheetService, is_locked
 MARKERS = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER)
 READERS = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER, Role.INTEGRATION)
 AUDITORS = requires_role(Role.ADMIN)
+SCALE_WRITERS = requires_role(Role.ADMIN, Role.REGISTRAR)
 
 
 def sheet_view(sheet: MarkSheet) -> SheetRead:
@@ -47,9 +52,38 @@ class GradingController(Controller):
     opt = {"tenant_kinds": {"university"}}
     dependencies = {
         "principal": Provide(provide_principal),
+        "params": Provide(provide_list_params),
+        "scales": provide_service(ScaleService),
         "sheets": provide_service(SheetService),
         "marks": provide_service(MarkService),
     }
+
+    @get("/scales", operation_id="ListGradingScales", guards=[READERS])
+    async def list_scales(
+        self, scales: NamedDependency[ScaleService], params: NamedDependency[ListParams]
+    ) -> Page[ScaleRead]:
+        """This university's own grading scales (HEMIS's built-in scales apply where none is set)."""
+        rows, total = await scales.page(params)
+        return page_of(rows, total, params.limit, params.offset, ScaleRead)
+
+    @get("/scales/{item_id:int}", operation_id="GetGradingScale", guards=[READERS])
+    async def get_scale(self, scales: NamedDependency[ScaleService], item_id: PathId) -> ScaleRead:
+        """One grading scale."""
+        return to_read(await scales.get(item_id), ScaleRead)
+
+    @post("/scales", operation_id="CreateGradingScale", guards=[SCALE_WRITERS])
+    async def create_scale(
+        self, scales: NamedDependency[ScaleService], data: JSONBody[ScaleCreate]
+    ) -> ScaleRead:
+        """Add a scale: the least points of grades 5, 4 and 3, the pass mark, attempts, GPA limit."""
+        return to_read(await scales.create(changes(data)), ScaleRead)
+
+    @patch("/scales/{item_id:int}", operation_id="UpdateGradingScale", guards=[SCALE_WRITERS])
+    async def update_scale(
+        self, scales: NamedDependency[ScaleService], item_id: PathId, data: JSONBody[ScaleUpdate]
+    ) -> ScaleRead:
+        """Change a scale; its maximum stays while curricula use it (409)."""
+        return to_read(await scales.update(item_id, changes(data)), ScaleRead)
 
     @post("/sheets", operation_id="CreateMarkSheet", guards=[MARKERS])
     async def create_sheet(

@@ -1,4 +1,4 @@
-"""mark_sheet (one control of one subject for one group), mark, grade_event (hash-chained history)."""
+"""grading_scale (a university's own scales), mark_sheet (one control of one subject for one group), mark, grade_event (hash-chained history)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,61 @@ from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
     Identity,
+    Index,
     Integer,
     Numeric,
     SmallInteger,
     String,
     UniqueConstraint,
+    text,  # noqa: TID251 - a partial index predicate, no user input
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hemis.core.db import TenantBase, TenantModel
+
+
+class GradingScaleConfig(TenantModel):
+    """A university's grading scale: HEMIS's three built-in scales apply until one is configured.
+
+    A curriculum names its scale; without one it follows the university's default scale of its
+    marking system, and without that the built-in HEMIS scale (hemis.grading.rules.DEFAULT_SCALES).
+    """
+
+    __tablename__ = "grading_scale"
+    __table_args__ = (
+        CheckConstraint(
+            "0 < min_satisfactory AND min_satisfactory < min_good AND min_good < min_excellent "
+            "AND min_excellent <= max_points",
+            name="borders",
+        ),
+        CheckConstraint("pass_points > 0 AND pass_points <= max_points", name="pass_points"),
+        CheckConstraint("final_attempts BETWEEN 1 AND 5", name="final_attempts"),
+        Index(
+            "uq_grading_scale_default",
+            "marking_system",
+            unique=True,
+            postgresql_where=text("is_default"),
+        ),
+    )
+
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    marking_system: Mapped[str] = mapped_column(String(8))  # h_marking_system
+    max_points: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    # The least points of grades 5, 4 and 3; below min_satisfactory is 2.
+    min_excellent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    min_good: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    min_satisfactory: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    pass_points: Mapped[Decimal] = mapped_column(Numeric(5, 2))  # below it the course is a debt
+    final_attempts: Mapped[int] = mapped_column(SmallInteger)  # sittings of the final, retakes included
+    gpa_limit: Mapped[Decimal | None] = mapped_column(Numeric(2, 1), default=None)  # to move on (credit)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class MarkSheet(TenantModel):

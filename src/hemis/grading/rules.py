@@ -153,3 +153,24 @@ def can_move_on(gpa: Decimal | None, debts: int, scale: GradingScale) -> bool:
     if scale.gpa_limit is not None:
         return gpa is not None and gpa >= scale.gpa_limit
     return debts == 0
+
+
+def scale_of(
+    system: MarkingSystem,
+    *,
+    max_points: Decimal,
+    min_excellent: Decimal,
+    min_good: Decimal,
+    min_satisfactory: Decimal,
+    pass_points: Decimal,
+    final_attempts: int,
+    gpa_limit: Decimal | None,
+) -> GradingScale:
+    """A university's configured scale as the rules use it (grades 5, 4, 3 from their least points)."""
+    borders = (
+        Border(5, min_excellent),
+        Border(4, min_good),
+        Border(3, min_satisfactory),
+        Border(2, Decimal(0)),
+    )
+    return GradingScale(system, borders, max_points, pass_points, final_attempts, gpa_limit)

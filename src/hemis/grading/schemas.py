@@ -8,10 +8,55 @@ from typing import Annotated
 
 import msgspec
 
-from hemis.core.schemas import Id, Input, Struct
+from hemis.core.schemas import ClassCode, Code, Id, Input, Name, Struct
 from hemis.grading.rules import ControlType
 
 Reason = Annotated[str, msgspec.Meta(min_length=3, max_length=500)]
+
+
+Unset = msgspec.UnsetType
+UNSET = msgspec.UNSET
+
+
+class ScaleRead(Struct):
+    id: int
+    code: str
+    name: str
+    marking_system: str
+    max_points: Decimal
+    min_excellent: Decimal
+    min_good: Decimal
+    min_satisfactory: Decimal
+    pass_points: Decimal
+    final_attempts: int
+    gpa_limit: Decimal | None
+    is_default: bool
+
+
+class ScaleCreate(Input):
+    code: Code
+    name: Name
+    marking_system: ClassCode
+    max_points: Decimal
+    min_excellent: Decimal  # least points of grade 5
+    min_good: Decimal  # … of grade 4
+    min_satisfactory: Decimal  # … of grade 3; below is 2
+    pass_points: Decimal
+    final_attempts: Annotated[int, msgspec.Meta(ge=1, le=5)] = 3
+    gpa_limit: Decimal | None = None  # required by the credit system
+    is_default: bool = False
+
+
+class ScaleUpdate(Input):
+    name: Name | Unset = UNSET
+    max_points: Decimal | Unset = UNSET
+    min_excellent: Decimal | Unset = UNSET
+    min_good: Decimal | Unset = UNSET
+    min_satisfactory: Decimal | Unset = UNSET
+    pass_points: Decimal | Unset = UNSET
+    final_attempts: Annotated[int, msgspec.Meta(ge=1, le=5)] | Unset = UNSET
+    gpa_limit: Decimal | Unset | None = UNSET
+    is_default: bool | Unset = UNSET
 
 
 class SheetRead(Struct):

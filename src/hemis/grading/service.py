@@ -31,6 +31,11 @@ class NotInGroup(HemisError):
     message_key = "grading.not_in_group"
 
 
+class SubjectOutsideCurriculum(HemisError):
+    status_code = 422
+    message_key = "curriculum.subject_outside"
+
+
 class StaleMark(HemisError):
     status_code = 409
     message_key = "grading.stale"
@@ -57,12 +62,15 @@ class SheetService(CrudService[MarkSheet]):
             earliest, latest = today - timedelta(days=366), today + timedelta(days=31)
             if not earliest <= values["held_on"] <= latest:
                 raise OutOfRange(field="held_on", low=earliest.isoformat(), high=latest.isoformat())
-        if "curriculum_subject_id" in changed and not await self.exists(
-            CurriculumSubject, values["curriculum_subject_id"]
-        ):
+        line = await self.session.get(CurriculumSubject, values["curriculum_subject_id"])
+        if line is None:
             raise BadReference(field="curriculum_subject_id")
-        if "group_id" in changed and not await self.exists(AcademicGroup, values["group_id"]):
+        group = await self.session.get(AcademicGroup, values["group_id"])
+        if group is None:
             raise BadReference(field="group_id")
+        # A group is examined only in the subjects of the curriculum it studies by.
+        if group.curriculum_id is not None and line.curriculum_id != group.curriculum_id:
+            raise SubjectOutsideCurriculum(field="curriculum_subject_id")
 
 
 class MarkService:

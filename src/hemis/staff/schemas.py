@@ -8,9 +8,9 @@ from typing import Annotated
 
 import msgspec
 
-from hemis.core.schemas import Id, Input, Struct
+from hemis.core.schemas import ClassCode, Id, Input, Struct
 from hemis.staff.models import EmploymentForm, Position
-from hemis.students.schemas import Code, Email, Patronymic, PersonName, Phone, Pinfl
+from hemis.students.schemas import Email, Patronymic, PersonName, Phone, Pinfl
 
 Unset = msgspec.UnsetType
 UNSET = msgspec.UNSET
@@ -42,15 +42,15 @@ class EmployeeCreate(Input):
     last_name: PersonName
     first_name: PersonName
     birth_date: date
-    gender: Code
+    gender: ClassCode
     department_id: Id
     position: Position
     employment_form: EmploymentForm
     rate: Decimal  # 0.25, 0.5, 0.75 or 1.0 (checked by the service)
     pinfl: Pinfl | None = None
     patronymic: Patronymic = ""
-    academic_degree: Code = "10"
-    academic_rank: Code = "10"
+    academic_degree: ClassCode = "10"
+    academic_rank: ClassCode = "10"
     phone: Phone = ""
     email: Email = ""
 
@@ -60,8 +60,8 @@ class EmployeeUpdate(Input):
     position: Position | Unset = UNSET
     employment_form: EmploymentForm | Unset = UNSET
     rate: Decimal | Unset = UNSET
-    academic_degree: Code | Unset = UNSET
-    academic_rank: Code | Unset = UNSET
+    academic_degree: ClassCode | Unset = UNSET
+    academic_rank: ClassCode | Unset = UNSET
     phone: Phone | Unset = UNSET
     email: Email | Unset = UNSET
     active: bool | Unset = UNSET
@@ -79,4 +79,4 @@ class AssignmentCreate(Input):
     employee_id: Id
     curriculum_subject_id: Id
     group_id: Id
-    training_type: Code
+    training_type: ClassCode

@@ -6,11 +6,9 @@ from typing import Annotated
 
 import msgspec
 
-from hemis.core.schemas import Id, Input, Page, Struct
+from hemis.core.schemas import Code, Id, Input, Name, Page, Struct
 from hemis.structure.models import AuditoriumType, StructureType
 
-Code = Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9._-]+$")]
-Name = Annotated[str, msgspec.Meta(min_length=2, max_length=255)]
 OptionalName = Annotated[str, msgspec.Meta(max_length=255)]
 Capacity = Annotated[int, msgspec.Meta(ge=1, le=5000)]
 

@@ -32,6 +32,10 @@ class AcademicGroup(TenantModel):
     course: Mapped[str] = mapped_column(String(8))  # h_course (11 = 1st year)
     admission_year: Mapped[int] = mapped_column(SmallInteger)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The curriculum the group studies by: its subjects are what the group's students take.
+    curriculum_id: Mapped[int | None] = mapped_column(
+        ForeignKey("curriculum.id", ondelete="RESTRICT"), index=True, default=None
+    )
 
 
 class Student(TenantModel):

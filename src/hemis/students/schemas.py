@@ -7,11 +7,10 @@ from typing import Annotated
 
 import msgspec
 
-from hemis.core.schemas import Id, Input, Struct
+from hemis.core.schemas import ClassCode, Id, Input, Struct
 
 Unset = msgspec.UnsetType
 UNSET = msgspec.UNSET
-Code = Annotated[str, msgspec.Meta(min_length=2, max_length=8, pattern=r"^[0-9]+$")]
 PersonName = Annotated[
     str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[^\W\d_]+(?:[ '’ʻʼ\-][^\W\d_]*)*$")
 ]
@@ -35,24 +34,27 @@ class GroupRead(Struct):
     course: str
     admission_year: int
     active: bool
+    curriculum_id: int | None
 
 
 class GroupCreate(Input):
     name: GroupName
     department_id: Id
-    education_type: Code
-    education_form: Code
-    education_lang: Code
-    course: Code
+    education_type: ClassCode
+    education_form: ClassCode
+    education_lang: ClassCode
+    course: ClassCode
     admission_year: Year
     active: bool = True
+    curriculum_id: Id | None = None
 
 
 class GroupUpdate(Input):
     name: GroupName | Unset = UNSET
     department_id: Id | Unset = UNSET
-    education_lang: Code | Unset = UNSET
-    course: Code | Unset = UNSET
+    curriculum_id: Id | Unset | None = UNSET
+    education_lang: ClassCode | Unset = UNSET
+    course: ClassCode | Unset = UNSET
     active: bool | Unset = UNSET
 
 
@@ -80,10 +82,10 @@ class StudentCreate(Input):
     last_name: PersonName
     first_name: PersonName
     birth_date: date
-    gender: Code
-    citizenship: Code
+    gender: ClassCode
+    citizenship: ClassCode
     group_id: Id
-    payment_form: Code
+    payment_form: ClassCode
     pinfl: Pinfl | None = None  # required for citizens of Uzbekistan
     patronymic: Patronymic = ""
     passport: Passport = ""
@@ -97,16 +99,16 @@ class StudentUpdate(Input):
     first_name: PersonName | Unset = UNSET
     patronymic: Patronymic | Unset = UNSET
     birth_date: date | Unset = UNSET
-    gender: Code | Unset = UNSET
+    gender: ClassCode | Unset = UNSET
     passport: Passport | Unset = UNSET
     phone: Phone | Unset = UNSET
     email: Email | Unset = UNSET
     group_id: Id | Unset = UNSET
-    payment_form: Code | Unset = UNSET
+    payment_form: ClassCode | Unset = UNSET
 
 
 class StatusChangeCreate(Input):
-    status: Code
+    status: ClassCode
     reason: Annotated[str, msgspec.Meta(min_length=3, max_length=500)]
 
 

@@ -13,6 +13,7 @@ from hemis.core.errors import HemisError, OutOfRange
 from hemis.core.listing import ListParams, fetch_page
 from hemis.core.observability import request_id_var
 from hemis.core.refs import check_codes, check_sent_codes
+from hemis.curriculum.models import Curriculum
 from hemis.structure.models import Department, StructureType
 from hemis.students.models import AcademicGroup, Student, StudentStatusChange
 from hemis.students.rules import pinfl_birth_date, pinfl_is_male, pinfl_problem
@@ -28,6 +29,11 @@ class PinflInvalid(HemisError):
 class PinflMismatch(HemisError):
     status_code = 422
     message_key = "students.pinfl_mismatch"
+
+
+class CurriculumMismatch(HemisError):
+    status_code = 422
+    message_key = "students.curriculum_mismatch"
 
 
 class SameStatus(HemisError):
@@ -69,6 +75,18 @@ class GroupService(CrudService[AcademicGroup]):
             if faculty is None or faculty.structure_type != StructureType.FACULTY:
                 raise BadReference(field="department_id")
         await check_sent_codes(self.session, values, changed, GROUP_CODES)
+        if values.get("curriculum_id") is not None and changed & {"curriculum_id", "department_id"}:
+            curriculum = await self.session.get(Curriculum, values["curriculum_id"])
+            if curriculum is None:
+                raise BadReference(field="curriculum_id")
+            # A group studies by a curriculum of its own faculty and form of study.
+            if (curriculum.department_id, curriculum.education_form) != (
+                values["department_id"],
+                values["education_form"],
+            ):
+                raise CurriculumMismatch(
+                    field="curriculum_id" if "curriculum_id" in changed else "department_id"
+                )
 
     async def page(
         self, params: ListParams, *, department_id: int | None, course: str | None
