@@ -11,9 +11,11 @@ from hemis.curriculum.controller import CurriculumController, SpecialtyControlle
 from hemis.grading.controller import GradingController
 from hemis.health.controller import HealthController
 from hemis.institution.controller import InstitutionController
+from hemis.results.controller import ResultController
 from hemis.staff.controller import AssignmentController, EmployeeController
 from hemis.structure.controller import AuditoriumController, BuildingController, DepartmentController
 from hemis.students.controller import GroupController, StudentController
+from hemis.trajectory.controller import TrajectoryController
 
 ROUTES: list[ControllerRouterHandler] = [
     HealthController,
@@ -32,4 +34,6 @@ ROUTES: list[ControllerRouterHandler] = [
     EmployeeController,
     AssignmentController,
     AttendanceController,
+    TrajectoryController,
+    ResultController,
 ]

@@ -10,6 +10,7 @@ from hemis.institution import models as institution_models
 from hemis.staff import models as staff_models
 from hemis.structure import models as structure_models
 from hemis.students import models as students_models
+from hemis.trajectory import models as trajectory_models
 from tenants import models as tenants_models
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "structure_models",
     "students_models",
     "tenants_models",
+    "trajectory_models",
 ]

@@ -6,7 +6,7 @@ from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
-from hemis.core.auth import Role, provide_principal, requires_role
+from hemis.core.auth import Forbidden, Principal, Role, provide_principal, requires_role
 from hemis.core.deps import provide_service
 from hemis.core.listing import ListParams, PathId, provide_list_params
 from hemis.core.schemas import Page, changes, page_of, to_read
@@ -31,6 +31,7 @@ MARKERS = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER)
 READERS = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER, Role.INTEGRATION)
 AUDITORS = requires_role(Role.ADMIN)
 SCALE_WRITERS = requires_role(Role.ADMIN, Role.REGISTRAR)
+OFFICES = frozenset({Role.ADMIN, Role.REGISTRAR, Role.DEAN})
 
 
 def sheet_view(sheet: MarkSheet) -> SheetRead:
@@ -87,9 +88,15 @@ class GradingController(Controller):
 
     @post("/sheets", operation_id="CreateMarkSheet", guards=[MARKERS])
     async def create_sheet(
-        self, sheets: NamedDependency[SheetService], data: JSONBody[SheetCreate]
+        self,
+        sheets: NamedDependency[SheetService],
+        principal: NamedDependency[Principal],
+        data: JSONBody[SheetCreate],
     ) -> SheetRead:
-        """Open a rating sheet (JN, ON or YN) of a curriculum subject for a group."""
+        """Open a rating sheet (JN, ON or YN) of a curriculum subject for a group; finals and
+        retakes (attempt > 1) only by the registrar's or dean's office."""
+        if data.control_type is ControlType.FINAL and not principal.has_any(OFFICES):
+            raise Forbidden("grading.final_by_office", field="control_type")
         return sheet_view(await sheets.create(changes(data)))
 
     @get("/sheets/{sheet_id:int}", operation_id="GetMarkSheet", guards=[READERS])

@@ -11,13 +11,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from hemis.attendance.service import AttendanceService
 from hemis.core.audit import bind_context
 from hemis.core.crud import BadReference, CrudService, Duplicate
 from hemis.core.errors import HemisError, NotFound, OutOfRange, TooPrecise
-from hemis.curriculum.models import CurriculumSubject
+from hemis.curriculum.models import Curriculum, CurriculumSubject
 from hemis.grading import chain
 from hemis.grading.models import GradeEvent, Mark, MarkSheet
 from hemis.grading.rules import ControlType
+from hemis.grading.scales import scale_for
+from hemis.results.rules import SubjectStatus
+from hemis.results.service import ResultService
 from hemis.students.models import AcademicGroup, Student
 
 
@@ -34,6 +38,21 @@ class NotInGroup(HemisError):
 class SubjectOutsideCurriculum(HemisError):
     status_code = 422
     message_key = "curriculum.subject_outside"
+
+
+class BarredFromFinal(HemisError):
+    status_code = 409
+    message_key = "grading.barred"
+
+
+class NotADebtor(HemisError):
+    status_code = 409
+    message_key = "grading.not_a_debtor"
+
+
+class RetakeRefused(HemisError):
+    status_code = 422
+    message_key = "grading.retake"
 
 
 class StaleMark(HemisError):
@@ -71,6 +90,29 @@ class SheetService(CrudService[MarkSheet]):
         # A group is examined only in the subjects of the curriculum it studies by.
         if group.curriculum_id is not None and line.curriculum_id != group.curriculum_id:
             raise SubjectOutsideCurriculum(field="curriculum_subject_id")
+        if values.get("attempt", 1) > 1:
+            await self._check_retake(values, line)
+
+    async def _check_retake(self, values: dict[str, Any], line: CurriculumSubject) -> None:
+        """Retakes are further sittings of the final, within the scale's attempts, after the one before."""
+        attempt = values["attempt"]
+        if values["control_type"] != ControlType.FINAL:
+            raise RetakeRefused(field="attempt", attempts=1)
+        curriculum = await self.session.get(Curriculum, line.curriculum_id)
+        assert curriculum is not None  # the foreign key is RESTRICT
+        scale = await scale_for(self.session, curriculum.marking_system, curriculum.grading_scale_id)
+        if attempt > scale.final_attempts:
+            raise RetakeRefused(field="attempt", attempts=scale.final_attempts)
+        earlier = await self.session.scalar(
+            select(MarkSheet.id).where(
+                MarkSheet.curriculum_subject_id == line.id,
+                MarkSheet.group_id == values["group_id"],
+                MarkSheet.control_type == ControlType.FINAL,
+                MarkSheet.attempt == attempt - 1,
+            )
+        )
+        if earlier is None:
+            raise RetakeRefused(field="attempt", attempts=attempt - 1)
 
 
 class MarkService:
@@ -101,6 +143,8 @@ class MarkService:
             raise NotInGroup(field="student_id")
         OutOfRange.check({"points": points}, "points", Decimal(0), await self._max_points(sheet))
         TooPrecise.check({"points": points}, "points", 2)
+        if sheet.control_type == ControlType.FINAL:
+            await self._check_may_sit_final(sheet, student_id)
         await bind_context(self.session, actor=self.actor, reason="recorded")
         mark = Mark(sheet_id=sheet_id, student_id=student_id, points=points)
         self.session.add(mark)
@@ -109,6 +153,21 @@ class MarkService:
         except IntegrityError as exc:
             raise Duplicate(field="student_id") from exc
         return mark
+
+    async def _check_may_sit_final(self, sheet: MarkSheet, student_id: int) -> None:
+        """Too many unexcused absences bar the final; a retake is only for a student who has not passed."""
+        attendance = AttendanceService(self.session, actor=self.actor)
+        if (await attendance.summary(student_id, sheet.curriculum_subject_id)).barred_from_final:
+            raise BarredFromFinal(field="student_id")
+        if sheet.attempt > 1:
+            line = await self.session.get(CurriculumSubject, sheet.curriculum_subject_id)
+            assert line is not None
+            _, results = await ResultService(self.session, actor=self.actor).subjects(
+                student_id, [line.semester]
+            )
+            mine = next((r for r in results if r.curriculum_subject_id == line.id), None)
+            if mine is not None and mine.outcome.status is SubjectStatus.PASSED:
+                raise NotADebtor(field="student_id")
 
     async def correct(self, mark_id: int, points: Decimal, version: int, reason: str) -> Mark:
         # One round trip for the mark, its sheet and the control's maximum (the hot path of exam days).

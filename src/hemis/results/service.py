@@ -1,0 +1,310 @@
+"""A student's results per subject and per study year, and ratings of many students.
+
+One student's results go through the pure rules (hemis.results.rules). Ratings rank
+thousands of students at once, so the same rules run in one SQL statement there; a test
+holds the two to the same answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Numeric, case, func, literal, select, values
+from sqlalchemy import column as sql_column
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hemis.attendance.models import Absence
+from hemis.attendance.rules import summarise
+from hemis.core.errors import NotFound
+from hemis.curriculum.models import Curriculum, CurriculumSubject, Subject
+from hemis.grading.models import Mark, MarkSheet
+from hemis.grading.rules import DEFAULT_SCALES, ControlType, GradingScale, MarkingSystem
+from hemis.grading.scales import scale_for
+from hemis.results.rules import SubjectOutcome, YearOutcome, semesters_of_year, subject_outcome, year_outcome
+from hemis.students.models import AcademicGroup, Student
+from hemis.trajectory.service import taken_lines
+
+STUDYING = "11"
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectResult:
+    curriculum_subject_id: int
+    subject_id: int
+    subject_name: str
+    semester: str
+    credit: Decimal
+    marks: dict[ControlType, Decimal]
+    attempts: int  # sittings of the final so far
+    unexcused_share: Decimal
+    outcome: SubjectOutcome
+
+
+@dataclass(frozen=True, slots=True)
+class RatingRow:
+    rank: int
+    student_id: int
+    last_name: str
+    first_name: str
+    group_id: int
+    group_name: str
+    gpa: Decimal | None
+    average_points: Decimal | None
+    debts: int
+
+
+class ResultService:
+    def __init__(self, session: AsyncSession, *, actor: str) -> None:
+        self.session = session
+        self.actor = actor
+
+    async def _student(self, student_id: int) -> tuple[Student, AcademicGroup]:
+        row = (
+            await self.session.execute(
+                select(Student, AcademicGroup)
+                .join(AcademicGroup, AcademicGroup.id == Student.group_id)
+                .where(Student.id == student_id)
+            )
+        ).first()
+        if row is None:
+            raise NotFound(field="student_id")
+        return row[0], row[1]
+
+    async def _scale(self, group: AcademicGroup) -> GradingScale | None:
+        if group.curriculum_id is None:
+            return None
+        curriculum = await self.session.get(Curriculum, group.curriculum_id)
+        assert curriculum is not None  # the foreign key is RESTRICT
+        return await scale_for(self.session, curriculum.marking_system, curriculum.grading_scale_id)
+
+    async def subjects(
+        self, student_id: int, semesters: Sequence[str] | None = None
+    ) -> tuple[GradingScale | None, list[SubjectResult]]:
+        """The student's subjects (of the group's curriculum and chosen electives) with their results.
+        A group without a curriculum has no subjects yet: (None, [])."""
+        student, group = await self._student(student_id)
+        scale = await self._scale(group)
+        if scale is None:
+            return None, []
+        lines_query = (
+            select(CurriculumSubject, Subject.name)
+            .join(Subject, Subject.id == CurriculumSubject.subject_id)
+            .where(taken_lines(student.id, group.curriculum_id))
+            .order_by(CurriculumSubject.semester, Subject.name)
+        )
+        if semesters is not None:
+            lines_query = lines_query.where(CurriculumSubject.semester.in_(semesters))
+        lines = (await self.session.execute(lines_query)).all()
+        line_ids = [line.id for line, _ in lines]
+        marks = await self.session.execute(
+            select(MarkSheet.curriculum_subject_id, MarkSheet.control_type, MarkSheet.attempt, Mark.points)
+            .join(Mark, Mark.sheet_id == MarkSheet.id)
+            .where(Mark.student_id == student.id, MarkSheet.curriculum_subject_id.in_(line_ids))
+            .order_by(MarkSheet.attempt)  # later attempts overwrite earlier ones below
+        )
+        latest: dict[int, dict[ControlType, Decimal]] = {i: {} for i in line_ids}
+        attempts: dict[int, int] = dict.fromkeys(line_ids, 0)
+        for line_id, control, attempt, points in marks:
+            latest[line_id][ControlType(control)] = points
+            if control == ControlType.FINAL:
+                attempts[line_id] = max(attempts[line_id], attempt)
+        absences = {
+            line_id: (int(absent), int(excused))
+            for line_id, absent, excused in await self.session.execute(
+                select(
+                    Absence.curriculum_subject_id,
+                    func.sum(Absence.hours),
+                    func.coalesce(func.sum(Absence.hours).filter(Absence.excuse_document.is_not(None)), 0),
+                )
+                .where(Absence.student_id == student.id, Absence.curriculum_subject_id.in_(line_ids))
+                .group_by(Absence.curriculum_subject_id)
+            )
+        }
+        results = []
+        for line, name in lines:
+            classroom = line.lecture_hours + line.practice_hours + line.laboratory_hours + line.seminar_hours
+            attendance = summarise(classroom, *absences.get(line.id, (0, 0)))
+            results.append(
+                SubjectResult(
+                    curriculum_subject_id=line.id,
+                    subject_id=line.subject_id,
+                    subject_name=name,
+                    semester=line.semester,
+                    credit=line.credit,
+                    marks=latest[line.id],
+                    attempts=attempts[line.id],
+                    unexcused_share=attendance.unexcused_share,
+                    outcome=subject_outcome(latest[line.id], attendance.barred_from_final, scale),
+                )
+            )
+        return scale, results
+
+    async def year(self, student_id: int, year: int) -> YearOutcome:
+        """GPA, debts and whether the student may move on, for study year `year` (1..6)."""
+        scale, results = await self.subjects(student_id, semesters_of_year(year))
+        return year_outcome(
+            ((r.credit, r.outcome) for r in results), scale or DEFAULT_SCALES[MarkingSystem.CREDIT]
+        )
+
+    async def rating(
+        self,
+        year: int,
+        *,
+        group_id: int | None,
+        faculty_id: int | None,
+        course: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[RatingRow], int]:
+        """Studying students ranked by the year's GPA, then by average points (ties share a rank).
+
+        The SQL follows hemis.results.rules: latest attempt per control, graded once the final is
+        marked, grade from the curriculum's scale, GPA = Σ(credit × grade) / Σ credit to one decimal.
+        """
+        scales = await self._scales_by_curriculum()
+        if not scales:
+            return [], 0
+        scale_table = (
+            values(
+                sql_column("curriculum_id"),
+                sql_column("min5", Numeric),
+                sql_column("min4", Numeric),
+                sql_column("min3", Numeric),
+                sql_column("pass_points", Numeric),
+                name="scale",
+            )
+            .data([(cid, *_borders(s)) for cid, s in scales.items()])
+            .alias("scale")
+        )
+        students = select(
+            Student.id.label("student_id"),
+            Student.last_name,
+            Student.first_name,
+            AcademicGroup.id.label("group_id"),
+            AcademicGroup.name.label("group_name"),
+            AcademicGroup.curriculum_id,
+        ).join(AcademicGroup, AcademicGroup.id == Student.group_id)
+        students = students.where(Student.status == STUDYING, AcademicGroup.curriculum_id.is_not(None))
+        if group_id is not None:
+            students = students.where(AcademicGroup.id == group_id)
+        if faculty_id is not None:
+            students = students.where(AcademicGroup.department_id == faculty_id)
+        if course is not None:
+            students = students.where(AcademicGroup.course == course)
+        scope = students.cte("scope")
+
+        lines = (
+            select(scope.c.student_id, CurriculumSubject.id.label("line_id"), CurriculumSubject.credit)
+            .join(CurriculumSubject, taken_lines(scope.c.student_id, scope.c.curriculum_id))
+            .where(CurriculumSubject.semester.in_(semesters_of_year(year)))
+            .cte("lines")
+        )
+        latest = (
+            select(lines.c.student_id, lines.c.line_id, MarkSheet.control_type, Mark.points)
+            .join(MarkSheet, MarkSheet.curriculum_subject_id == lines.c.line_id)
+            .join(Mark, (Mark.sheet_id == MarkSheet.id) & (Mark.student_id == lines.c.student_id))
+            .ext(distinct_on(lines.c.student_id, lines.c.line_id, MarkSheet.control_type))
+            .order_by(lines.c.student_id, lines.c.line_id, MarkSheet.control_type, MarkSheet.attempt.desc())
+            .cte("latest")
+        )
+        totals = (
+            select(latest.c.student_id, latest.c.line_id, func.sum(latest.c.points).label("total"))
+            .group_by(latest.c.student_id, latest.c.line_id)
+            .having(func.bool_or(latest.c.control_type == ControlType.FINAL.value))
+            .cte("totals")
+        )
+        grade = case(
+            (totals.c.total >= scale_table.c.min5, 5),
+            (totals.c.total >= scale_table.c.min4, 4),
+            (totals.c.total >= scale_table.c.min3, 3),
+            else_=2,
+        )
+        graded = (
+            select(
+                totals.c.student_id,
+                totals.c.total,
+                lines.c.credit,
+                grade.label("grade"),
+                ((grade < 3) | (totals.c.total < scale_table.c.pass_points)).label("debt"),
+            )
+            .join(lines, (lines.c.student_id == totals.c.student_id) & (lines.c.line_id == totals.c.line_id))
+            .join(scope, scope.c.student_id == totals.c.student_id)
+            .join(scale_table, scale_table.c.curriculum_id == scope.c.curriculum_id)
+            .cte("graded")
+        )
+        per_student = (
+            select(
+                graded.c.student_id,
+                func.round(
+                    func.sum(graded.c.credit * graded.c.grade) / func.nullif(func.sum(graded.c.credit), 0), 1
+                ).label("gpa"),
+                func.round(func.avg(graded.c.total), 2).label("average_points"),
+                func.count().filter(graded.c.debt).label("debts"),
+            )
+            .group_by(graded.c.student_id)
+            .cte("per_student")
+        )
+        ranked = (
+            select(
+                func.rank()
+                .over(
+                    order_by=(
+                        per_student.c.gpa.desc().nulls_last(),
+                        per_student.c.average_points.desc().nulls_last(),
+                    )
+                )
+                .label("rank"),
+                scope.c.student_id,
+                scope.c.last_name,
+                scope.c.first_name,
+                scope.c.group_id,
+                scope.c.group_name,
+                per_student.c.gpa,
+                per_student.c.average_points,
+                func.coalesce(per_student.c.debts, literal(0)).label("debts"),
+                func.count().over().label("total_rows"),
+            )
+            .select_from(scope)
+            .outerjoin(per_student, per_student.c.student_id == scope.c.student_id)
+            .order_by("rank", scope.c.last_name, scope.c.first_name, scope.c.student_id)
+            .limit(limit)
+            .offset(offset)
+        )
+        rows = (await self.session.execute(ranked)).all()
+        total = rows[0].total_rows if rows else await self._count(scope)
+        return [
+            RatingRow(
+                rank=r.rank,
+                student_id=r.student_id,
+                last_name=r.last_name,
+                first_name=r.first_name,
+                group_id=r.group_id,
+                group_name=r.group_name,
+                gpa=r.gpa,
+                average_points=r.average_points,
+                debts=r.debts,
+            )
+            for r in rows
+        ], total
+
+    async def _count(self, scope: Any) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(scope)) or 0)
+
+    async def _scales_by_curriculum(self) -> dict[int, GradingScale]:
+        curricula = (
+            await self.session.execute(
+                select(Curriculum.id, Curriculum.marking_system, Curriculum.grading_scale_id).where(
+                    Curriculum.id.in_(select(AcademicGroup.curriculum_id))
+                )
+            )
+        ).all()
+        return {cid: await scale_for(self.session, system, own) for cid, system, own in curricula}
+
+
+def _borders(scale: GradingScale) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    least = {b.grade: b.minimum for b in scale.borders}
+    return least[5], least[4], least[3], scale.pass_points

@@ -1,0 +1,1 @@
+"""Individual trajectories: the electives each student chose within the curriculum."""
