@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import JSONBody
+from litestar.params import JSONBody, QueryParameter
 
 from hemis.core.auth import Forbidden, Principal, Role, provide_principal, requires_role
 from hemis.core.deps import provide_service
 from hemis.core.listing import ListParams, PathId, provide_list_params
 from hemis.core.schemas import Page, changes, page_of, to_read
+from hemis.grading.approvals import ApprovalService
 from hemis.grading.models import MarkSheet
 from hemis.grading.rules import ControlType
 from hemis.grading.scales import ScaleService
 from hemis.grading.schemas import (
     ChainReport,
+    ChangeRequestCreate,
+    ChangeRequestRead,
+    DecisionCreate,
     GradeEventRead,
     MarkCorrection,
     MarkCreate,
@@ -32,6 +38,8 @@ READERS = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER, Rol
 AUDITORS = requires_role(Role.ADMIN)
 SCALE_WRITERS = requires_role(Role.ADMIN, Role.REGISTRAR)
 OFFICES = frozenset({Role.ADMIN, Role.REGISTRAR, Role.DEAN})
+APPROVERS = requires_role(*OFFICES)
+RequestStatus = Annotated[str | None, QueryParameter(pattern=r"^(pending|approved|rejected)$")]
 
 
 def sheet_view(sheet: MarkSheet) -> SheetRead:
@@ -57,6 +65,7 @@ class GradingController(Controller):
         "scales": provide_service(ScaleService),
         "sheets": provide_service(SheetService),
         "marks": provide_service(MarkService),
+        "approvals": provide_service(ApprovalService),
     }
 
     @get("/scales", operation_id="ListGradingScales", guards=[READERS])
@@ -122,6 +131,42 @@ class GradingController(Controller):
     ) -> MarkRead:
         """Correct a mark: send the version you saw and a reason; a stale version is a 409."""
         return to_read(await marks.correct(mark_id, data.points, data.version, data.reason), MarkRead)
+
+    @post("/marks/{mark_id:int}/change-requests", operation_id="RequestMarkChange", guards=[MARKERS])
+    async def request_change(
+        self,
+        approvals: NamedDependency[ApprovalService],
+        mark_id: PathId,
+        data: JSONBody[ChangeRequestCreate],
+    ) -> ChangeRequestRead:
+        """Ask to change a mark on a locked sheet: a second person (dean's or registrar's office) decides."""
+        change = await approvals.request(mark_id, data.points, data.version, data.reason)
+        return to_read(change, ChangeRequestRead)
+
+    @get("/change-requests", operation_id="ListMarkChangeRequests", guards=[READERS])
+    async def list_change_requests(
+        self,
+        approvals: NamedDependency[ApprovalService],
+        params: NamedDependency[ListParams],
+        status: RequestStatus = None,
+    ) -> Page[ChangeRequestRead]:
+        """Requests to change locked marks, newest first; filter by status."""
+        rows, total = await approvals.page(params, status=status)
+        return page_of(rows, total, params.limit, params.offset, ChangeRequestRead)
+
+    @post("/change-requests/{request_id:int}/approve", operation_id="ApproveMarkChange", guards=[APPROVERS])
+    async def approve_change(
+        self, approvals: NamedDependency[ApprovalService], request_id: PathId, data: JSONBody[DecisionCreate]
+    ) -> ChangeRequestRead:
+        """Approve another person's request: the mark changes now, in its history with both names."""
+        return to_read(await approvals.decide(request_id, approve=True, note=data.note), ChangeRequestRead)
+
+    @post("/change-requests/{request_id:int}/reject", operation_id="RejectMarkChange", guards=[APPROVERS])
+    async def reject_change(
+        self, approvals: NamedDependency[ApprovalService], request_id: PathId, data: JSONBody[DecisionCreate]
+    ) -> ChangeRequestRead:
+        """Reject a request; the mark stays."""
+        return to_read(await approvals.decide(request_id, approve=False, note=data.note), ChangeRequestRead)
 
     @get("/marks/{mark_id:int}/history", operation_id="ListMarkHistory", guards=[READERS])
     async def mark_history(

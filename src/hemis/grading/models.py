@@ -102,6 +102,33 @@ class Mark(TenantModel):
     __mapper_args__ = {"version_id_col": version}
 
 
+class MarkChangeRequest(TenantModel):
+    """A change to a mark on a locked sheet: asked with a reason by one person, decided by another."""
+
+    __tablename__ = "mark_change_request"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),
+        CheckConstraint("points >= 0", name="points_not_negative"),
+        # One open request per mark: a second would race the first for the same version.
+        Index(
+            "uq_mark_change_request_pending",
+            "mark_id",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    mark_id: Mapped[int] = mapped_column(ForeignKey("mark.id", ondelete="RESTRICT"), index=True)
+    points: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    version: Mapped[int] = mapped_column(Integer)  # the mark's version the requester saw
+    reason: Mapped[str] = mapped_column(String(500))
+    requested_by: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(255), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    decision_note: Mapped[str] = mapped_column(String(500), default="")
+
+
 class GradeEvent(TenantBase):
     """Written only by the trigger on mark, in the same transaction; tenant roles may only read it."""
 

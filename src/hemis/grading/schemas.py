@@ -113,3 +113,26 @@ class ChainReport(Struct):
     broken_ids: list[int]
     mismatched_mark_ids: list[int]
     intact: bool
+
+
+class ChangeRequestCreate(Input):
+    points: Decimal
+    version: Annotated[int, msgspec.Meta(ge=1)]
+    reason: Reason
+
+
+class DecisionCreate(Input):
+    note: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class ChangeRequestRead(Struct):
+    id: int
+    mark_id: int
+    points: Decimal
+    version: int
+    reason: str
+    requested_by: str
+    status: str
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str

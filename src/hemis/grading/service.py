@@ -169,8 +169,35 @@ class MarkService:
             if mine is not None and mine.outcome.status is SubjectStatus.PASSED:
                 raise NotADebtor(field="student_id")
 
-    async def correct(self, mark_id: int, points: Decimal, version: int, reason: str) -> Mark:
-        # One round trip for the mark, its sheet and the control's maximum (the hot path of exam days).
+    async def correct(
+        self, mark_id: int, points: Decimal, version: int, reason: str, *, approved: bool = False
+    ) -> Mark:
+        """Change a mark the caller saw at `version`. On a locked sheet only an `approved` change
+        (hemis.grading.approvals: asked by one person, approved by another) goes through."""
+        mark, sheet, line = await self.load(mark_id)
+        if mark.version != version:
+            raise StaleMark(field="version", current=mark.version)
+        if is_locked(sheet) and not approved:
+            raise SheetLocked(field="sheet_id")
+        self.check_points(points, sheet, line)
+        if points == mark.points:
+            return mark  # nothing changes, so nothing is written or chained
+        await bind_context(self.session, actor=self.actor, reason=reason)
+        mark.points = points
+        try:
+            await self.session.flush()  # UPDATE … WHERE version = :seen; nobody else got there first
+        except StaleDataError as exc:
+            raise StaleMark(field="version", current=version) from exc
+        return mark
+
+    @staticmethod
+    def check_points(points: Decimal, sheet: MarkSheet, line: CurriculumSubject) -> None:
+        maximum = Decimal(getattr(line, MAX_FIELD[ControlType(sheet.control_type)]))
+        OutOfRange.check({"points": points}, "points", Decimal(0), maximum)
+        TooPrecise.check({"points": points}, "points", 2)
+
+    async def load(self, mark_id: int) -> tuple[Mark, MarkSheet, CurriculumSubject]:
+        """The mark, its sheet and its curriculum line in one round trip (the hot path of exam days)."""
         row = (
             await self.session.execute(
                 select(Mark, MarkSheet, CurriculumSubject)
@@ -181,24 +208,7 @@ class MarkService:
         ).first()
         if row is None:
             raise NotFound(field="id")
-        mark, sheet, line = row
-        if mark.version != version:
-            raise StaleMark(field="version", current=mark.version)
-        if is_locked(sheet):
-            # Changing a locked sheet needs a second person's approval: that flow comes next.
-            raise SheetLocked(field="sheet_id")
-        maximum = Decimal(getattr(line, MAX_FIELD[ControlType(sheet.control_type)]))
-        OutOfRange.check({"points": points}, "points", Decimal(0), maximum)
-        TooPrecise.check({"points": points}, "points", 2)
-        if points == mark.points:
-            return mark  # nothing changes, so nothing is written or chained
-        await bind_context(self.session, actor=self.actor, reason=reason)
-        mark.points = points
-        try:
-            await self.session.flush()  # UPDATE … WHERE version = :seen; nobody else got there first
-        except StaleDataError as exc:
-            raise StaleMark(field="version", current=version) from exc
-        return mark
+        return row[0], row[1], row[2]
 
     async def marks(self, sheet_id: int) -> list[Mark]:
         await self.sheet(sheet_id)
