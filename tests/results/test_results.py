@@ -272,3 +272,44 @@ class TestRating:
         assert (
             await term.client.get("/t/beta/api/v1/results/rating", params={"year": 1}, headers=term.headers)
         ).status_code == 401
+
+
+class TestMembership:
+    async def test_only_studying_students_taking_the_subject_get_marks_and_absences(self, term: Term) -> None:
+        student, leaver = await term.student(), await term.student()
+        not_chosen = await term.mark(student, "E1", "JN", "10")
+        assert not_chosen.status_code == 422 and not_chosen.json()["code"] == "trajectory.not_taking"
+        absence = await term.client.post(
+            f"{T}/attendance/absences",
+            json={
+                "student_id": student["id"],
+                "curriculum_subject_id": term.lines["E1"]["id"],
+                "lesson_date": date.today().isoformat(),
+                "lesson_pair": 2,
+                "training_type": "11",
+            },
+            headers=term.headers,
+        )
+        assert absence.status_code == 422 and absence.json()["field"] == "student_id"
+        expelled = await term.client.post(
+            f"{T}/students/{leaver['id']}/status",
+            json={"status": "12", "reason": "Buyruq 15-T"},
+            headers=term.headers,
+        )
+        assert expelled.status_code == 201, expelled.text
+        refused = await term.mark(leaver, "A", "JN", "10")
+        assert refused.status_code == 409 and refused.json()["field"] == "student_id"
+        assert (await term.mark(student, "A", "JN", "10")).status_code == 201
+
+    async def test_a_maximum_cannot_drop_below_given_marks(self, term: Term) -> None:
+        student = await term.student()
+        assert (await term.mark(student, "A", "JN", "28")).status_code == 201
+        url = f"{T}/curricula/{term.curriculum['id']}/subjects/{term.lines['A']['id']}"
+        lowered = await term.client.patch(
+            url, json={"max_current": "25", "max_final": "55"}, headers=term.headers
+        )
+        assert lowered.status_code == 409 and lowered.json()["field"] == "max_current"
+        still_holds = await term.client.patch(
+            url, json={"max_current": "28", "max_final": "52"}, headers=term.headers
+        )
+        assert still_holds.status_code == 200, still_holds.text

@@ -14,18 +14,21 @@ from hemis.core.errors import Conflict, OutOfRange
 from hemis.core.refs import check_sent_codes
 from hemis.curriculum.models import CurriculumSubject
 from hemis.students.models import Student
+from hemis.trajectory.service import check_takes_subject
 
 
 class AttendanceService(CrudService[Absence]):
     model = Absence
 
     async def check(self, values: dict[str, Any], current: Absence | None, changed: frozenset[str]) -> None:
-        if "student_id" in changed and not await self.exists(Student, values["student_id"]):
+        student = await self.session.get(Student, values["student_id"])
+        if student is None:
             raise BadReference(field="student_id")
-        if "curriculum_subject_id" in changed and not await self.exists(
-            CurriculumSubject, values["curriculum_subject_id"]
-        ):
+        line = await self.session.get(CurriculumSubject, values["curriculum_subject_id"])
+        if line is None:
             raise BadReference(field="curriculum_subject_id")
+        if changed & {"student_id", "curriculum_subject_id"}:
+            await check_takes_subject(self.session, student, line)
         if "lesson_date" in changed and values["lesson_date"] > date.today():
             raise OutOfRange(field="lesson_date", low="-", high=date.today().isoformat())
         await check_sent_codes(self.session, values, changed, {"training_type": "h_training_type"})

@@ -5,14 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hemis.core.crud import BadReference, CrudService
 from hemis.core.errors import Conflict, HemisError, OutOfRange, TooPrecise
 from hemis.core.listing import ListParams, fetch_page
 from hemis.core.refs import check_sent_codes
 from hemis.curriculum.models import Curriculum, CurriculumSubject, Specialty, Subject
-from hemis.grading.models import GradingScaleConfig
+from hemis.grading.models import GradingScaleConfig, Mark, MarkSheet
 from hemis.grading.scales import scale_for
 from hemis.structure.models import Department, StructureType
 
@@ -27,6 +27,11 @@ class SemesterOutsideCurriculum(HemisError):
 class ScaleMismatch(HemisError):
     status_code = 422
     message_key = "curriculum.scale_mismatch"
+
+
+class MarksAboveMaximum(HemisError):
+    status_code = 409
+    message_key = "curriculum.marks_above_maximum"
 
 
 class MaxPointsSum(HemisError):
@@ -148,11 +153,28 @@ class CurriculumSubjectService(CrudService[CurriculumSubject]):
         await check_sent_codes(self.session, values, changed, codes)
         if int(values["semester"]) - 10 > curriculum.semester_count:
             raise SemesterOutsideCurriculum(field="semester", count=curriculum.semester_count)
+        if current is not None:
+            await self._keep_marks_within(current, values, changed)
         scale = await scale_for(self.session, curriculum.marking_system, curriculum.grading_scale_id)
         total = values["max_current"] + values["max_midterm"] + values["max_final"]
         if total != scale.max_points:
             sent = [f for f in MAX_FIELDS if f in changed] or ["max_final"]
             raise MaxPointsSum(field=sent[0], total=total, expected=scale.max_points)
+
+    async def _keep_marks_within(
+        self, current: CurriculumSubject, values: dict[str, Any], changed: frozenset[str]
+    ) -> None:
+        """A lowered maximum must still hold every mark already given for that control."""
+        for field, control in zip(MAX_FIELDS, ("JN", "ON", "YN"), strict=True):
+            if field not in changed or values[field] >= getattr(current, field):
+                continue
+            highest = await self.session.scalar(
+                select(func.max(Mark.points))
+                .join(MarkSheet, MarkSheet.id == Mark.sheet_id)
+                .where(MarkSheet.curriculum_subject_id == current.id, MarkSheet.control_type == control)
+            )
+            if highest is not None and highest > values[field]:
+                raise MarksAboveMaximum(field=field, highest=highest)
 
     async def for_curriculum(self, curriculum_id: int, semester: str | None) -> list[CurriculumSubject]:
         if not await self.exists(Curriculum, curriculum_id):

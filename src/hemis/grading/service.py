@@ -23,6 +23,7 @@ from hemis.grading.scales import scale_for
 from hemis.results.rules import SubjectStatus
 from hemis.results.service import ResultService
 from hemis.students.models import AcademicGroup, Student
+from hemis.trajectory.service import check_takes_subject
 
 
 class SheetLocked(HemisError):
@@ -128,12 +129,6 @@ class MarkService:
             raise NotFound(field="sheet_id")
         return sheet
 
-    async def _max_points(self, sheet: MarkSheet) -> Decimal:
-        line = await self.session.get(CurriculumSubject, sheet.curriculum_subject_id)
-        if line is None:  # cannot happen: the foreign key is RESTRICT
-            raise NotFound(field="curriculum_subject_id")
-        return Decimal(getattr(line, MAX_FIELD[ControlType(sheet.control_type)]))
-
     async def record(self, sheet_id: int, student_id: int, points: Decimal) -> Mark:
         sheet = await self.sheet(sheet_id)
         if is_locked(sheet):
@@ -141,8 +136,10 @@ class MarkService:
         student = await self.session.get(Student, student_id)
         if student is None or student.group_id != sheet.group_id:
             raise NotInGroup(field="student_id")
-        OutOfRange.check({"points": points}, "points", Decimal(0), await self._max_points(sheet))
-        TooPrecise.check({"points": points}, "points", 2)
+        line = await self.session.get(CurriculumSubject, sheet.curriculum_subject_id)
+        assert line is not None  # the foreign key is RESTRICT
+        await check_takes_subject(self.session, student, line)
+        self.check_points(points, sheet, line)
         if sheet.control_type == ControlType.FINAL:
             await self._check_may_sit_final(sheet, student_id)
         await bind_context(self.session, actor=self.actor, reason="recorded")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.core.crud import BadReference, CrudService, Duplicate
 from hemis.core.errors import Conflict, HemisError, NotFound
@@ -15,6 +16,7 @@ from hemis.students.models import AcademicGroup, Student
 from hemis.trajectory.models import ElectiveChoice
 
 ELECTIVE = "12"  # h_subject_type
+STUDYING = "11"  # h_student_status
 
 
 class NotAnElective(HemisError):
@@ -34,6 +36,33 @@ def taken_lines(student_id: Any, curriculum_id: Any) -> Any:
     return (CurriculumSubject.curriculum_id == curriculum_id) & (
         (CurriculumSubject.subject_type != ELECTIVE) | CurriculumSubject.id.in_(chosen)
     )
+
+
+class NotTakingSubject(HemisError):
+    status_code = 422
+    message_key = "trajectory.not_taking"
+
+
+class NotStudying(HemisError):
+    status_code = 409
+    message_key = "trajectory.not_studying"
+
+
+async def check_takes_subject(session: AsyncSession, student: Student, line: CurriculumSubject) -> None:
+    """Marks and absences are only for a studying student who takes the subject: it is in the
+    group's curriculum and, if elective, chosen. A group without a curriculum cannot be checked."""
+    if student.status != STUDYING:
+        raise NotStudying(field="student_id", current=student.status)
+    group = await session.get(AcademicGroup, student.group_id)
+    if group is None or group.curriculum_id is None:
+        return
+    taken = await session.scalar(
+        select(CurriculumSubject.id).where(
+            CurriculumSubject.id == line.id, taken_lines(student.id, group.curriculum_id)
+        )
+    )
+    if taken is None:
+        raise NotTakingSubject(field="student_id")
 
 
 class TrajectoryService(CrudService[ElectiveChoice]):
