@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hemis.config import Settings
 from hemis.platform import create_tenant, setup_platform, tenant_codes
 from hemis.structure.demo import seed_structure
+from hemis.term_demo import TermSize, seed_term
 from tenants.context import TenantKind
 from tenants.provision import TenantSpec
 from tenants.session import make_sessionmaker, tenant_session
@@ -72,8 +73,11 @@ DEMO_TENANTS = (
 )
 
 
-async def install_demo(engine: AsyncEngine, settings: Settings) -> tuple[list[str], list[str]]:
-    """Set up the platform and create the demo tenants that do not exist yet.
+async def install_demo(
+    engine: AsyncEngine, settings: Settings, size: TermSize | None = None
+) -> tuple[list[str], list[str]]:
+    """Set up the platform and create the demo tenants that do not exist yet, each university
+    with its structure and a running term (hemis.term_demo).
 
     Returns (codes created now, codes that were already there).
     """
@@ -87,6 +91,8 @@ async def install_demo(engine: AsyncEngine, settings: Settings) -> tuple[list[st
             # Demo content goes through the services, as the tenant's role, like any user's data.
             async with tenant_session(maker, ref) as session:
                 await seed_structure(session, ref.code)
+                if ref.kind is TenantKind.UNIVERSITY:
+                    await seed_term(session, seed=sum(map(ord, ref.code)), size=size)
                 await session.commit()
             created.append(demo.spec.code)
     return created, sorted(existing)
