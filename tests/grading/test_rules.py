@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
@@ -145,6 +146,10 @@ class TestCanMoveOn:
             (RATING_100, "4.8", 1, False),
             (RATING_100, "2.0", 0, True),
             (FIVE_POINT, None, 0, True),
+            # A 100-point scale with a GPA limit needs both: no debts and the GPA.
+            (replace(RATING_100, gpa_limit=D("3.5")), "3.0", 0, False),
+            (replace(RATING_100, gpa_limit=D("3.5")), "4.8", 2, False),
+            (replace(RATING_100, gpa_limit=D("3.5")), "3.5", 0, True),
         ],
     )
     def test_rules_per_system(self, scale: GradingScale, gpa: str | None, debts: int, ok: bool) -> None:

@@ -225,6 +225,22 @@ class TestCurriculumScale:
         )
         assert second.status_code == 409 and second.json()["field"] == "is_default"
 
+    async def test_a_new_default_may_not_move_the_maximum_under_curricula(
+        self, client: httpx.AsyncClient, admin: dict[str, str], group: dict[str, Any]
+    ) -> None:
+        # A credit curriculum without its own scale follows the credit default (100 points).
+        assert (await _curriculum(client, admin, group["department_id"])).status_code == 201
+        fifty = scale_body(
+            max_points="50",
+            min_excellent="45",
+            min_good="35",
+            min_satisfactory="30",
+            pass_points="30",
+            is_default=True,
+        )
+        response = await client.post(f"{T}/grading/scales", json=fifty, headers=admin)
+        assert response.status_code == 409 and response.json()["field"] == "is_default"
+
 
 class TestGroupCurriculum:
     async def test_group_takes_a_curriculum_of_its_faculty_only(

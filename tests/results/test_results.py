@@ -206,12 +206,16 @@ class TestRating:
                 if rng.random() < 0.85:  # some finals are still to be marked
                     jn, on, yn = rng.randint(0, 30), rng.randint(0, 20), rng.randint(0, 50)
                     await term.marks(student, key, str(jn), str(on), str(yn))
+        barred = await term.student()  # no final, too many absences: a debt in both answers
+        await term.absent(barred, "C", 8)
+        students.append(barred)
         response = await term.client.get(
             f"{T}/results/rating", params={"year": 1, "group_id": term.group["id"]}, headers=term.headers
         )
         assert response.status_code == 200, response.text
         page = response.json()
         assert page["total"] == len(students)
+        assert next(r for r in page["items"] if r["student_id"] == barred["id"])["debts"] == 1
         for row in page["items"]:
             own = await year(term, {"id": row["student_id"]})
             assert (row["gpa"], row["debts"]) == (own["gpa"], own["debts"]), row

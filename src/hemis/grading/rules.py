@@ -148,11 +148,12 @@ def year_gpa(results: Iterable[CourseResult]) -> Decimal | None:
 
 
 def can_move_on(gpa: Decimal | None, debts: int, scale: GradingScale) -> bool:
-    """HEMIS can_transfer: the credit system needs GPA ≥ its limit (debts are retaken in a
-    paid summer term); the other systems need no debts."""
-    if scale.gpa_limit is not None:
-        return gpa is not None and gpa >= scale.gpa_limit
-    return debts == 0
+    """HEMIS can_transfer: the credit system moves on by GPA ≥ its limit (debts are retaken in a
+    paid summer term); the other systems need no debts, and GPA ≥ the limit when one is set."""
+    meets_gpa = scale.gpa_limit is None or (gpa is not None and gpa >= scale.gpa_limit)
+    if scale.system is MarkingSystem.CREDIT:
+        return meets_gpa
+    return debts == 0 and meets_gpa
 
 
 def scale_of(

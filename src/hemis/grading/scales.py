@@ -6,6 +6,7 @@ scale of the curriculum's marking system → HEMIS's built-in scale of that syst
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -55,6 +56,21 @@ async def scale_for(session: AsyncSession, marking_system: str, grading_scale_id
     return as_rules(row) if row is not None else DEFAULT_SCALES[MarkingSystem(marking_system)]
 
 
+async def scales_for(
+    session: AsyncSession, curricula: Sequence[tuple[int, str, int | None]]
+) -> dict[int, GradingScale]:
+    """scale_for() of many (curriculum id, marking system, own scale id) in one query."""
+    rows = list(await session.scalars(select(GradingScaleConfig)))
+    own = {row.id: as_rules(row) for row in rows}
+    defaults = {row.marking_system: as_rules(row) for row in rows if row.is_default}
+    return {
+        cid: own[scale_id]
+        if scale_id is not None
+        else defaults.get(system) or DEFAULT_SCALES[MarkingSystem(system)]
+        for cid, system, scale_id in curricula
+    }
+
+
 class ScaleService(CrudService[GradingScaleConfig]):
     model = GradingScaleConfig
 
@@ -78,11 +94,34 @@ class ScaleService(CrudService[GradingScaleConfig]):
             raise GpaLimitRequired(field="gpa_limit")
         if "is_default" in changed and values["is_default"] and await self._other_default(values, current):
             raise Duplicate(field="is_default")
+        if changed & {"is_default", "max_points"} and await self._moves_default_maximum(values, current):
+            # Curricula without a scale of their own would silently follow another maximum.
+            raise Conflict(field="is_default" if "is_default" in changed else "max_points")
         if current is not None and "max_points" in changed and await self._in_use(current):
             # Curricula split this maximum into JN/ON/YN maxima: changing it would break them all.
             raise Conflict(field="max_points")
         if current is not None and "marking_system" in changed and await self._in_use(current):
             raise Conflict(field="marking_system")
+
+    async def _moves_default_maximum(
+        self, values: dict[str, Any], current: GradingScaleConfig | None
+    ) -> bool:
+        """Would the maximum followed by curricula without their own scale change?"""
+        system = values["marking_system"]
+        before = (await scale_for(self.session, system, None)).max_points
+        was_default = current is not None and current.is_default
+        if values["is_default"]:
+            after = values["max_points"]
+        elif was_default:
+            after = DEFAULT_SCALES[MarkingSystem(system)].max_points
+        else:
+            return False
+        if before == after:
+            return False
+        followers = select(Curriculum.id).where(
+            Curriculum.grading_scale_id.is_(None), Curriculum.marking_system == system
+        )
+        return await self.session.scalar(followers.limit(1)) is not None
 
     async def _other_default(self, values: dict[str, Any], current: GradingScaleConfig | None) -> bool:
         query = select(GradingScaleConfig.id).where(

@@ -136,7 +136,10 @@ class MarkService:
         student = await self.session.get(Student, student_id)
         if student is None or student.group_id != sheet.group_id:
             raise NotInGroup(field="student_id")
-        line = await self.session.get(CurriculumSubject, sheet.curriculum_subject_id)
+        # KEY SHARE on the line: lowering its maximum (FOR UPDATE, then "no mark above?") waits for us.
+        line = await self.session.get(
+            CurriculumSubject, sheet.curriculum_subject_id, with_for_update={"read": True, "key_share": True}
+        )
         assert line is not None  # the foreign key is RESTRICT
         await check_takes_subject(self.session, student, line)
         self.check_points(points, sheet, line)
@@ -157,6 +160,9 @@ class MarkService:
         if (await attendance.summary(student_id, sheet.curriculum_subject_id)).barred_from_final:
             raise BarredFromFinal(field="student_id")
         if sheet.attempt > 1:
+            # One retake mark per student at a time: two sittings entered at once must not both
+            # pass the "has not passed yet" check below.
+            await self.session.execute(select(Student.id).where(Student.id == student_id).with_for_update())
             line = await self.session.get(CurriculumSubject, sheet.curriculum_subject_id)
             assert line is not None
             _, results = await ResultService(self.session, actor=self.actor).subjects(
@@ -201,6 +207,8 @@ class MarkService:
                 .join(MarkSheet, MarkSheet.id == Mark.sheet_id)
                 .join(CurriculumSubject, CurriculumSubject.id == MarkSheet.curriculum_subject_id)
                 .where(Mark.id == mark_id)
+                # KEY SHARE on the line: its maximum cannot drop below this mark while we write it.
+                .with_for_update(of=CurriculumSubject, read=True, key_share=True)
             )
         ).first()
         if row is None:

@@ -12,18 +12,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Numeric, case, func, literal, select, values
+from sqlalchemy import Numeric, case, cast, func, literal, select, values
 from sqlalchemy import column as sql_column
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.attendance.models import Absence
-from hemis.attendance.rules import summarise
+from hemis.attendance.rules import DEFAULT_BAR, summarise
 from hemis.core.errors import NotFound
 from hemis.curriculum.models import Curriculum, CurriculumSubject, Subject
 from hemis.grading.models import Mark, MarkSheet
 from hemis.grading.rules import DEFAULT_SCALES, ControlType, GradingScale, MarkingSystem
-from hemis.grading.scales import scale_for
+from hemis.grading.scales import scale_for, scales_for
 from hemis.results.rules import SubjectOutcome, YearOutcome, semesters_of_year, subject_outcome, year_outcome
 from hemis.students.models import AcademicGroup, Student
 from hemis.trajectory.service import taken_lines
@@ -104,7 +104,7 @@ class ResultService:
             select(MarkSheet.curriculum_subject_id, MarkSheet.control_type, MarkSheet.attempt, Mark.points)
             .join(Mark, Mark.sheet_id == MarkSheet.id)
             .where(Mark.student_id == student.id, MarkSheet.curriculum_subject_id.in_(line_ids))
-            .order_by(MarkSheet.attempt)  # later attempts overwrite earlier ones below
+            .order_by(MarkSheet.attempt, Mark.id)  # later attempts (and marks) overwrite earlier ones below
         )
         latest: dict[int, dict[ControlType, Decimal]] = {i: {} for i in line_ids}
         attempts: dict[int, int] = dict.fromkeys(line_ids, 0)
@@ -197,8 +197,19 @@ class ResultService:
             students = students.where(AcademicGroup.course == course)
         scope = students.cte("scope")
 
+        classroom = (
+            CurriculumSubject.lecture_hours
+            + CurriculumSubject.practice_hours
+            + CurriculumSubject.laboratory_hours
+            + CurriculumSubject.seminar_hours
+        )
         lines = (
-            select(scope.c.student_id, CurriculumSubject.id.label("line_id"), CurriculumSubject.credit)
+            select(
+                scope.c.student_id,
+                CurriculumSubject.id.label("line_id"),
+                CurriculumSubject.credit,
+                classroom.label("classroom"),
+            )
             .join(CurriculumSubject, taken_lines(scope.c.student_id, scope.c.curriculum_id))
             .where(CurriculumSubject.semester.in_(semesters_of_year(year)))
             .cte("lines")
@@ -208,7 +219,13 @@ class ResultService:
             .join(MarkSheet, MarkSheet.curriculum_subject_id == lines.c.line_id)
             .join(Mark, (Mark.sheet_id == MarkSheet.id) & (Mark.student_id == lines.c.student_id))
             .ext(distinct_on(lines.c.student_id, lines.c.line_id, MarkSheet.control_type))
-            .order_by(lines.c.student_id, lines.c.line_id, MarkSheet.control_type, MarkSheet.attempt.desc())
+            .order_by(
+                lines.c.student_id,
+                lines.c.line_id,
+                MarkSheet.control_type,
+                MarkSheet.attempt.desc(),
+                Mark.id.desc(),  # two groups' sheets of one attempt (a transfer): the later mark
+            )
             .cte("latest")
         )
         totals = (
@@ -235,6 +252,31 @@ class ResultService:
             .join(scope, scope.c.student_id == totals.c.student_id)
             .join(scale_table, scale_table.c.curriculum_id == scope.c.curriculum_id)
             .cte("graded")
+        )
+        # Subjects without a final whose unexcused absences bar it: debts too (rules.SubjectStatus.BARRED).
+        unexcused = (
+            select(
+                Absence.student_id,
+                Absence.curriculum_subject_id.label("line_id"),
+                func.sum(Absence.hours).filter(Absence.excuse_document.is_(None)).label("hours"),
+            )
+            .where(Absence.student_id.in_(select(scope.c.student_id)))
+            .group_by(Absence.student_id, Absence.curriculum_subject_id)
+            .cte("unexcused")
+        )
+        share = func.round(cast(unexcused.c.hours, Numeric) / lines.c.classroom, 4)
+        barred = (
+            select(lines.c.student_id, func.count().label("barred"))
+            .join(
+                unexcused,
+                (unexcused.c.student_id == lines.c.student_id) & (unexcused.c.line_id == lines.c.line_id),
+            )
+            .outerjoin(
+                totals, (totals.c.student_id == lines.c.student_id) & (totals.c.line_id == lines.c.line_id)
+            )
+            .where(totals.c.line_id.is_(None), lines.c.classroom > 0, share >= DEFAULT_BAR)
+            .group_by(lines.c.student_id)
+            .cte("barred")
         )
         per_student = (
             select(
@@ -265,11 +307,15 @@ class ResultService:
                 scope.c.group_name,
                 per_student.c.gpa,
                 per_student.c.average_points,
-                func.coalesce(per_student.c.debts, literal(0)).label("debts"),
+                (
+                    func.coalesce(per_student.c.debts, literal(0))
+                    + func.coalesce(barred.c.barred, literal(0))
+                ).label("debts"),
                 func.count().over().label("total_rows"),
             )
             .select_from(scope)
             .outerjoin(per_student, per_student.c.student_id == scope.c.student_id)
+            .outerjoin(barred, barred.c.student_id == scope.c.student_id)
             .order_by("rank", scope.c.last_name, scope.c.first_name, scope.c.student_id)
             .limit(limit)
             .offset(offset)
@@ -302,7 +348,7 @@ class ResultService:
                 )
             )
         ).all()
-        return {cid: await scale_for(self.session, system, own) for cid, system, own in curricula}
+        return await scales_for(self.session, [(cid, system, own) for cid, system, own in curricula])
 
 
 def _borders(scale: GradingScale) -> tuple[Decimal, Decimal, Decimal, Decimal]:

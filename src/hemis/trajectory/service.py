@@ -56,12 +56,16 @@ async def check_takes_subject(session: AsyncSession, student: Student, line: Cur
     group = await session.get(AcademicGroup, student.group_id)
     if group is None or group.curriculum_id is None:
         return
-    taken = await session.scalar(
-        select(CurriculumSubject.id).where(
-            CurriculumSubject.id == line.id, taken_lines(student.id, group.curriculum_id)
+    taken = line.curriculum_id == group.curriculum_id
+    if taken and line.subject_type == ELECTIVE:
+        # KEY SHARE: a concurrent drop of this choice (FOR UPDATE, then "no marks?") waits for us.
+        choice = await session.scalar(
+            select(ElectiveChoice.id)
+            .where(ElectiveChoice.student_id == student.id, ElectiveChoice.curriculum_subject_id == line.id)
+            .with_for_update(read=True, key_share=True)
         )
-    )
-    if taken is None:
+        taken = choice is not None
+    if not taken:
         raise NotTakingSubject(field="student_id")
 
 
