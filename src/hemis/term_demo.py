@@ -70,6 +70,7 @@ class TermSize:
     students_per_group: int = 26  # 4 faculties × 4 courses × 5 groups × 26 = 2,080 students
     courses: int = 4
     teachers_per_kafedra: int = 8
+    mandatory_per_semester: int = 5  # plus, from semester 3, an elective block of two
 
 
 @dataclass(slots=True)
@@ -253,7 +254,8 @@ class TermSeeder:
         )
         rows = []
         for semester in range(1, 9):
-            names = [SUBJECTS[(semester * 5 + i) % len(SUBJECTS)] for i in range(5)]
+            count = self.size.mandatory_per_semester
+            names = [SUBJECTS[(semester * count + i) % len(SUBJECTS)] for i in range(count)]
             kinds = [("11", "11.01", name) for name in names]
             if semester >= 3:
                 electives = [SUBJECTS[(semester * 7 + 3 + i) % len(SUBJECTS)] for i in range(2)]

@@ -317,3 +317,27 @@ class TestMembership:
             url, json={"max_current": "28", "max_final": "52"}, headers=term.headers
         )
         assert still_holds.status_code == 200, still_holds.text
+
+
+class TestSemesterMarks:
+    async def test_every_mark_of_the_semester_with_attempts(self, term: Term) -> None:
+        student = await term.student()
+        await term.marks(student, "A", "10", "10", "20")
+        assert (await term.mark(student, "A", "YN", "45", attempt=2)).status_code == 201
+        await term.marks(student, "B", "25", "15", "40")
+        url = f"{T}/results/students/{student['id']}/marks"
+        rows = (await term.client.get(url, params={"semester": "11"}, headers=term.headers)).json()
+        a = [
+            (r["control_type"], r["attempt"], r["points"])
+            for r in rows
+            if r["curriculum_subject_id"] == term.lines["A"]["id"]
+        ]
+        assert a == [("JN", 1, "10.00"), ("ON", 1, "10.00"), ("YN", 1, "20.00"), ("YN", 2, "45.00")]
+        assert len(rows) == 7
+        assert (await term.client.get(url, params={"semester": "12"}, headers=term.headers)).json() == []
+        bad = await term.client.get(url, params={"semester": "9"}, headers=term.headers)
+        assert bad.status_code == 422 and "semester" in bad.text
+        missing = await term.client.get(
+            f"{T}/results/students/99999999/marks", params={"semester": "11"}, headers=term.headers
+        )
+        assert missing.status_code == 404

@@ -13,6 +13,7 @@ from hemis.core.deps import provide_service
 from hemis.core.listing import ListParams, PathId, QueryId, provide_list_params
 from hemis.grading.rules import ControlType
 from hemis.results.schemas import (
+    MarkRowRead,
     RatingPage,
     RatingRowRead,
     StudentResultsRead,
@@ -23,6 +24,7 @@ from hemis.results.service import ResultService, SubjectResult
 
 READERS = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER, Role.INTEGRATION)
 Semester = Annotated[str | None, QueryParameter(pattern=r"^(1[1-9]|2[0-2])$")]
+RequiredSemester = Annotated[str, QueryParameter(pattern=r"^(1[1-9]|2[0-2])$")]
 Year = Annotated[int, QueryParameter(ge=1, le=6)]
 StudyYear = Annotated[int, PathParameter(ge=1, le=6)]
 Course = Annotated[str | None, QueryParameter(pattern=r"^1[1-6]$")]
@@ -69,6 +71,24 @@ class ResultController(Controller):
             marking_system=None if scale is None else scale.system.value,
             items=[subject_view(r) for r in items],
         )
+
+    @get("/students/{student_id:int}/marks", operation_id="GetStudentSemesterMarks", guards=[READERS])
+    async def semester_marks(
+        self, results: NamedDependency[ResultService], student_id: PathId, semester: RequiredSemester
+    ) -> list[MarkRowRead]:
+        """Every mark (JN/ON/YN, every attempt) of a student's subjects in one semester."""
+        rows = await results.semester_marks(student_id, semester)
+        return [
+            MarkRowRead(
+                curriculum_subject_id=r.curriculum_subject_id,
+                subject_name=r.subject_name,
+                control_type=r.control_type,
+                attempt=r.attempt,
+                held_on=r.held_on,
+                points=r.points,
+            )
+            for r in rows
+        ]
 
     @get("/students/{student_id:int}/years/{year:int}", operation_id="GetStudentYear", guards=[READERS])
     async def student_year(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from hemis.core.schemas import Struct
@@ -59,3 +60,12 @@ class RatingPage(Struct):
     total: int
     limit: int
     offset: int
+
+
+class MarkRowRead(Struct):
+    curriculum_subject_id: int
+    subject_name: str
+    control_type: str
+    attempt: int
+    held_on: date
+    points: Decimal
