@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 
 from hemis.attendance.models import Absence
 from hemis.attendance.rules import AttendanceSummary, summarise
+from hemis.core.clock import local_today
 from hemis.core.crud import BadReference, CrudService
 from hemis.core.errors import Conflict, OutOfRange
 from hemis.core.refs import check_sent_codes
@@ -29,8 +29,8 @@ class AttendanceService(CrudService[Absence]):
             raise BadReference(field="curriculum_subject_id")
         if changed & {"student_id", "curriculum_subject_id"}:
             await check_takes_subject(self.session, student, line)
-        if "lesson_date" in changed and values["lesson_date"] > date.today():
-            raise OutOfRange(field="lesson_date", low="-", high=date.today().isoformat())
+        if "lesson_date" in changed and values["lesson_date"] > local_today():
+            raise OutOfRange(field="lesson_date", low="-", high=local_today().isoformat())
         await check_sent_codes(self.session, values, changed, {"training_type": "h_training_type"})
 
     async def excuse(self, absence_id: int, document: str) -> Absence:

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hemis.attendance.service import AttendanceService
 from hemis.core.audit import bind_context
+from hemis.core.clock import local_today
 from hemis.core.crud import BadReference, CrudService, Duplicate
 from hemis.core.errors import HemisError, NotFound, OutOfRange, TooPrecise
 from hemis.curriculum.models import Curriculum, CurriculumSubject
@@ -63,7 +64,7 @@ class StaleMark(HemisError):
 
 def is_locked(sheet: MarkSheet, today: date | None = None) -> bool:
     """A sheet locks `lock_after_days` days after the day the control was held (HEMIS: 2)."""
-    return (today or date.today()) > sheet.held_on + timedelta(days=sheet.lock_after_days)
+    return (today or local_today()) > sheet.held_on + timedelta(days=sheet.lock_after_days)
 
 
 MAX_FIELD = {
@@ -78,7 +79,7 @@ class SheetService(CrudService[MarkSheet]):
 
     async def check(self, values: dict[str, Any], current: MarkSheet | None, changed: frozenset[str]) -> None:
         if "held_on" in changed:
-            today = date.today()
+            today = local_today()
             earliest, latest = today - timedelta(days=366), today + timedelta(days=31)
             if not earliest <= values["held_on"] <= latest:
                 raise OutOfRange(field="held_on", low=earliest.isoformat(), high=latest.isoformat())

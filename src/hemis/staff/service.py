@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
+from hemis.core.clock import local_today
 from hemis.core.crud import BadReference, CrudService
 from hemis.core.errors import HemisError, OutOfRange
 from hemis.core.listing import ListParams, fetch_page
@@ -37,8 +37,8 @@ class EmployeeService(CrudService[Employee]):
     async def check(self, values: dict[str, Any], current: Employee | None, changed: frozenset[str]) -> None:
         if "rate" in changed and (not values["rate"].is_finite() or values["rate"] not in RATES):
             raise RateNotAllowed(field="rate", allowed=", ".join(str(r) for r in RATES))
-        if "birth_date" in changed and values["birth_date"] > date.today():
-            raise OutOfRange(field="birth_date", low="1900-01-01", high=date.today().isoformat())
+        if "birth_date" in changed and values["birth_date"] > local_today():
+            raise OutOfRange(field="birth_date", low="1900-01-01", high=local_today().isoformat())
         pinfl = values.get("pinfl")
         if pinfl is not None and changed & {"pinfl", "birth_date"}:
             if problem := pinfl_problem(pinfl):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from hemis.core.clock import local_today
+
 PINFL_RE = re.compile(r"^[0-9]{14}$")  # ASCII digits only: "\d" would take any script's digits
 # First digit: century and sex of the holder (1/2: 1800s, 3/4: 1900s, 5/6: 2000s; odd = male).
 _CENTURY = {"1": 1800, "2": 1800, "3": 1900, "4": 1900, "5": 2000, "6": 2000}
@@ -26,7 +28,7 @@ def pinfl_problem(pinfl: str) -> str | None:
         born = pinfl_birth_date(pinfl)
     except ValueError:
         return "birth_date"
-    return "birth_date" if born > date.today() else None
+    return "birth_date" if born > local_today() else None
 
 
 def pinfl_birth_date(pinfl: str) -> date:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from hemis.core import audit
+from hemis.core.clock import local_today
 from hemis.core.crud import BadReference, CrudService
 from hemis.core.errors import HemisError, OutOfRange
 from hemis.core.listing import ListParams, fetch_page
@@ -114,8 +115,8 @@ class StudentService(CrudService[Student]):
         pinfl = values.get("pinfl")
         if pinfl is None and values["citizenship"] == CITIZEN:
             raise PinflRequired(field="pinfl")
-        if values["birth_date"] > date.today():
-            raise OutOfRange(field="birth_date", low="1900-01-01", high=date.today().isoformat())
+        if values["birth_date"] > local_today():
+            raise OutOfRange(field="birth_date", low="1900-01-01", high=local_today().isoformat())
         if pinfl is not None and changed & {"pinfl", "birth_date", "gender"}:
             if problem := pinfl_problem(pinfl):
                 raise PinflInvalid(f"students.pinfl_{problem}", field="pinfl")
