@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from hemis.core.auth import Role, provide_principal, requires_role
 from hemis.core.deps import provide_service
@@ -20,19 +20,24 @@ from hemis.curriculum.schemas import (
     CurriculumSubjectRead,
     CurriculumSubjectUpdate,
     CurriculumUpdate,
+    SemesterPlan,
     SpecialtyCreate,
     SpecialtyRead,
     SubjectCreate,
     SubjectRead,
+    WeekCreate,
+    WeekRead,
 )
 from hemis.curriculum.service import (
     CurriculumService,
     CurriculumSubjectService,
+    CurriculumWeekService,
     SpecialtyService,
     SubjectService,
 )
 
 READ = requires_role(*Role)
+SemesterFilter = Annotated[str | None, QueryParameter(pattern=r"^\d{2}$")]
 WRITE = requires_role(Role.ADMIN, Role.REGISTRAR)
 
 
@@ -46,6 +51,7 @@ class _CurriculumController(Controller):
         "subjects": provide_service(SubjectService),
         "curricula": provide_service(CurriculumService),
         "lines": provide_service(CurriculumSubjectService),
+        "weeks": provide_service(CurriculumWeekService),
     }
 
 
@@ -155,3 +161,44 @@ class CurriculumController(_CurriculumController):
         if line.curriculum_id != item_id:
             raise NotFound(field="line_id")
         return to_read(await lines.update(line_id, changes(data)), CurriculumSubjectRead)
+
+    @get("/{item_id:int}/weeks", operation_id="ListCurriculumWeeks", guards=[READ])
+    async def list_weeks(
+        self, weeks: NamedDependency[CurriculumWeekService], item_id: PathId, semester: SemesterFilter = None
+    ) -> list[WeekRead]:
+        """The curriculum's week calendar (by semester): week number, its Monday, and its type."""
+        return [to_read(w, WeekRead) for w in await weeks.calendar(item_id, semester)]
+
+    @post("/{item_id:int}/weeks", operation_id="AddCurriculumWeek", guards=[WRITE])
+    async def add_week(
+        self, weeks: NamedDependency[CurriculumWeekService], item_id: PathId, data: JSONBody[WeekCreate]
+    ) -> WeekRead:
+        """Add one week to the calendar."""
+        return to_read(await weeks.create({**changes(data), "curriculum_id": item_id}), WeekRead)
+
+    @post(
+        "/{item_id:int}/semesters/{semester:str}/plan", operation_id="PlanCurriculumSemester", guards=[WRITE]
+    )
+    async def plan_semester(
+        self,
+        weeks: NamedDependency[CurriculumWeekService],
+        item_id: PathId,
+        semester: Annotated[str, PathParameter(pattern=r"^(1[1-9]|2[0-2])$")],
+        data: JSONBody[SemesterPlan],
+    ) -> list[WeekRead]:
+        """Lay out a semester's weeks from its first Monday: e.g. 15 theory, 3 exam, 2 vacation."""
+        blocks = [(b.week_type, b.count) for b in data.blocks]
+        return [
+            to_read(w, WeekRead)
+            for w in await weeks.plan_semester(item_id, semester, data.start_date, blocks)
+        ]
+
+    @delete("/{item_id:int}/weeks/{week_id:int}", operation_id="DeleteCurriculumWeek", guards=[WRITE])
+    async def delete_week(
+        self, weeks: NamedDependency[CurriculumWeekService], item_id: PathId, week_id: PathId
+    ) -> None:
+        """Remove one week from the calendar."""
+        week = await weeks.get(week_id)
+        if week.curriculum_id != item_id:
+            raise NotFound(field="week_id")
+        await weeks.delete(week_id)

@@ -1,10 +1,20 @@
-"""specialty, subject, curriculum, curriculum_subject."""
+"""specialty, subject, curriculum, curriculum_subject, curriculum_week."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Numeric, SmallInteger, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Numeric,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hemis.core.db import TenantModel
@@ -72,3 +82,22 @@ class CurriculumSubject(TenantModel):
     max_current: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     max_midterm: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     max_final: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+
+
+class CurriculumWeek(TenantModel):
+    """One week of a curriculum's calendar: which semester week it is and what happens in it
+    (h_education_week_type: theory, exam session, internship, attestation, defence, vacation)."""
+
+    __tablename__ = "curriculum_week"
+    __table_args__ = (
+        UniqueConstraint("curriculum_id", "semester", "number", name="uq_curriculum_week_number"),
+        UniqueConstraint("curriculum_id", "start_date", name="uq_curriculum_week_start"),
+        CheckConstraint("number BETWEEN 1 AND 30", name="number"),
+        CheckConstraint("extract(isodow FROM start_date) = 1", name="starts_on_monday"),
+    )
+
+    curriculum_id: Mapped[int] = mapped_column(ForeignKey("curriculum.id", ondelete="RESTRICT"), index=True)
+    semester: Mapped[str] = mapped_column(String(8))  # h_semester
+    number: Mapped[int] = mapped_column(SmallInteger)  # week of the semester, from 1
+    start_date: Mapped[date] = mapped_column(Date)  # a Monday; the week ends on Sunday
+    week_type: Mapped[str] = mapped_column(String(8))  # h_education_week_type

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
@@ -120,3 +121,29 @@ class CurriculumSubjectUpdate(Input):
     laboratory_hours: Hours | Unset = UNSET
     seminar_hours: Hours | Unset = UNSET
     independent_hours: Hours | Unset = UNSET
+
+
+class WeekRead(Struct):
+    id: int
+    curriculum_id: int
+    semester: str
+    number: int
+    start_date: date
+    week_type: str
+
+
+class WeekCreate(Input):
+    semester: ClassCode
+    number: Annotated[int, msgspec.Meta(ge=1, le=30)]
+    start_date: date  # a Monday
+    week_type: ClassCode  # h_education_week_type
+
+
+class WeekBlock(Input):
+    week_type: ClassCode
+    count: Annotated[int, msgspec.Meta(ge=1, le=30)]
+
+
+class SemesterPlan(Input):
+    start_date: date  # the semester's first Monday
+    blocks: Annotated[list[WeekBlock], msgspec.Meta(min_length=1, max_length=10)]

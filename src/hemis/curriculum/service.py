@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 
-from hemis.core.crud import BadReference, CrudService
-from hemis.core.errors import Conflict, HemisError, OutOfRange, TooPrecise
+from hemis.core.crud import BadReference, CrudService, Duplicate
+from hemis.core.errors import Conflict, HemisError, NotFound, OutOfRange, TooPrecise
 from hemis.core.listing import ListParams, fetch_page
 from hemis.core.refs import check_sent_codes
-from hemis.curriculum.models import Curriculum, CurriculumSubject, Specialty, Subject
+from hemis.curriculum.models import Curriculum, CurriculumSubject, CurriculumWeek, Specialty, Subject
 from hemis.grading.models import GradingScaleConfig, Mark, MarkSheet
 from hemis.grading.scales import scale_for
 from hemis.structure.models import Department, StructureType
@@ -32,6 +34,11 @@ class ScaleMismatch(HemisError):
 class MarksAboveMaximum(HemisError):
     status_code = 409
     message_key = "curriculum.marks_above_maximum"
+
+
+class NotMonday(HemisError):
+    status_code = 422
+    message_key = "curriculum.not_monday"
 
 
 class MaxPointsSum(HemisError):
@@ -185,3 +192,60 @@ class CurriculumSubjectService(CrudService[CurriculumSubject]):
         return list(
             await self.session.scalars(query.order_by(CurriculumSubject.semester, CurriculumSubject.id))
         )
+
+
+class CurriculumWeekService(CrudService[CurriculumWeek]):
+    """The week calendar of a curriculum, semester by semester."""
+
+    model = CurriculumWeek
+
+    async def check(
+        self, values: dict[str, Any], current: CurriculumWeek | None, changed: frozenset[str]
+    ) -> None:
+        curriculum = await self.session.get(Curriculum, values["curriculum_id"])
+        if curriculum is None:
+            raise NotFound(field="curriculum_id")
+        await check_sent_codes(
+            self.session, values, changed, {"semester": "h_semester", "week_type": "h_education_week_type"}
+        )
+        if int(values["semester"]) - 10 > curriculum.semester_count:
+            raise SemesterOutsideCurriculum(field="semester", count=curriculum.semester_count)
+        if values["start_date"].isoweekday() != 1:
+            raise NotMonday(field="start_date")
+        same = select(CurriculumWeek.semester, CurriculumWeek.number, CurriculumWeek.start_date).where(
+            CurriculumWeek.curriculum_id == values["curriculum_id"],
+            (CurriculumWeek.start_date == values["start_date"])
+            | ((CurriculumWeek.semester == values["semester"]) & (CurriculumWeek.number == values["number"])),
+        )
+        if current is not None:
+            same = same.where(CurriculumWeek.id != current.id)
+        for _, _, start in (await self.session.execute(same)).all():
+            raise Duplicate(field="start_date" if start == values["start_date"] else "number")
+
+    async def calendar(self, curriculum_id: int, semester: str | None) -> list[CurriculumWeek]:
+        if not await self.exists(Curriculum, curriculum_id):
+            raise NotFound(field="curriculum_id")
+        query = select(CurriculumWeek).where(CurriculumWeek.curriculum_id == curriculum_id)
+        if semester is not None:
+            query = query.where(CurriculumWeek.semester == semester)
+        return list(await self.session.scalars(query.order_by(CurriculumWeek.start_date)))
+
+    async def plan_semester(
+        self, curriculum_id: int, semester: str, start: date, blocks: Sequence[tuple[str, int]]
+    ) -> list[CurriculumWeek]:
+        """Lay out a semester from its first Monday: (week type, how many weeks) in order,
+        e.g. 15 theory weeks, 3 exam weeks, 2 weeks of vacation."""
+        OutOfRange.check({"blocks": sum(count for _, count in blocks)}, "blocks", 1, 30)
+        if await self.calendar(curriculum_id, semester):
+            raise Conflict(field="semester")  # an existing calendar is edited week by week
+        weeks = []
+        for number, week_type in enumerate((t for t, count in blocks for _ in range(count)), start=1):
+            values = {
+                "curriculum_id": curriculum_id,
+                "semester": semester,
+                "number": number,
+                "start_date": start + timedelta(weeks=number - 1),
+                "week_type": week_type,
+            }
+            weeks.append(await self.create(values))
+        return weeks
