@@ -341,3 +341,29 @@ class TestSemesterMarks:
             f"{T}/results/students/99999999/marks", params={"semester": "11"}, headers=term.headers
         )
         assert missing.status_code == 404
+
+
+class TestElectiveIsolation:
+    async def test_another_university_cannot_see_or_change_choices(
+        self, term: Term, token_for: TokenFactory
+    ) -> None:
+        student = await term.student()
+        url = f"{T}/students/{student['id']}/electives"
+        chosen = (
+            await term.client.post(
+                url, json={"curriculum_subject_id": term.lines["E1"]["id"]}, headers=term.headers
+            )
+        ).json()
+        beta = await token_for("beta", Role.REGISTRAR)
+        theirs = f"/t/beta/api/v1/students/{student['id']}/electives"
+        listed = await term.client.get(theirs, headers=beta)
+        assert listed.status_code == 404 or chosen not in listed.json()
+        assert (await term.client.delete(f"{theirs}/{chosen['id']}", headers=beta)).status_code == 404
+        planted = await term.client.post(
+            theirs, json={"curriculum_subject_id": term.lines["E2"]["id"]}, headers=beta
+        )
+        assert planted.status_code in (404, 422)  # no such student or line there
+        mine = (await term.client.get(url, headers=term.headers)).json()
+        assert [c["id"] for c in mine] == [chosen["id"]]
+        # The owner's token is worth nothing at the other university.
+        assert (await term.client.get(theirs, headers=term.headers)).status_code == 401
