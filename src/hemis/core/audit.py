@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Identity, String, func, select
+from sqlalchemy import BigInteger, DateTime, Identity, Select, String, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -52,12 +52,22 @@ async def record(
     return event
 
 
-async def bind_context(session: AsyncSession, *, actor: str, reason: str) -> None:
-    """Tell database triggers (grade history) who acts and why, for this transaction only."""
-    await session.execute(
-        select(
-            func.set_config("hemis.actor", actor, True),  # lint-skip: transaction-local audit context
-            func.set_config("hemis.reason", reason, True),  # lint-skip: transaction-local audit context
-            func.set_config("hemis.request_id", request_id_var.get() or "", True),  # lint-skip: audit context
-        )
+def context_of(actor: str, reason: str) -> Select[Any]:
+    """The SELECT that tells database triggers (grade history) who acts and why, for this
+    transaction only; usable as a CTE, so a write can carry its context in the same round trip."""
+    return select(
+        func.set_config("hemis.actor", actor, True).label(
+            "actor"
+        ),  # lint-skip: transaction-local audit context
+        func.set_config("hemis.reason", reason, True).label(
+            "reason"
+        ),  # lint-skip: transaction-local audit context
+        func.set_config("hemis.request_id", request_id_var.get() or "", True).label(
+            "request_id"
+        ),  # lint-skip
     )
+
+
+async def bind_context(session: AsyncSession, *, actor: str, reason: str) -> None:
+    """Set the audit context on its own (for writes made by the ORM)."""
+    await session.execute(context_of(actor, reason))

@@ -6,13 +6,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, text  # noqa: TID251 - the chain verifier is SQL by design
+from sqlalchemy import func, select, text, update  # noqa: TID251 - the chain verifier is SQL by design
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hemis.attendance.service import AttendanceService
-from hemis.core.audit import bind_context
+from hemis.core.audit import bind_context, context_of
 from hemis.core.clock import local_today
 from hemis.core.crud import BadReference, CrudService, Duplicate
 from hemis.core.errors import HemisError, NotFound, OutOfRange, TooPrecise
@@ -186,12 +186,20 @@ class MarkService:
         self.check_points(points, sheet, line)
         if points == mark.points:
             return mark  # nothing changes, so nothing is written or chained
-        await bind_context(self.session, actor=self.actor, reason=reason)
-        mark.points = points
-        try:
-            await self.session.flush()  # UPDATE … WHERE version = :seen; nobody else got there first
-        except StaleDataError as exc:
-            raise StaleMark(field="version", current=version) from exc
+        # One round trip: the audit context for the history trigger, and the UPDATE that only
+        # matches the version the caller saw (exam days write here more than anywhere).
+        context = context_of(self.actor, reason).cte("audit_context")
+        written = await self.session.scalar(
+            update(Mark)
+            .where(Mark.id == mark_id, Mark.version == version, context.c.actor.is_not(None))
+            .values(points=points, version=Mark.version + 1)
+            .returning(Mark.version)
+            .execution_options(synchronize_session=False)
+        )
+        if written is None:  # somebody else's write got there first
+            raise StaleMark(field="version", current=version + 1)
+        set_committed_value(mark, "points", points)
+        set_committed_value(mark, "version", written)
         return mark
 
     @staticmethod
