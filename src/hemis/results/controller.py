@@ -11,6 +11,7 @@ from litestar.params import PathParameter, QueryParameter
 from hemis.core.auth import Role, provide_principal, requires_role
 from hemis.core.deps import provide_service
 from hemis.core.listing import ListParams, PathId, QueryId, provide_list_params
+from hemis.core.schemas import to_read
 from hemis.grading.rules import ControlType
 from hemis.results.schemas import (
     MarkRowRead,
@@ -126,5 +127,5 @@ class ResultController(Controller):
             limit=params.limit,
             offset=params.offset,
         )
-        items = [RatingRowRead(**{f: getattr(r, f) for f in RatingRowRead.__struct_fields__}) for r in rows]
+        items = [to_read(r, RatingRowRead) for r in rows]
         return RatingPage(items=items, total=total, limit=params.limit, offset=params.offset)

@@ -345,20 +345,8 @@ class ResultService:
         )
         rows = (await self.session.execute(ranked)).all()
         total = rows[0].total_rows if rows else await self._count(scope)
-        return [
-            RatingRow(
-                rank=r.rank,
-                student_id=r.student_id,
-                last_name=r.last_name,
-                first_name=r.first_name,
-                group_id=r.group_id,
-                group_name=r.group_name,
-                gpa=r.gpa,
-                average_points=r.average_points,
-                debts=r.debts,
-            )
-            for r in rows
-        ], total
+        fields = RatingRow.__dataclass_fields__
+        return [RatingRow(**{f: v for f, v in r._mapping.items() if f in fields}) for r in rows], total
 
     async def _count(self, scope: Any) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(scope)) or 0)
