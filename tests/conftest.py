@@ -64,6 +64,8 @@ async def test_db() -> AsyncIterator[TestDatabase]:
 
 @pytest.fixture(scope="session")
 def settings(test_db: TestDatabase) -> Settings:
+    # Every test signs in from the same address: only the per-user limit is exercised here.
+    test_db.settings.identity.login_limit_per_ip = 100_000
     return test_db.settings
 
 

@@ -10,6 +10,7 @@ from hemis.classifiers.controller import ClassifierController
 from hemis.curriculum.controller import CurriculumController, SpecialtyController, SubjectController
 from hemis.grading.controller import GradingController
 from hemis.health.controller import HealthController
+from hemis.identity.controller import AuthController, UserController
 from hemis.institution.controller import InstitutionController
 from hemis.results.controller import ResultController
 from hemis.staff.controller import AssignmentController, EmployeeController
@@ -22,6 +23,8 @@ ROUTES: list[ControllerRouterHandler] = [
     ClassifierController,
     InstitutionController,
     AccessController,
+    AuthController,
+    UserController,
     DepartmentController,
     BuildingController,
     AuditoriumController,

@@ -19,6 +19,7 @@ from hemis.core.deps import provide_language
 from hemis.core.embedded import ensure_database_url
 from hemis.core.errors import handle_exception
 from hemis.core.observability import configure_logging, init_sentry
+from hemis.identity.controller import authenticate_session
 from tenants.database import app_engine
 from tenants.guards import tenant_kind_guard
 from tenants.middleware import TenantEdge
@@ -78,6 +79,6 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
     litestar.state.session_maker = maker
     litestar.state.settings = settings
     litestar.state.resolver = resolver
-    litestar.state.authenticators = (authenticate_token,)
+    litestar.state.authenticators = (authenticate_token, authenticate_session)
     edge = TenantEdge(litestar, resolver, settings.tenancy.platform_hosts, settings.tenancy.subfolder_routing)
     return HemisApp(litestar, edge, resolver, engine)

@@ -56,6 +56,12 @@ class I18nSettings(BaseModel):
     languages: list[str] = Field(default_factory=lambda: ["uz", "oz", "ru", "en"])
 
 
+class IdentitySettings(BaseModel):
+    # Sign-in attempts per 15-minute window: per user name (a success clears it), per client address.
+    login_limit_per_user: int = 5
+    login_limit_per_ip: int = 50
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEMIS_", env_nested_delimiter="__", extra="ignore")
 
@@ -69,6 +75,7 @@ class Settings(BaseSettings):
     tenancy: TenancySettings = Field(default_factory=TenancySettings)
     sentry: SentrySettings = Field(default_factory=SentrySettings)
     i18n: I18nSettings = Field(default_factory=I18nSettings)
+    identity: IdentitySettings = Field(default_factory=IdentitySettings)
 
 
 @lru_cache(maxsize=1)

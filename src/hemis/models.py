@@ -6,6 +6,7 @@ from hemis.classifiers import models as classifiers_models
 from hemis.core import audit as core_audit
 from hemis.curriculum import models as curriculum_models
 from hemis.grading import models as grading_models
+from hemis.identity import models as identity_models
 from hemis.institution import models as institution_models
 from hemis.staff import models as staff_models
 from hemis.structure import models as structure_models
@@ -20,6 +21,7 @@ __all__ = [
     "core_audit",
     "curriculum_models",
     "grading_models",
+    "identity_models",
     "institution_models",
     "staff_models",
     "structure_models",

@@ -32,8 +32,13 @@ class Role(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Principal:
     tenant_code: str
-    subject: str  # stable id of the caller (token id, later the OIDC sub)
+    subject: str  # stable id of the caller ("token:<id>", "user:<id>")
     roles: frozenset[Role]
+    # A signed-in person's links, which scope what they see (None for machine tokens).
+    user_id: int | None = None
+    employee_id: int | None = None
+    student_id: int | None = None
+    faculty_id: int | None = None
 
     def has_any(self, roles: frozenset[Role]) -> bool:
         return bool(self.roles & roles)

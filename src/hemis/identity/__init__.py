@@ -1,0 +1,1 @@
+"""Identity and access: accounts, passwords, second factors, server-side sessions, sign-in limits."""

@@ -1,0 +1,206 @@
+"""/api/v1/auth (sign in, sign out) and /api/v1/users (a university's accounts, for its admin)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody
+from sqlalchemy import delete, func, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hemis.core import audit
+from hemis.core.auth import Principal, Role, provide_principal, requires_role
+from hemis.core.deps import provide_service
+from hemis.core.listing import ListParams, PathId, provide_list_params
+from hemis.core.schemas import Page, changes
+from hemis.identity.models import LoginThrottle, UserAccount
+from hemis.identity.schemas import (
+    LoginCreate,
+    PasswordReset,
+    SessionRead,
+    UserCreate,
+    UserCreated,
+    UserRead,
+    UserUpdate,
+)
+from hemis.identity.service import (
+    AuthService,
+    BadCredentials,
+    SecondFactorRequired,
+    TooManyAttempts,
+    count_attempt,
+)
+from hemis.identity.totp import provisioning_uri
+from hemis.identity.users import UserService
+
+COOKIE = "hemis_session"
+ADMINS = requires_role(Role.ADMIN)
+
+
+def user_view(user: UserAccount) -> UserRead:
+    return UserRead(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        roles=list(user.roles),
+        active=user.active,
+        must_change_password=user.must_change_password,
+        second_factor=user.totp_secret is not None,
+        employee_id=user.employee_id,
+        student_id=user.student_id,
+        faculty_id=user.faculty_id,
+        created_at=user.created_at,
+    )
+
+
+async def authenticate_session(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """Session cookie → the signed-in user, looked up in the request tenant's own schema only."""
+    secret = connection.cookies.get(COOKIE)
+    tenant = connection.scope.get("state", {}).get("tenant")
+    if not secret or tenant is None:
+        return None
+    maker: async_sessionmaker[AsyncSession] = connection.app.state.session_maker
+    async with maker() as session:  # pinned to the request's tenant by the session listener
+        principal = await AuthService(session).principal_for(secret, tenant.code)
+        await session.commit()  # the idle clock moves on (written at most once a minute)
+        return principal
+
+
+async def _side(request: Request[Any, Any, Any], action: str, data: dict[str, Any]) -> None:
+    """Write an audit row in its own transaction: it stays even though the request fails."""
+    maker: async_sessionmaker[AsyncSession] = request.app.state.session_maker
+    async with maker() as side:
+        await audit.record(side, action, entity="user_account", entity_id=None, actor="anonymous", data=data)
+        await side.commit()
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["Identity"]
+    opt = {"tenant_kinds": {"university", "national"}}
+
+    @post("/login", operation_id="Login", status_code=200)
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        data: JSONBody[LoginCreate],
+    ) -> Response[SessionRead]:
+        """Sign in with a local account (and the TOTP code when the account has a second factor).
+        Sets an HttpOnly session cookie; a session the browser already had ends."""
+        now = datetime.now(UTC)
+        ip = request.client.host if request.client else ""
+        username = data.username.lower()
+        limits = request.app.state.settings.identity
+        keys = {f"user:{username}": limits.login_limit_per_user, f"ip:{ip}": limits.login_limit_per_ip}
+        maker: async_sessionmaker[AsyncSession] = request.app.state.session_maker
+        async with maker() as side:  # counted in its own transaction: a failed sign-in counts too
+            counts = await count_attempt(side, list(keys), now)
+            await side.commit()
+        if any(counts[key] > limit for key, limit in keys.items()):
+            await _side(request, "auth.throttled", {"username": username, "ip": ip})
+            raise TooManyAttempts
+        auth = AuthService(db_session)
+        try:
+            user = await auth.check_password(username, data.password, data.totp)
+        except (BadCredentials, SecondFactorRequired) as exc:
+            await _side(
+                request, "auth.login_failed", {"username": username, "ip": ip, "why": exc.message_key}
+            )
+            raise
+        secret = await auth.start_session(
+            user,
+            replaces=request.cookies.get(COOKIE),
+            ip=ip,
+            user_agent=request.headers.get("user-agent", ""),
+            now=now,
+        )
+        # A success clears the user name's count and takes itself off the address's count.
+        await db_session.execute(delete(LoginThrottle).where(LoginThrottle.key == f"user:{username}"))
+        await db_session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.key == f"ip:{ip}")
+            .values(attempts=func.greatest(LoginThrottle.attempts - 1, 0))
+        )
+        body = SessionRead(
+            user_id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            roles=list(user.roles),
+            must_change_password=user.must_change_password,
+        )
+        cookie = Cookie(
+            key=COOKIE,
+            value=secret,
+            httponly=True,
+            samesite="lax",  # cross-site POSTs carry no cookie
+            secure=request.url.scheme == "https",
+            path="/",
+            max_age=None,  # a browser session; the server enforces idle and absolute timeouts
+        )
+        return Response(body, cookies=[cookie])
+
+    @post("/logout", operation_id="Logout", status_code=204)
+    async def logout(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Response[None]:
+        """End this session on the server and clear the cookie."""
+        secret = request.cookies.get(COOKIE)
+        if secret:
+            await AuthService(db_session).logout(secret, datetime.now(UTC))
+        return Response(None, status_code=204, cookies=[Cookie(key=COOKIE, value="", max_age=0, path="/")])
+
+
+class UserController(Controller):
+    path = "/api/v1/users"
+    tags = ["Identity"]
+    opt = {"tenant_kinds": {"university", "national"}}
+    dependencies = {
+        "principal": Provide(provide_principal),
+        "params": Provide(provide_list_params),
+        "users": provide_service(UserService),
+    }
+
+    @get(operation_id="ListUsers", guards=[ADMINS])
+    async def list_users(
+        self, users: NamedDependency[UserService], params: NamedDependency[ListParams]
+    ) -> Page[UserRead]:
+        """This university's accounts."""
+        rows, total = await users.page(params)
+        return Page(items=[user_view(u) for u in rows], total=total, limit=params.limit, offset=params.offset)
+
+    @post(operation_id="CreateUser", guards=[ADMINS])
+    async def create_user(
+        self, request: Request[Any, Any, Any], users: NamedDependency[UserService], data: JSONBody[UserCreate]
+    ) -> UserCreated:
+        """Open an account with its roles and links; an admin account gets its TOTP secret, shown once."""
+        user, secret = await users.open_account(changes(data))
+        view = user_view(user)
+        uri = provisioning_uri(secret, user.username, request.url.hostname or "hemis") if secret else None
+        return UserCreated(
+            **{f: getattr(view, f) for f in view.__struct_fields__}, totp_secret=secret, totp_uri=uri
+        )
+
+    @patch("/{user_id:int}", operation_id="UpdateUser", guards=[ADMINS])
+    async def update_user(
+        self, users: NamedDependency[UserService], user_id: PathId, data: JSONBody[UserUpdate]
+    ) -> UserRead:
+        """Change roles, name or faculty, or disable the account (its sessions end)."""
+        return user_view(await users.change(user_id, changes(data)))
+
+    @post("/{user_id:int}/password", operation_id="ResetUserPassword", guards=[ADMINS], status_code=200)
+    async def reset_password(
+        self, users: NamedDependency[UserService], user_id: PathId, data: JSONBody[PasswordReset]
+    ) -> UserRead:
+        """Set a temporary password (to be changed at the next sign-in); the user's sessions end."""
+        return user_view(await users.reset_password(user_id, data.password))
+
+    @post("/{user_id:int}/sessions/end", operation_id="EndUserSessions", guards=[ADMINS], status_code=200)
+    async def end_sessions(self, users: NamedDependency[UserService], user_id: PathId) -> dict[str, int]:
+        """End every session of the user now."""
+        return {"ended": await users.end_sessions(user_id)}

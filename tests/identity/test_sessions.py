@@ -1,0 +1,202 @@
+"""Local sign-in and server-side sessions (RELIABILITY.md T11, T12): rotation, sign-out, disabling,
+an admin ending sessions, TOTP for admins with replay refused, limits that hold under
+concurrency, audited failures, and sessions bound to one university."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hemis.config import Settings
+from hemis.core.auth import Role
+from hemis.identity import totp
+from tenants.testing import run_as_tenant
+from tests.conftest import TokenFactory
+
+A = "/t/alpha/api/v1"
+PASSWORD = "Kuchli-parol-2026"
+
+
+@pytest.fixture
+async def admin(token_for: TokenFactory) -> dict[str, str]:
+    return await token_for("alpha", Role.ADMIN)
+
+
+async def new_user(client: httpx.AsyncClient, admin: dict[str, str], **overrides: Any) -> dict[str, Any]:
+    body = {
+        "username": f"u{uuid.uuid4().hex[:10]}",
+        "display_name": "Karimova Madina",
+        "roles": ["registrar"],
+        "password": PASSWORD,
+    } | overrides
+    response = await client.post(f"{A}/users", json=body, headers=admin)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def login(
+    client: httpx.AsyncClient, username: str, password: str = PASSWORD, base: str = A, **extra: Any
+) -> httpx.Response:
+    response = await client.post(
+        f"{base}/auth/login", json={"username": username, "password": password} | extra
+    )
+    client.cookies.clear()  # tests pass cookies explicitly, as separate browsers would
+    return response
+
+
+def cookie(response: httpx.Response) -> dict[str, str]:
+    return {"Cookie": f"hemis_session={response.cookies['hemis_session']}"}
+
+
+async def me(client: httpx.AsyncClient, headers: dict[str, str], base: str = A) -> int:
+    return (await client.get(f"{base}/access/me", headers=headers)).status_code
+
+
+class TestSignIn:
+    async def test_sign_in_gives_an_http_only_session(
+        self, client: httpx.AsyncClient, admin: dict[str, str]
+    ) -> None:
+        user = await new_user(client, admin)
+        response = await login(client, user["username"].upper())  # user names are case-insensitive
+        assert response.status_code == 200, response.text
+        assert response.json()["must_change_password"] is True  # an admin set the password
+        set_cookie = response.headers["set-cookie"].lower()
+        assert "httponly" in set_cookie and "samesite=lax" in set_cookie
+        got = await client.get(f"{A}/access/me", headers=cookie(response))
+        assert got.json()["subject"] == f"user:{user['id']}" and got.json()["roles"] == ["registrar"]
+
+    @pytest.mark.parametrize("which", ["wrong password", "unknown user"])
+    async def test_bad_credentials_are_one_answer_and_audited(
+        self,
+        client: httpx.AsyncClient,
+        admin: dict[str, str],
+        which: str,
+        app_db: AsyncEngine,
+        settings: Settings,
+    ) -> None:
+        user = await new_user(client, admin)
+        name = user["username"] if which == "wrong password" else f"nobody{uuid.uuid4().hex[:6]}"
+        response = await login(client, name, "Notogri-parol-1")
+        assert response.status_code == 401 and response.json()["code"] == "identity.bad_credentials"
+        rows = await run_as_tenant(
+            app_db,
+            settings.tenancy.role_prefix,
+            "alpha",
+            f"SELECT count(*) FROM audit_event WHERE action = 'auth.login_failed' AND data->>'username' = '{name}'",
+        )
+        assert rows[0][0] == 1
+
+    async def test_link_required_by_role(self, client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+        for role, link in (("student", "student_id"), ("dean", "faculty_id"), ("teacher", "employee_id")):
+            response = await client.post(
+                f"{A}/users",
+                json={"username": f"u{uuid.uuid4().hex[:8]}", "display_name": "X Y", "roles": [role]},
+                headers=admin,
+            )
+            assert response.status_code == 422 and response.json()["field"] == link
+
+
+class TestSessionLifecycle:
+    """T11: every old session is refused."""
+
+    async def test_sign_in_again_rotates_the_session(
+        self, client: httpx.AsyncClient, admin: dict[str, str]
+    ) -> None:
+        user = await new_user(client, admin)
+        first = await login(client, user["username"])
+        second = await client.post(
+            f"{A}/auth/login",
+            json={"username": user["username"], "password": PASSWORD},
+            headers=cookie(first),
+        )
+        client.cookies.clear()
+        assert second.cookies["hemis_session"] != first.cookies["hemis_session"]
+        assert await me(client, cookie(first)) == 401
+        assert await me(client, cookie(second)) == 200
+
+    async def test_sign_out_then_replay(self, client: httpx.AsyncClient, admin: dict[str, str]) -> None:
+        session = cookie(await login(client, (await new_user(client, admin))["username"]))
+        assert (await client.post(f"{A}/auth/logout", headers=session)).status_code == 204
+        client.cookies.clear()
+        assert await me(client, session) == 401
+
+    @pytest.mark.parametrize("how", ["disable", "end sessions", "reset password", "change roles"])
+    async def test_admin_actions_end_every_session(
+        self, client: httpx.AsyncClient, admin: dict[str, str], how: str
+    ) -> None:
+        user = await new_user(client, admin)
+        sessions = [cookie(await login(client, user["username"])) for _ in range(2)]
+        assert all([await me(client, s) == 200 for s in sessions])
+        url = f"{A}/users/{user['id']}"
+        if how == "disable":
+            action = await client.patch(url, json={"active": False}, headers=admin)
+        elif how == "end sessions":
+            action = await client.post(f"{url}/sessions/end", headers=admin)
+        elif how == "reset password":
+            action = await client.post(
+                f"{url}/password", json={"password": "Yangi-parol-2026"}, headers=admin
+            )
+        else:
+            action = await client.patch(url, json={"roles": ["accountant"]}, headers=admin)
+        assert action.status_code == 200, action.text
+        assert [await me(client, s) for s in sessions] == [401, 401]
+        if how == "disable":
+            assert (await login(client, user["username"])).status_code == 401
+
+    async def test_a_session_is_worth_nothing_at_another_university(
+        self, client: httpx.AsyncClient, admin: dict[str, str], token_for: TokenFactory
+    ) -> None:
+        user = await new_user(client, admin)
+        session = cookie(await login(client, user["username"]))
+        assert await me(client, session, base="/t/beta/api/v1") == 401
+        beta_users = await client.get(
+            "/t/beta/api/v1/users", params={"limit": 200}, headers=await token_for("beta", Role.ADMIN)
+        )
+        assert user["username"] not in {u["username"] for u in beta_users.json()["items"]}
+        assert (await login(client, user["username"], base="/t/beta/api/v1")).status_code == 401
+
+
+class TestSecondFactor:
+    async def test_admins_need_a_fresh_totp_code(
+        self, client: httpx.AsyncClient, admin: dict[str, str]
+    ) -> None:
+        user = await new_user(client, admin, roles=["admin"])
+        secret = user["totp_secret"]
+        assert secret and user["totp_uri"].startswith("otpauth://totp/")
+        listed = await client.get(f"{A}/users", params={"search": user["username"]}, headers=admin)
+        assert "totp_secret" not in listed.text  # shown once, at creation
+        without = await login(client, user["username"])
+        assert without.status_code == 401 and without.json()["field"] == "totp"
+        code = totp.code_at(secret, int(time.time() // totp.STEP))
+        signed_in = await login(client, user["username"], totp=code)
+        assert signed_in.status_code == 200, signed_in.text
+        replay = await login(client, user["username"], totp=code)
+        assert replay.status_code == 401 and replay.json()["field"] == "totp"
+
+
+class TestRateLimits:
+    """T12: hammered at ten times the limit, at once, over many connections."""
+
+    async def test_limit_holds_under_concurrency(
+        self, client: httpx.AsyncClient, admin: dict[str, str]
+    ) -> None:
+        user = await new_user(client, admin)
+        attempts = await asyncio.gather(
+            *[
+                client.post(
+                    f"{A}/auth/login", json={"username": user["username"], "password": "Notogri-parol-1"}
+                )
+                for _ in range(50)
+            ]
+        )
+        statuses = [r.status_code for r in attempts]
+        assert statuses.count(401) <= 5 and statuses.count(429) >= 45
+        # Even the right password waits for the window now.
+        right = await login(client, user["username"])
+        assert right.status_code == 429 and right.json()["code"] == "identity.too_many_attempts"
