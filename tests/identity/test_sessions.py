@@ -18,6 +18,7 @@ from hemis.core.auth import Role
 from hemis.identity import totp
 from tenants.testing import run_as_tenant
 from tests.conftest import TokenFactory
+from tests.results.conftest import Term
 
 A = "/t/alpha/api/v1"
 PASSWORD = "Kuchli-parol-2026"
@@ -200,3 +201,94 @@ class TestRateLimits:
         # Even the right password waits for the window now.
         right = await login(client, user["username"])
         assert right.status_code == 429 and right.json()["code"] == "identity.too_many_attempts"
+
+
+class TestScope:
+    """Per-object rights: a teacher marks only the groups and subjects assigned to them, a
+    student reads only their own results, a dean works only in their faculty."""
+
+    async def test_teacher_student_and_dean_scopes(
+        self, client: httpx.AsyncClient, admin: dict[str, str], term: Term
+    ) -> None:
+        registrar = term.headers
+        kafedra = await client.post(
+            f"{A}/structure/departments",
+            json={
+                "code": f"K{uuid.uuid4().hex[:6]}",
+                "name": "Oliy matematika kafedrasi",
+                "structure_type": "12",
+                "parent_id": term.group["department_id"],
+            },
+            headers=registrar,
+        )
+        assert kafedra.status_code == 201, kafedra.text
+        employee = await client.post(
+            f"{A}/employees",
+            json={
+                "employee_id_number": f"{uuid.uuid4().int % 10**10:010d}",
+                "last_name": "Rasulov",
+                "first_name": "Anvar",
+                "birth_date": "1980-03-04",
+                "gender": "11",
+                "department_id": kafedra.json()["id"],
+                "position": "docent",
+                "employment_form": "main",
+                "rate": "1.0",
+            },
+            headers=registrar,
+        )
+        assert employee.status_code == 201, employee.text
+        assigned = await client.post(
+            f"{A}/teaching-assignments",
+            json={
+                "employee_id": employee.json()["id"],
+                "curriculum_subject_id": term.lines["A"]["id"],
+                "group_id": term.group["id"],
+                "training_type": "11",
+            },
+            headers=registrar,
+        )
+        assert assigned.status_code == 201, assigned.text
+        teacher = await new_user(client, admin, roles=["teacher"], employee_id=employee.json()["id"])
+        teacher_session = cookie(await login(client, teacher["username"]))
+        pupil, other = await term.student(), await term.student()
+
+        async def mark(key: str, headers: dict[str, str]) -> httpx.Response:
+            sheet = await term.sheet(key, "JN")
+            return await client.post(
+                f"{A}/grading/sheets/{sheet['id']}/marks",
+                json={"student_id": pupil["id"], "points": "20"},
+                headers=headers,
+            )
+
+        assert (await mark("A", teacher_session)).status_code == 201  # assigned: subject A of this group
+        refused = await mark("B", teacher_session)  # subject B is somebody else's
+        assert refused.status_code == 403 and refused.json()["field"] == "sheet_id"
+
+        student = await new_user(client, admin, roles=["student"], student_id=pupil["id"])
+        student_session = cookie(await login(client, student["username"]))
+        own = await client.get(f"{A}/results/students/{pupil['id']}", headers=student_session)
+        assert own.status_code == 200 and own.json()["items"]
+        theirs = await client.get(f"{A}/results/students/{other['id']}", headers=student_session)
+        assert theirs.status_code == 403
+        marks = await client.get(
+            f"{A}/results/students/{other['id']}/marks", params={"semester": "11"}, headers=student_session
+        )
+        assert marks.status_code == 403
+        cannot_mark = await mark("A", student_session)
+        assert cannot_mark.status_code == 403
+
+        elsewhere = await client.post(
+            f"{A}/structure/departments",
+            json={
+                "code": f"F{uuid.uuid4().hex[:6]}",
+                "name": "Iqtisodiyot fakulteti",
+                "structure_type": "11",
+            },
+            headers=registrar,
+        )
+        dean = await new_user(client, admin, roles=["dean"], faculty_id=elsewhere.json()["id"])
+        dean_session = cookie(await login(client, dean["username"]))
+        assert (await mark("B", dean_session)).status_code == 403  # not the dean's faculty
+        own_dean = await new_user(client, admin, roles=["dean"], faculty_id=term.group["department_id"])
+        assert (await mark("B", cookie(await login(client, own_dean["username"])))).status_code == 201

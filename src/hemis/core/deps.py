@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,10 +26,15 @@ async def provide_language(request: Request[Any, Any, Any]) -> str:
 
 
 def provide_service(service: type[Any]) -> Provide:
-    """A dependency building `service(session, actor=<caller>)` for this request's tenant session."""
+    """A dependency building `service(session, actor=<caller>)` for this request's tenant session;
+    services that scope what a person may touch also take `principal=`."""
     from hemis.core.auth import Principal
 
+    scoped = "principal" in inspect.signature(service.__init__).parameters
+
     async def provide(db_session: AsyncSession, principal: Principal) -> Any:
+        if scoped:
+            return service(db_session, actor=principal.subject, principal=principal)
         return service(db_session, actor=principal.subject)
 
     # Real (not string) annotations, marked as named dependencies, so Litestar needs no guessing.

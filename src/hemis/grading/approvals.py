@@ -19,6 +19,7 @@ from hemis.core.errors import Conflict, HemisError, NotFound
 from hemis.core.listing import ListParams, fetch_page
 from hemis.grading.models import MarkChangeRequest
 from hemis.grading.service import MarkService, StaleMark, is_locked
+from hemis.identity.scope import check_group_subject
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 
@@ -36,6 +37,7 @@ class SamePerson(HemisError):
 class ApprovalService(MarkService):
     async def request(self, mark_id: int, points: Decimal, version: int, reason: str) -> MarkChangeRequest:
         mark, sheet, line = await self.load(mark_id)
+        await check_group_subject(self.session, self.principal, sheet.group_id, line.id, field="mark_id")
         if not is_locked(sheet):
             raise NotLocked(field="sheet_id")  # an open sheet is corrected directly
         if mark.version != version:

@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from hemis.attendance.service import AttendanceService
 from hemis.core.audit import bind_context, context_of
+from hemis.core.auth import Principal
 from hemis.core.clock import local_today
 from hemis.core.crud import BadReference, CrudService, Duplicate
 from hemis.core.errors import HemisError, NotFound, OutOfRange, TooPrecise
@@ -21,6 +22,7 @@ from hemis.grading import chain
 from hemis.grading.models import GradeEvent, Mark, MarkSheet
 from hemis.grading.rules import ControlType
 from hemis.grading.scales import scale_for
+from hemis.identity.scope import check_group_subject
 from hemis.results.rules import SubjectStatus
 from hemis.results.service import ResultService
 from hemis.students.models import AcademicGroup, Student
@@ -120,9 +122,10 @@ class SheetService(CrudService[MarkSheet]):
 class MarkService:
     """Marks are written through here only: the trigger on mark chains every change into grade_event."""
 
-    def __init__(self, session: AsyncSession, *, actor: str) -> None:
+    def __init__(self, session: AsyncSession, *, actor: str, principal: Principal | None = None) -> None:
         self.session = session
         self.actor = actor
+        self.principal = principal  # scopes a signed-in teacher or dean (hemis.identity.scope)
 
     async def sheet(self, sheet_id: int) -> MarkSheet:
         sheet = await self.session.get(MarkSheet, sheet_id)
@@ -134,6 +137,9 @@ class MarkService:
         sheet = await self.sheet(sheet_id)
         if is_locked(sheet):
             raise SheetLocked(field="sheet_id")
+        await check_group_subject(
+            self.session, self.principal, sheet.group_id, sheet.curriculum_subject_id, field="sheet_id"
+        )
         student = await self.session.get(Student, student_id)
         if student is None or student.group_id != sheet.group_id:
             raise NotInGroup(field="student_id")
@@ -179,6 +185,7 @@ class MarkService:
         """Change a mark the caller saw at `version`. On a locked sheet only an `approved` change
         (hemis.grading.approvals: asked by one person, approved by another) goes through."""
         mark, sheet, line = await self.load(mark_id)
+        await check_group_subject(self.session, self.principal, sheet.group_id, line.id, field="id")
         if mark.version != version:
             raise StaleMark(field="version", current=mark.version)
         if is_locked(sheet) and not approved:

@@ -19,11 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.attendance.models import Absence
 from hemis.attendance.rules import DEFAULT_BAR, summarise
+from hemis.core.auth import Principal
 from hemis.core.errors import NotFound
 from hemis.curriculum.models import Curriculum, CurriculumSubject, Subject
 from hemis.grading.models import Mark, MarkSheet
 from hemis.grading.rules import DEFAULT_SCALES, ControlType, GradingScale, MarkingSystem
 from hemis.grading.scales import scale_for, scales_for
+from hemis.identity.scope import check_student
 from hemis.results.rules import SubjectOutcome, YearOutcome, semesters_of_year, subject_outcome, year_outcome
 from hemis.students.models import AcademicGroup, Student
 from hemis.trajectory.service import taken_lines
@@ -58,11 +60,13 @@ class RatingRow:
 
 
 class ResultService:
-    def __init__(self, session: AsyncSession, *, actor: str) -> None:
+    def __init__(self, session: AsyncSession, *, actor: str, principal: Principal | None = None) -> None:
         self.session = session
         self.actor = actor
+        self.principal = principal  # a signed-in student reads only their own results
 
     async def _student(self, student_id: int) -> tuple[Student, AcademicGroup]:
+        await check_student(self.session, self.principal, student_id)
         row = (
             await self.session.execute(
                 select(Student, AcademicGroup)
@@ -146,6 +150,7 @@ class ResultService:
     async def semester_marks(self, student_id: int, semester: str) -> list[Any]:
         """Every mark of the student in a semester's subjects, every attempt ("my grades"): one
         indexed query, rows not ORM objects, because students open this most of all."""
+        await check_student(self.session, self.principal, student_id)
         rows = await self.session.execute(
             select(
                 CurriculumSubject.id.label("curriculum_subject_id"),

@@ -1,0 +1,70 @@
+"""Per-object rights of signed-in people (issue 4): a student sees only their own records, a
+teacher works only on the groups and subjects of their teaching assignments, a dean only in
+their faculty. The registrar's office and the university admin see the whole university.
+
+Machine clients (API tokens, `principal.user_id is None`) are service accounts an admin
+issued for the whole university: their roles apply university-wide.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hemis.core.auth import Forbidden, Principal, Role
+from hemis.staff.models import TeachingAssignment
+from hemis.students.models import AcademicGroup, Student
+
+WHOLE_UNIVERSITY = frozenset({Role.ADMIN, Role.REGISTRAR, Role.INTEGRATION, Role.ACCOUNTANT})
+
+
+def _unscoped(principal: Principal | None) -> bool:
+    return principal is None or principal.user_id is None or principal.has_any(WHOLE_UNIVERSITY)
+
+
+async def _in_faculty(session: AsyncSession, principal: Principal, group_id: int) -> bool:
+    if Role.DEAN not in principal.roles or principal.faculty_id is None:
+        return False
+    group = await session.get(AcademicGroup, group_id)
+    return group is not None and group.department_id == principal.faculty_id
+
+
+async def _teaches(session: AsyncSession, principal: Principal, group_id: int, line_id: int | None) -> bool:
+    if Role.TEACHER not in principal.roles or principal.employee_id is None:
+        return False
+    query = exists().where(
+        TeachingAssignment.employee_id == principal.employee_id, TeachingAssignment.group_id == group_id
+    )
+    if line_id is not None:
+        query = query.where(TeachingAssignment.curriculum_subject_id == line_id)
+    return bool(await session.scalar(select(query)))
+
+
+async def check_group_subject(
+    session: AsyncSession, principal: Principal | None, group_id: int, line_id: int, *, field: str
+) -> None:
+    """May the caller mark or record attendance for this group in this subject?"""
+    if _unscoped(principal):
+        return
+    assert principal is not None
+    if await _in_faculty(session, principal, group_id) or await _teaches(
+        session, principal, group_id, line_id
+    ):
+        return
+    raise Forbidden(field=field)
+
+
+async def check_student(session: AsyncSession, principal: Principal | None, student_id: int) -> None:
+    """May the caller read this student's records?"""
+    if _unscoped(principal):
+        return
+    assert principal is not None
+    if Role.STUDENT in principal.roles and principal.student_id == student_id:
+        return
+    student = await session.get(Student, student_id)
+    if student is not None and (
+        await _in_faculty(session, principal, student.group_id)
+        or await _teaches(session, principal, student.group_id, None)
+    ):
+        return
+    raise Forbidden(field="student_id")
