@@ -292,3 +292,24 @@ class TestScope:
         assert (await mark("B", dean_session)).status_code == 403  # not the dean's faculty
         own_dean = await new_user(client, admin, roles=["dean"], faculty_id=term.group["department_id"])
         assert (await mark("B", cookie(await login(client, own_dean["username"])))).status_code == 201
+
+
+async def test_permission_denials_are_audited(
+    client: httpx.AsyncClient, admin: dict[str, str], app_db: AsyncEngine, settings: Settings
+) -> None:
+    user = await new_user(client, admin, roles=["accountant"])
+    session = cookie(await login(client, user["username"]))
+    denied = await client.get(f"{A}/users", headers=session)  # accounts are for admins
+    assert denied.status_code == 403
+    rows: list[Any] = []
+    for _ in range(50):  # written after the response, in a transaction of its own
+        rows = await run_as_tenant(
+            app_db,
+            settings.tenancy.role_prefix,
+            "alpha",
+            f"SELECT data->>'path' FROM audit_event WHERE action = 'auth.denied' AND actor = 'user:{int(user['id'])}'",
+        )
+        if rows:
+            break
+        await asyncio.sleep(0.05)
+    assert [r[0] for r in rows] == ["/t/alpha/api/v1/users"]

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from litestar import Request
+from litestar.background_tasks import BackgroundTask
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
@@ -94,3 +95,28 @@ def requires_role(
 
 async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     return await current_principal(request)
+
+
+def denial_audit(request: Request[Any, Any, Any]) -> BackgroundTask | None:
+    """A permission denial of a known caller, written to the audit trail after the response
+    (in a transaction of its own: the request's own transaction has rolled back)."""
+    principal = request.scope.get("state", {}).get(_PRINCIPAL_KEY)
+    if principal is None:
+        return None
+    maker = request.app.state.session_maker
+    return BackgroundTask(_record_denial, maker, principal.subject, request.method, request.url.path)
+
+
+async def _record_denial(maker: Any, subject: str, method: str, path: str) -> None:
+    from hemis.core import audit
+
+    async with maker() as session:  # the request's tenant is still the current one
+        await audit.record(
+            session,
+            "auth.denied",
+            entity="request",
+            entity_id=None,
+            actor=subject,
+            data={"method": method, "path": path},
+        )
+        await session.commit()

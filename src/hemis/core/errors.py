@@ -214,7 +214,12 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         sentry_sdk.capture_exception(exc)
         problem = make_problem(HTTP_500_INTERNAL_SERVER_ERROR, "error.internal", language)
     headers = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else None  # RFC 6750
-    return problem_response(problem, headers=headers)
+    response = problem_response(problem, headers=headers)
+    if problem.status == 403:
+        from hemis.core.auth import denial_audit  # auth builds on this module
+
+        response.background = denial_audit(request)
+    return response
 
 
 __all__ = ["Conflict", "HemisError", "MediaType", "NotFound", "Problem", "handle_exception", "make_problem"]
