@@ -53,12 +53,12 @@ async def record(
 
 
 def context_of(actor: str, reason: str) -> Select[Any]:
-    """The SELECT that tells database triggers (grade history) who acts and why, for this
-    transaction only; usable as a CTE, so a write can carry its context in the same round trip."""
+    """The one-column SELECT that tells database triggers (grade history) who acts and why, for
+    this transaction only; as a scalar subquery a write carries it in the same round trip."""
     actor_set = func.set_config("hemis.actor", actor, True)  # lint-skip: transaction-local audit context
     reason_set = func.set_config("hemis.reason", reason, True)  # lint-skip: transaction-local audit context
     request_set = func.set_config("hemis.request_id", request_id_var.get() or "", True)  # lint-skip: audit
-    return select(actor_set.label("actor"), reason_set.label("reason"), request_set.label("request_id"))
+    return select(func.concat(actor_set, reason_set, request_set).label("context"))
 
 
 async def bind_context(session: AsyncSession, *, actor: str, reason: str) -> None:

@@ -195,10 +195,10 @@ class MarkService:
             return mark  # nothing changes, so nothing is written or chained
         # One round trip: the audit context for the history trigger, and the UPDATE that only
         # matches the version the caller saw (exam days write here more than anywhere).
-        context = context_of(self.actor, reason).cte("audit_context")
+        context = context_of(self.actor, reason).scalar_subquery()  # runs once, before any row changes
         written = await self.session.scalar(
             update(Mark)
-            .where(Mark.id == mark_id, Mark.version == version, context.c.actor.is_not(None))
+            .where(Mark.id == mark_id, Mark.version == version, context.is_not(None))
             .values(points=points, version=Mark.version + 1)
             .returning(Mark.version)
             .execution_options(synchronize_session=False)
