@@ -313,3 +313,32 @@ async def test_permission_denials_are_audited(
             break
         await asyncio.sleep(0.05)
     assert [r[0] for r in rows] == ["/t/alpha/api/v1/users"]
+
+
+async def test_attendance_is_scoped_like_marks(
+    client: httpx.AsyncClient, admin: dict[str, str], term: Term
+) -> None:
+    pupil = await term.student()
+    elsewhere = await client.post(
+        f"{A}/structure/departments",
+        json={"code": f"F{uuid.uuid4().hex[:6]}", "name": "Tarix fakulteti", "structure_type": "11"},
+        headers=term.headers,
+    )
+    foreign_dean = await new_user(client, admin, roles=["dean"], faculty_id=elsewhere.json()["id"])
+    own_dean = await new_user(client, admin, roles=["dean"], faculty_id=term.group["department_id"])
+    absence = {
+        "student_id": pupil["id"],
+        "curriculum_subject_id": term.lines["A"]["id"],
+        "lesson_date": "2026-11-02",
+        "lesson_pair": 1,
+        "training_type": "11",
+    }
+    foreign = cookie(await login(client, foreign_dean["username"]))
+    own = cookie(await login(client, own_dean["username"]))
+    refused = await client.post(f"{A}/attendance/absences", json=absence, headers=foreign)
+    assert refused.status_code == 403 and refused.json()["field"] == "student_id"
+    recorded = await client.post(f"{A}/attendance/absences", json=absence, headers=own)
+    assert recorded.status_code == 201, recorded.text
+    url = f"{A}/attendance/absences/{recorded.json()['id']}/excuse"
+    assert (await client.post(url, json={"document": "Ma'lumotnoma 12"}, headers=foreign)).status_code == 403
+    assert (await client.post(url, json={"document": "Ma'lumotnoma 12"}, headers=own)).status_code == 201

@@ -13,6 +13,7 @@ from hemis.core.crud import BadReference, CrudService
 from hemis.core.errors import Conflict, OutOfRange
 from hemis.core.refs import check_sent_codes
 from hemis.curriculum.models import CurriculumSubject
+from hemis.identity.scope import check_group_subject
 from hemis.students.models import Student
 from hemis.trajectory.service import check_takes_subject
 
@@ -28,6 +29,9 @@ class AttendanceService(CrudService[Absence]):
         if line is None:
             raise BadReference(field="curriculum_subject_id")
         if changed & {"student_id", "curriculum_subject_id"}:
+            await check_group_subject(
+                self.session, self.principal, student.group_id, line.id, field="student_id"
+            )
             await check_takes_subject(self.session, student, line)
         if "lesson_date" in changed and values["lesson_date"] > local_today():
             raise OutOfRange(field="lesson_date", low="-", high=local_today().isoformat())
@@ -35,6 +39,11 @@ class AttendanceService(CrudService[Absence]):
 
     async def excuse(self, absence_id: int, document: str) -> Absence:
         absence = await self.get(absence_id, for_update=True)
+        student = await self.session.get(Student, absence.student_id)
+        assert student is not None  # the foreign key is RESTRICT
+        await check_group_subject(
+            self.session, self.principal, student.group_id, absence.curriculum_subject_id, field="absence_id"
+        )
         if absence.excuse_document is not None:
             raise Conflict(field="document")
         return await self.update(absence_id, {"excuse_document": document, "excused_by": self.actor})

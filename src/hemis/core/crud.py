@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.core import audit
+from hemis.core.auth import Principal
 from hemis.core.db import TenantModel
 from hemis.core.errors import HemisError, NotFound
 
@@ -48,9 +49,10 @@ class CrudService(Generic[M]):
     # Fields that identify a person: audited as "[personal data]", never in clear.
     personal: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, session: AsyncSession, *, actor: str) -> None:
+    def __init__(self, session: AsyncSession, *, actor: str, principal: Principal | None = None) -> None:
         self.session = session
         self.actor = actor
+        self.principal = principal  # for services that scope what a signed-in person may touch
 
     @property
     def entity(self) -> str:
