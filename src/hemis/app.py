@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
         **overrides,
     )
     litestar.state.session_maker = maker
+    litestar.state.db_config = db
     litestar.state.settings = settings
     litestar.state.resolver = resolver
     litestar.state.authenticators = (authenticate_token, authenticate_session)

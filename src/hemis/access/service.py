@@ -11,11 +11,11 @@ from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from litestar.connection import ASGIConnection
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hemis.access.models import ApiToken
 from hemis.core import audit
 from hemis.core.auth import Principal, Role
+from hemis.core.deps import request_session
 from hemis.core.errors import NotFound
 
 TOKEN_PREFIX = "hemis_"  # noqa: S105 - a marker, not a secret
@@ -76,6 +76,5 @@ async def authenticate_token(connection: ASGIConnection[Any, Any, Any, Any]) -> 
     tenant = connection.scope.get("state", {}).get("tenant")
     if scheme.lower() != "bearer" or not secret.startswith(TOKEN_PREFIX) or tenant is None:
         return None
-    maker: async_sessionmaker[AsyncSession] = connection.app.state.session_maker
-    async with maker() as session:  # pinned to the request's tenant by the session listener
-        return await ApiTokenService(session=session).principal_for(secret.strip(), tenant.code)
+    session = request_session(connection)  # pinned to the request's tenant by the session listener
+    return await ApiTokenService(session=session).principal_for(secret.strip(), tenant.code)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -44,3 +45,12 @@ def provide_service(service: type[Any]) -> Provide:
         "return": service,
     }
     return Provide(provide)
+
+
+def request_session(connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncSession:
+    """The request's own tenant session (the one handlers get as `db_session`), created now if
+    it does not exist yet. Authenticators use it, so signing a caller in and answering them is
+    one transaction: no second connection checkout, BEGIN, SWITCH and ROLLBACK per request."""
+    config = connection.app.state.db_config
+    session: AsyncSession = config.provide_session(connection.app.state, connection.scope)
+    return session

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hemis.core import audit
 from hemis.core.auth import Principal, Role, provide_principal, requires_role
-from hemis.core.deps import provide_service
+from hemis.core.deps import provide_service, request_session
 from hemis.core.listing import ListParams, PathId, provide_list_params
 from hemis.core.schemas import Page, changes
 from hemis.identity.models import LoginThrottle, UserAccount
@@ -64,11 +64,8 @@ async def authenticate_session(connection: ASGIConnection[Any, Any, Any, Any]) -
     tenant = connection.scope.get("state", {}).get("tenant")
     if not secret or tenant is None:
         return None
-    maker: async_sessionmaker[AsyncSession] = connection.app.state.session_maker
-    async with maker() as session:  # pinned to the request's tenant by the session listener
-        principal = await AuthService(session).principal_for(secret, tenant.code)
-        await session.commit()  # the idle clock moves on (written at most once a minute)
-        return principal
+    # The request's own session: the idle clock's move (at most once a minute) commits with it.
+    return await AuthService(request_session(connection)).principal_for(secret, tenant.code)
 
 
 async def _side(request: Request[Any, Any, Any], action: str, data: dict[str, Any]) -> None:
