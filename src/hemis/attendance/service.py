@@ -13,7 +13,7 @@ from hemis.core.crud import BadReference, CrudService
 from hemis.core.errors import Conflict, OutOfRange
 from hemis.core.refs import check_sent_codes
 from hemis.curriculum.models import CurriculumSubject
-from hemis.identity.scope import check_group_subject
+from hemis.identity.scope import check_group_subject, check_student
 from hemis.students.models import Student
 from hemis.trajectory.service import check_takes_subject
 
@@ -54,6 +54,7 @@ class AttendanceService(CrudService[Absence]):
             raise BadReference(field="curriculum_subject_id")
         if not await self.exists(Student, student_id):
             raise BadReference(field="student_id")
+        await check_student(self.session, self.principal, student_id)
         absent, excused = (
             await self.session.execute(
                 select(

@@ -17,9 +17,9 @@ from hemis.core import audit
 from hemis.core.crud import Duplicate
 from hemis.core.errors import Conflict, HemisError, NotFound
 from hemis.core.listing import ListParams, fetch_page
-from hemis.grading.models import MarkChangeRequest
+from hemis.grading.models import Mark, MarkChangeRequest, MarkSheet
 from hemis.grading.service import MarkService, StaleMark, is_locked
-from hemis.identity.scope import check_group_subject
+from hemis.identity.scope import check_group_subject, group_filter
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 
@@ -62,6 +62,8 @@ class ApprovalService(MarkService):
             raise Conflict(field="id")
         if change.requested_by == self.actor:
             raise SamePerson(field="id")  # the second pair of eyes must be another person's
+        _, sheet, line = await self.load(change.mark_id)
+        await check_group_subject(self.session, self.principal, sheet.group_id, line.id, field="id")
         if approve:
             reason = f"{change.reason} (#{change.id}: {change.requested_by} → {self.actor})"
             await self.correct(change.mark_id, change.points, change.version, reason[:500], approved=True)
@@ -75,6 +77,13 @@ class ApprovalService(MarkService):
 
     async def page(self, params: ListParams, *, status: str | None) -> tuple[list[MarkChangeRequest], int]:
         query = select(MarkChangeRequest)
+        mine = group_filter(self.principal, MarkSheet.group_id)
+        if mine is not None:  # a teacher or dean lists the requests of their own groups
+            query = (
+                query.join(Mark, Mark.id == MarkChangeRequest.mark_id)
+                .join(MarkSheet, MarkSheet.id == Mark.sheet_id)
+                .where(mine)
+            )
         if status is not None:
             query = query.where(MarkChangeRequest.status == status)
         return await fetch_page(

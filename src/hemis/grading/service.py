@@ -91,6 +91,7 @@ class SheetService(CrudService[MarkSheet]):
         group = await self.session.get(AcademicGroup, values["group_id"])
         if group is None:
             raise BadReference(field="group_id")
+        await check_group_subject(self.session, self.principal, group.id, line.id, field="group_id")
         # A group is examined only in the subjects of the curriculum it studies by.
         if group.curriculum_id is not None and line.curriculum_id != group.curriculum_id:
             raise SubjectOutsideCurriculum(field="curriculum_subject_id")
@@ -128,18 +129,19 @@ class MarkService:
         self.principal = principal  # scopes a signed-in teacher or dean (hemis.identity.scope)
 
     async def sheet(self, sheet_id: int) -> MarkSheet:
+        """The sheet, if the caller's scope reaches its group and subject."""
         sheet = await self.session.get(MarkSheet, sheet_id)
         if sheet is None:
             raise NotFound(field="sheet_id")
+        await check_group_subject(
+            self.session, self.principal, sheet.group_id, sheet.curriculum_subject_id, field="sheet_id"
+        )
         return sheet
 
     async def record(self, sheet_id: int, student_id: int, points: Decimal) -> Mark:
         sheet = await self.sheet(sheet_id)
         if is_locked(sheet):
             raise SheetLocked(field="sheet_id")
-        await check_group_subject(
-            self.session, self.principal, sheet.group_id, sheet.curriculum_subject_id, field="sheet_id"
-        )
         student = await self.session.get(Student, student_id)
         if student is None or student.group_id != sheet.group_id:
             raise NotInGroup(field="student_id")
@@ -238,8 +240,8 @@ class MarkService:
         )
 
     async def history(self, mark_id: int) -> list[GradeEvent]:
-        if await self.session.get(Mark, mark_id) is None:
-            raise NotFound(field="id")
+        _, sheet, line = await self.load(mark_id)
+        await check_group_subject(self.session, self.principal, sheet.group_id, line.id, field="id")
         rows = await self.session.scalars(
             select(GradeEvent).where(GradeEvent.mark_id == mark_id).order_by(GradeEvent.id)
         )

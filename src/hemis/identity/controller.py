@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,7 +32,6 @@ from hemis.identity.schemas import (
 from hemis.identity.service import (
     AuthService,
     BadCredentials,
-    SecondFactorRequired,
     TooManyAttempts,
     count_attempt,
 )
@@ -58,6 +58,14 @@ def user_view(user: UserAccount) -> UserRead:
     )
 
 
+def created_view(request: Request[Any, Any, Any], user: UserAccount, secret: str | None) -> UserCreated:
+    view = user_view(user)
+    uri = provisioning_uri(secret, user.username, request.url.hostname or "hemis") if secret else None
+    return UserCreated(
+        **{f: getattr(view, f) for f in view.__struct_fields__}, totp_secret=secret, totp_uri=uri
+    )
+
+
 async def authenticate_session(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
     """Session cookie → the signed-in user, looked up in the request tenant's own schema only."""
     secret = connection.cookies.get(COOKIE)
@@ -66,6 +74,11 @@ async def authenticate_session(connection: ASGIConnection[Any, Any, Any, Any]) -
         return None
     # The request's own session: the idle clock's move (at most once a minute) commits with it.
     return await AuthService(request_session(connection)).principal_for(secret, tenant.code)
+
+
+def name_digest(username: str) -> str:
+    """What the audit keeps of a typed user name: a password typed there must not be kept."""
+    return hashlib.sha256(username.encode()).hexdigest()[:16]
 
 
 async def _side(request: Request[Any, Any, Any], action: str, data: dict[str, Any]) -> None:
@@ -100,15 +113,13 @@ class AuthController(Controller):
             counts = await count_attempt(side, list(keys), now)
             await side.commit()
         if any(counts[key] > limit for key, limit in keys.items()):
-            await _side(request, "auth.throttled", {"username": username, "ip": ip})
+            await _side(request, "auth.throttled", {"username_sha256": name_digest(username), "ip": ip})
             raise TooManyAttempts
         auth = AuthService(db_session)
         try:
             user = await auth.check_password(username, data.password, data.totp)
-        except (BadCredentials, SecondFactorRequired) as exc:
-            await _side(
-                request, "auth.login_failed", {"username": username, "ip": ip, "why": exc.message_key}
-            )
+        except BadCredentials:
+            await _side(request, "auth.login_failed", {"username_sha256": name_digest(username), "ip": ip})
             raise
         secret = await auth.start_session(
             user,
@@ -185,10 +196,16 @@ class UserController(Controller):
 
     @patch("/{user_id:int}", operation_id="UpdateUser", guards=[ADMINS])
     async def update_user(
-        self, users: NamedDependency[UserService], user_id: PathId, data: JSONBody[UserUpdate]
-    ) -> UserRead:
-        """Change roles, name or faculty, or disable the account (its sessions end)."""
-        return user_view(await users.change(user_id, changes(data)))
+        self,
+        request: Request[Any, Any, Any],
+        users: NamedDependency[UserService],
+        user_id: PathId,
+        data: JSONBody[UserUpdate],
+    ) -> UserCreated:
+        """Change roles, name or faculty, or disable the account (its sessions end). Roles that
+        need a second factor bring the account its TOTP secret, shown once."""
+        user, secret = await users.change(user_id, changes(data))
+        return created_view(request, user, secret)
 
     @post("/{user_id:int}/password", operation_id="ResetUserPassword", guards=[ADMINS], status_code=200)
     async def reset_password(

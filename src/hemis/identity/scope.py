@@ -8,7 +8,9 @@ issued for the whole university: their roles apply university-wide.
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.core.auth import Forbidden, Principal, Role
@@ -68,3 +70,22 @@ async def check_student(session: AsyncSession, principal: Principal | None, stud
     ):
         return
     raise Forbidden(field="student_id")
+
+
+def group_filter(principal: Principal | None, group_id: Any) -> ColumnElement[bool] | None:
+    """A WHERE condition on a group id column limiting a list to the caller's groups (None: all)."""
+    if _unscoped(principal):
+        return None
+    assert principal is not None
+    conditions: list[ColumnElement[bool]] = []
+    if Role.DEAN in principal.roles and principal.faculty_id is not None:
+        faculty = select(AcademicGroup.id).where(AcademicGroup.department_id == principal.faculty_id)
+        conditions.append(group_id.in_(faculty))
+    if Role.TEACHER in principal.roles and principal.employee_id is not None:
+        taught = select(TeachingAssignment.group_id).where(
+            TeachingAssignment.employee_id == principal.employee_id
+        )
+        conditions.append(group_id.in_(taught))
+    if Role.STUDENT in principal.roles and principal.student_id is not None:
+        conditions.append(group_id.in_(select(Student.group_id).where(Student.id == principal.student_id)))
+    return or_(*conditions) if conditions else false()

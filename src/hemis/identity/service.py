@@ -41,11 +41,6 @@ class BadCredentials(HemisError):
     message_key = "identity.bad_credentials"
 
 
-class SecondFactorRequired(HemisError):
-    status_code = 401
-    message_key = "identity.totp_required"
-
-
 class TooManyAttempts(HemisError):
     status_code = 429
     message_key = "identity.too_many_attempts"
@@ -103,7 +98,9 @@ class AuthService:
         if user.totp_secret is not None or set(user.roles) & SECOND_FACTOR_ROLES:
             step = totp.verify(user.totp_secret, code) if user.totp_secret and code else None
             if step is None or step <= user.totp_last_step:  # wrong, missing, or replayed
-                raise SecondFactorRequired(field="totp")
+                # The same answer as a wrong password: which factor failed is not told, so a
+                # right password cannot be confirmed without the code.
+                raise BadCredentials
             user.totp_last_step = step
         if user.password_hash and needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)

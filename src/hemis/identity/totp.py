@@ -30,7 +30,7 @@ def code_at(secret: str, counter: int, digits: int = DIGITS) -> str:
 def verify(secret: str, code: str, now: float | None = None, *, window: int = 1) -> int | None:
     """The time step `code` matches (±`window` steps for clock drift), or None. Callers store
     the step and refuse it next time, so a code cannot be replayed."""
-    if not code.isdigit() or len(code) != DIGITS:
+    if not (code.isascii() and code.isdigit()) or len(code) != DIGITS:
         return None
     step = int((time.time() if now is None else now) // STEP)
     for candidate in range(step - window, step + window + 1):

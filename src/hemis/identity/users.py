@@ -65,16 +65,22 @@ class UserService(CrudService[UserAccount]):
         )
         return user, secret
 
-    async def change(self, user_id: int, changes: dict[str, Any]) -> UserAccount:
+    async def change(self, user_id: int, changes: dict[str, Any]) -> tuple[UserAccount, str | None]:
+        """Apply an admin's changes; returns the TOTP secret to show once when the new roles need
+        a second factor the account does not have yet."""
+        secret = None
         if "roles" in changes:
             changes["roles"] = [str(r) for r in changes["roles"]]
+            current = await self.get(user_id)
+            if set(changes["roles"]) & SECOND_FACTOR_ROLES and current.totp_secret is None:
+                secret = changes["totp_secret"] = totp.new_secret()
         user = await self.update(user_id, changes)
         if changes.get("active") is False or "roles" in changes:
             # Disabled, or rights changed: no session keeps what it had.
             await AuthService(self.session).end_sessions(
                 user_id, "disabled" if not user.active else "roles", _now()
             )
-        return user
+        return user, secret
 
     async def reset_password(self, user_id: int, password: str) -> UserAccount:
         user = await self.update(

@@ -15,6 +15,7 @@ from hemis.core.listing import ListParams, fetch_page
 from hemis.core.observability import request_id_var
 from hemis.core.refs import check_codes, check_sent_codes
 from hemis.curriculum.models import Curriculum
+from hemis.identity.scope import check_student, group_filter
 from hemis.structure.models import Department, StructureType
 from hemis.students.models import AcademicGroup, Student, StudentStatusChange
 from hemis.students.rules import pinfl_birth_date, pinfl_is_male, pinfl_problem
@@ -129,6 +130,11 @@ class StudentService(CrudService[Student]):
             raise BadReference(field="group_id")
         await check_sent_codes(self.session, values, changed, STUDENT_CODES)
 
+    async def get(self, item_id: int, *, for_update: bool = False) -> Student:
+        student = await super().get(item_id, for_update=for_update)
+        await check_student(self.session, self.principal, student.id)
+        return student
+
     async def create(self, values: dict[str, Any]) -> Student:
         student = await super().create({**values, "status": STUDYING})
         self._history(student, None, STUDYING, "admission")
@@ -182,6 +188,9 @@ class StudentService(CrudService[Student]):
         self, params: ListParams, *, group_id: int | None, status: str | None, payment_form: str | None
     ) -> tuple[list[Student], int]:
         query = select(Student)
+        mine = group_filter(self.principal, Student.group_id)
+        if mine is not None:  # a teacher's groups, a dean's faculty
+            query = query.where(mine)
         if group_id is not None:
             query = query.where(Student.group_id == group_id)
         if status is not None:
