@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Numeric, case, cast, func, literal, select, values
+from sqlalchemy import Numeric, bindparam, case, cast, func, literal, select, values
 from sqlalchemy import column as sql_column
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +31,25 @@ from hemis.students.models import AcademicGroup, Student
 from hemis.trajectory.service import taken_lines
 
 STUDYING = "11"
+
+
+# Built once: the hottest read of all (students check their grades), so neither the statement
+# nor its cache key is rebuilt per request.
+SEMESTER_MARKS = (
+    select(
+        CurriculumSubject.id.label("curriculum_subject_id"),
+        Subject.name.label("subject_name"),
+        MarkSheet.control_type,
+        MarkSheet.attempt,
+        MarkSheet.held_on,
+        Mark.points,
+    )
+    .join(MarkSheet, MarkSheet.id == Mark.sheet_id)
+    .join(CurriculumSubject, CurriculumSubject.id == MarkSheet.curriculum_subject_id)
+    .join(Subject, Subject.id == CurriculumSubject.subject_id)
+    .where(Mark.student_id == bindparam("student_id"), CurriculumSubject.semester == bindparam("semester"))
+    .order_by(Subject.name, MarkSheet.control_type, MarkSheet.attempt)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,21 +170,7 @@ class ResultService:
         """Every mark of the student in a semester's subjects, every attempt ("my grades"): one
         indexed query, rows not ORM objects, because students open this most of all."""
         await check_student(self.session, self.principal, student_id)
-        rows = await self.session.execute(
-            select(
-                CurriculumSubject.id.label("curriculum_subject_id"),
-                Subject.name.label("subject_name"),
-                MarkSheet.control_type,
-                MarkSheet.attempt,
-                MarkSheet.held_on,
-                Mark.points,
-            )
-            .join(MarkSheet, MarkSheet.id == Mark.sheet_id)
-            .join(CurriculumSubject, CurriculumSubject.id == MarkSheet.curriculum_subject_id)
-            .join(Subject, Subject.id == CurriculumSubject.subject_id)
-            .where(Mark.student_id == student_id, CurriculumSubject.semester == semester)
-            .order_by(Subject.name, MarkSheet.control_type, MarkSheet.attempt)
-        )
+        rows = await self.session.execute(SEMESTER_MARKS, {"student_id": student_id, "semester": semester})
         found = rows.all()
         if not found and await self.session.get(Student, student_id) is None:
             raise NotFound(field="student_id")
