@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Numeric, bindparam, case, cast, func, literal, select, values
+from sqlalchemy import Numeric, Row, bindparam, case, cast, func, literal, select, values
 from sqlalchemy import column as sql_column
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,19 +63,6 @@ class SubjectResult:
     attempts: int  # sittings of the final so far
     unexcused_share: Decimal
     outcome: SubjectOutcome
-
-
-@dataclass(frozen=True, slots=True)
-class RatingRow:
-    rank: int
-    student_id: int
-    last_name: str
-    first_name: str
-    group_id: int
-    group_name: str
-    gpa: Decimal | None
-    average_points: Decimal | None
-    debts: int
 
 
 class ResultService:
@@ -192,7 +179,7 @@ class ResultService:
         course: str | None,
         limit: int,
         offset: int,
-    ) -> tuple[list[RatingRow], int]:
+    ) -> tuple[list[Row[Any]], int]:
         """Studying students ranked by the year's GPA, then by average points (ties share a rank).
 
         The SQL follows hemis.results.rules: latest attempt per control, graded once the final is
@@ -355,8 +342,9 @@ class ResultService:
         )
         rows = (await self.session.execute(ranked)).all()
         total = rows[0].total_rows if rows else await self._count(scope)
-        fields = RatingRow.__dataclass_fields__
-        return [RatingRow(**{f: v for f, v in r._mapping.items() if f in fields}) for r in rows], total
+        # Rows of rank, student_id, last_name, first_name, group_id, group_name, gpa,
+        # average_points, debts (and total_rows, the count before paging).
+        return list(rows), total
 
     async def _count(self, scope: Any) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(scope)) or 0)
