@@ -22,7 +22,8 @@ from tests.conftest import TokenFactory
 from tests.results.conftest import Term
 
 A = "/t/alpha/api/v1"
-PASSWORD = "Kuchli-parol-2026"
+ADMIN_SET = "Kuchli-parol-2026"  # what the admin gives; changed by the user at first sign-in
+PASSWORD = "Ozimniki-parol-2026"
 
 
 @pytest.fixture
@@ -30,15 +31,27 @@ async def admin(token_for: TokenFactory) -> dict[str, str]:
     return await token_for("alpha", Role.ADMIN)
 
 
-async def new_user(client: httpx.AsyncClient, admin: dict[str, str], **overrides: Any) -> dict[str, Any]:
+async def new_user(
+    client: httpx.AsyncClient, admin: dict[str, str], *, ready: bool = True, **overrides: Any
+) -> dict[str, Any]:
+    """An account as an admin opens it; `ready`: the user has also replaced the admin's password."""
     body = {
         "username": f"u{uuid.uuid4().hex[:10]}",
         "display_name": "Karimova Madina",
         "roles": ["registrar"],
-        "password": PASSWORD,
+        "password": ADMIN_SET,
     } | overrides
     response = await client.post(f"{A}/users", json=body, headers=admin)
     assert response.status_code == 201, response.text
+    if ready:
+        first = await login(client, body["username"], ADMIN_SET)
+        changed = await client.post(
+            f"{A}/auth/password",
+            json={"current_password": ADMIN_SET, "new_password": PASSWORD},
+            headers=cookie(first),
+        )
+        client.cookies.clear()
+        assert changed.status_code == 204, changed.text
     return dict(response.json())
 
 
@@ -64,12 +77,33 @@ class TestSignIn:
     async def test_sign_in_gives_an_http_only_session(
         self, client: httpx.AsyncClient, admin: dict[str, str]
     ) -> None:
-        user = await new_user(client, admin)
-        response = await login(client, user["username"].upper())  # user names are case-insensitive
+        user = await new_user(client, admin, ready=False)
+        response = await login(client, user["username"].upper(), ADMIN_SET)  # user names are case-insensitive
         assert response.status_code == 200, response.text
         assert response.json()["must_change_password"] is True  # an admin set the password
         set_cookie = response.headers["set-cookie"].lower()
         assert "httponly" in set_cookie and "samesite=lax" in set_cookie
+        # Until the user replaces it, the account may do nothing else.
+        assert await me(client, cookie(response)) == 403
+        same = await client.post(
+            f"{A}/auth/password",
+            json={"current_password": ADMIN_SET, "new_password": ADMIN_SET},
+            headers=cookie(response),
+        )
+        assert same.status_code == 422 and same.json()["field"] == "new_password"
+        wrong = await client.post(
+            f"{A}/auth/password",
+            json={"current_password": "Notogri-parol-1", "new_password": PASSWORD},
+            headers=cookie(response),
+        )
+        assert wrong.status_code == 401 and wrong.json()["field"] == "current_password"
+        changed = await client.post(
+            f"{A}/auth/password",
+            json={"current_password": ADMIN_SET, "new_password": PASSWORD},
+            headers=cookie(response),
+        )
+        assert changed.status_code == 204
+        client.cookies.clear()
         got = await client.get(f"{A}/access/me", headers=cookie(response))
         assert got.json()["subject"] == f"user:{user['id']}" and got.json()["roles"] == ["registrar"]
 
@@ -169,19 +203,21 @@ class TestSecondFactor:
     async def test_admins_need_a_fresh_totp_code(
         self, client: httpx.AsyncClient, admin: dict[str, str]
     ) -> None:
-        user = await new_user(client, admin, roles=["admin"])
+        user = await new_user(client, admin, ready=False, roles=["admin"])
         secret = user["totp_secret"]
         assert secret and user["totp_uri"].startswith("otpauth://totp/")
         listed = await client.get(f"{A}/users", params={"search": user["username"]}, headers=admin)
         assert "totp_secret" not in listed.text  # shown once, at creation
-        without = await login(client, user["username"])
+        without = await login(client, user["username"], ADMIN_SET)
         # The same answer as a wrong password: a right password is not confirmed without the code.
         assert without.status_code == 401 and without.json()["code"] == "identity.bad_credentials"
-        assert (await login(client, user["username"], totp="١٢٣٤٥٦")).status_code == 401  # not ASCII digits
+        assert (
+            await login(client, user["username"], ADMIN_SET, totp="١٢٣٤٥٦")
+        ).status_code == 401  # not ASCII digits
         code = totp.code_at(secret, int(time.time() // totp.STEP))
-        signed_in = await login(client, user["username"], totp=code)
+        signed_in = await login(client, user["username"], ADMIN_SET, totp=code)
         assert signed_in.status_code == 200, signed_in.text
-        replay = await login(client, user["username"], totp=code)
+        replay = await login(client, user["username"], ADMIN_SET, totp=code)
         assert replay.status_code == 401
 
 
@@ -352,3 +388,24 @@ async def test_attendance_is_scoped_like_marks(
     url = f"{A}/attendance/absences/{recorded.json()['id']}/excuse"
     assert (await client.post(url, json={"document": "Ma'lumotnoma 12"}, headers=foreign)).status_code == 403
     assert (await client.post(url, json={"document": "Ma'lumotnoma 12"}, headers=own)).status_code == 201
+
+
+async def test_changing_ones_password_ends_the_other_sessions(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    user = await new_user(client, admin)
+    here, elsewhere = [cookie(await login(client, user["username"])) for _ in range(2)]
+    changed = await client.post(
+        f"{A}/auth/password",
+        json={"current_password": PASSWORD, "new_password": "Yana-yangi-parol-7"},
+        headers=here,
+    )
+    client.cookies.clear()
+    assert changed.status_code == 204, changed.text
+    assert (await me(client, here), await me(client, elsewhere)) == (200, 401)
+    tokens = await client.post(
+        f"{A}/auth/password",
+        json={"current_password": "x", "new_password": "Yana-yangi-parol-8"},
+        headers=admin,
+    )
+    assert tokens.status_code == 403  # an API token has no password to change

@@ -15,13 +15,14 @@ from sqlalchemy import delete, func, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hemis.core import audit
-from hemis.core.auth import Principal, Role, provide_principal, requires_role
+from hemis.core.auth import Forbidden, Principal, Role, provide_principal, requires_role
 from hemis.core.deps import provide_service, request_session
 from hemis.core.listing import ListParams, PathId, provide_list_params
 from hemis.core.schemas import Page, changes
 from hemis.identity.models import LoginThrottle, UserAccount
 from hemis.identity.schemas import (
     LoginCreate,
+    PasswordChange,
     PasswordReset,
     SessionRead,
     UserCreate,
@@ -93,6 +94,7 @@ class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["Identity"]
     opt = {"tenant_kinds": {"university", "national"}}
+    dependencies = {"principal": Provide(provide_principal)}
 
     @post("/login", operation_id="Login", status_code=200)
     async def login(
@@ -152,6 +154,25 @@ class AuthController(Controller):
             max_age=None,  # a browser session; the server enforces idle and absolute timeouts
         )
         return Response(body, cookies=[cookie])
+
+    @post("/password", operation_id="ChangeOwnPassword", status_code=204)
+    async def change_password(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        data: JSONBody[PasswordChange],
+    ) -> None:
+        """Change your own password (required after an admin set it); your other sessions end."""
+        if principal.user_id is None:
+            raise Forbidden  # API tokens have no password
+        await AuthService(db_session).change_password(
+            principal.user_id,
+            data.current_password,
+            data.new_password,
+            keep=request.cookies.get(COOKIE),
+            now=datetime.now(UTC),
+        )
 
     @post("/logout", operation_id="Logout", status_code=204)
     async def logout(

@@ -69,3 +69,8 @@ class UserUpdate(Input):
 
 class PasswordReset(Input):
     password: Password  # a temporary password: the user must change it at the next sign-in
+
+
+class PasswordChange(Input):
+    current_password: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+    new_password: Password

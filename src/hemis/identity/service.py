@@ -41,6 +41,11 @@ class BadCredentials(HemisError):
     message_key = "identity.bad_credentials"
 
 
+class SamePassword(HemisError):
+    status_code = 422
+    message_key = "identity.same_password"
+
+
 class TooManyAttempts(HemisError):
     status_code = 429
     message_key = "identity.too_many_attempts"
@@ -51,7 +56,9 @@ def secret_hash(secret: str) -> str:
 
 
 def principal_of(user: UserAccount, tenant_code: str) -> Principal:
-    roles = frozenset(Role(r) for r in user.roles if r in Role.__members__.values())
+    # A password an admin set must be changed before the account may do anything else.
+    known = (r for r in user.roles if r in Role.__members__.values())
+    roles = frozenset() if user.must_change_password else frozenset(Role(r) for r in known)
     return Principal(
         tenant_code=tenant_code,
         subject=f"user:{user.id}",
@@ -152,6 +159,29 @@ class AuthService:
         if now - session.last_seen_at >= TOUCH_EVERY:
             session.last_seen_at = now  # the caller commits
         return principal_of(user, tenant_code)
+
+    async def change_password(
+        self, user_id: int, current: str, new: str, *, keep: str | None, now: datetime
+    ) -> None:
+        """The user's own change: the current password proves it is them; every other session ends."""
+        user = await self.session.get(UserAccount, user_id, with_for_update=True)
+        if user is None or not verify_password(user.password_hash, current):
+            raise BadCredentials(field="current_password")
+        if new == current:
+            raise SamePassword(field="new_password")
+        user.password_hash = hash_password(new)
+        user.must_change_password = False
+        others = UserSession.user_id == user_id
+        if keep:
+            others = others & (UserSession.token_hash != secret_hash(keep))
+        await self._end(others, "password_changed", now)
+        await audit.record(
+            self.session,
+            "auth.password_changed",
+            entity="user_account",
+            entity_id=user_id,
+            actor=f"user:{user_id}",
+        )
 
     async def logout(self, secret: str, now: datetime) -> None:
         await self._end(UserSession.token_hash == secret_hash(secret), "logout", now)
