@@ -409,3 +409,21 @@ async def test_changing_ones_password_ends_the_other_sessions(
         headers=admin,
     )
     assert tokens.status_code == 403  # an API token has no password to change
+
+
+async def test_a_write_from_another_site_does_not_ride_on_the_cookie(
+    client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    user = await new_user(client, admin)
+    session = cookie(await login(client, user["username"]))
+    body = {"current_password": PASSWORD, "new_password": "Boshqa-sayt-parol-1"}
+    forged = await client.post(
+        f"{A}/auth/password", json=body, headers=session | {"Origin": "https://evil.example"}
+    )
+    assert forged.status_code == 401  # the cookie signs nobody in for a cross-site write
+    same_site = await client.post(
+        f"{A}/auth/password", json=body, headers=session | {"Origin": "http://testserver"}
+    )
+    assert same_site.status_code == 204, same_site.text
+    read = await client.get(f"{A}/access/me", headers=session | {"Origin": "https://evil.example"})
+    assert read.status_code == 200  # reads change nothing; CORS keeps their answers from the other site

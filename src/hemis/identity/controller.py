@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.connection import ASGIConnection
@@ -71,10 +72,25 @@ async def authenticate_session(connection: ASGIConnection[Any, Any, Any, Any]) -
     """Session cookie → the signed-in user, looked up in the request tenant's own schema only."""
     secret = connection.cookies.get(COOKIE)
     tenant = connection.scope.get("state", {}).get("tenant")
-    if not secret or tenant is None:
+    if not secret or tenant is None or cross_site_write(connection):
         return None
     # The request's own session: the idle clock's move (at most once a minute) commits with it.
     return await AuthService(request_session(connection)).principal_for(secret, tenant.code)
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def cross_site_write(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """CSRF defence for cookie sessions (OWASP: verify the origin): a browser names the page's
+    origin on every cross-origin write; a cookie-carried write from another host signs nobody in.
+    Clients that send no Origin (not browsers) carry no ambient cookie risk."""
+    if connection.scope.get("method", "GET") in SAFE_METHODS:
+        return False
+    origin = connection.headers.get("origin")
+    if origin is None:
+        return False
+    return urlsplit(origin).netloc.lower() != connection.headers.get("host", "").lower()
 
 
 def name_digest(username: str) -> str:
