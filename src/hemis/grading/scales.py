@@ -44,16 +44,7 @@ def as_rules(row: GradingScaleConfig) -> GradingScale:
 
 async def scale_for(session: AsyncSession, marking_system: str, grading_scale_id: int | None) -> GradingScale:
     """The scale of a curriculum with this marking system and own scale (see the module docstring)."""
-    if grading_scale_id is not None:
-        row = await session.get(GradingScaleConfig, grading_scale_id)
-    else:
-        row = await session.scalar(
-            select(GradingScaleConfig).where(
-                GradingScaleConfig.marking_system == marking_system,
-                GradingScaleConfig.is_default.is_(True),
-            )
-        )
-    return as_rules(row) if row is not None else DEFAULT_SCALES[MarkingSystem(marking_system)]
+    return (await scales_for(session, [(0, marking_system, grading_scale_id)]))[0]
 
 
 async def scales_for(

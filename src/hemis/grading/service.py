@@ -240,8 +240,10 @@ class MarkService:
         )
 
     async def history(self, mark_id: int) -> list[GradeEvent]:
-        _, sheet, line = await self.load(mark_id)
-        await check_group_subject(self.session, self.principal, sheet.group_id, line.id, field="id")
+        mark = await self.session.get(Mark, mark_id)
+        if mark is None:
+            raise NotFound(field="id")
+        await self.sheet(mark.sheet_id)  # the caller's scope must reach the sheet; a read takes no lock
         rows = await self.session.scalars(
             select(GradeEvent).where(GradeEvent.mark_id == mark_id).order_by(GradeEvent.id)
         )

@@ -31,14 +31,14 @@ async def _in_faculty(session: AsyncSession, principal: Principal, group_id: int
     return group is not None and group.department_id == principal.faculty_id
 
 
-async def _teaches(session: AsyncSession, principal: Principal, group_id: int, line_id: int | None) -> bool:
+async def _teaches(session: AsyncSession, principal: Principal, group_id: int, line_id: int) -> bool:
     if Role.TEACHER not in principal.roles or principal.employee_id is None:
         return False
     query = exists().where(
-        TeachingAssignment.employee_id == principal.employee_id, TeachingAssignment.group_id == group_id
+        TeachingAssignment.employee_id == principal.employee_id,
+        TeachingAssignment.group_id == group_id,
+        TeachingAssignment.curriculum_subject_id == line_id,
     )
-    if line_id is not None:
-        query = query.where(TeachingAssignment.curriculum_subject_id == line_id)
     return bool(await session.scalar(select(query)))
 
 
@@ -63,11 +63,9 @@ async def check_student(session: AsyncSession, principal: Principal | None, stud
     assert principal is not None
     if Role.STUDENT in principal.roles and principal.student_id == student_id:
         return
-    student = await session.get(Student, student_id)
-    if student is not None and (
-        await _in_faculty(session, principal, student.group_id)
-        or await _teaches(session, principal, student.group_id, None)
-    ):
+    visible = group_filter(principal, Student.group_id)  # a teacher's groups, a dean's faculty
+    assert visible is not None  # scoped callers always get a condition
+    if await session.scalar(select(Student.id).where(Student.id == student_id, visible)) is not None:
         return
     raise Forbidden(field="student_id")
 
@@ -86,6 +84,4 @@ def group_filter(principal: Principal | None, group_id: Any) -> ColumnElement[bo
             TeachingAssignment.employee_id == principal.employee_id
         )
         conditions.append(group_id.in_(taught))
-    if Role.STUDENT in principal.roles and principal.student_id is not None:
-        conditions.append(group_id.in_(select(Student.group_id).where(Student.id == principal.student_id)))
     return or_(*conditions) if conditions else false()
