@@ -61,7 +61,7 @@ from hemis.access.service import ApiTokenService
 from hemis.config import REPO_ROOT, Settings
 from hemis.core.auth import Role
 from hemis.platform import create_tenant, setup_platform
-from hemis.results.service import ResultService
+from hemis.results.service import SEMESTER_MARKS
 from hemis.students.models import AcademicGroup, Student
 from hemis.term_demo import TermSize, seed_term
 from tenants import naming
@@ -129,20 +129,9 @@ async def seed(settings: Settings, count: int, parallel: int) -> tuple[list[Tena
     }
 
 
-async def marks_statement() -> tuple[str, list[str]]:
-    """The SQL `ResultService.semester_marks` sends, taken from the service itself, for asyncpg."""
-    captured: list[Any] = []
-
-    class Recorder:
-        async def execute(self, statement: Any, params: Any = None) -> Any:
-            captured.append(statement)
-            return self
-
-        def all(self) -> list[int]:
-            return [1]  # non-empty: the service then skips its "does the student exist" lookup
-
-    await ResultService(Recorder(), actor="bench").semester_marks(1, SEMESTER)  # type: ignore[arg-type]
-    compiled = captured[0].compile(dialect=DIALECT)
+def marks_statement() -> tuple[str, list[str]]:
+    """The SQL `ResultService.semester_marks` sends (its module-level statement), for asyncpg."""
+    compiled = SEMESTER_MARKS.compile(dialect=DIALECT)
     return str(compiled), list(compiled.positiontup or [])
 
 
@@ -533,7 +522,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             server.stop()
         api.pg = await counters.end(sent)
 
-        query, names = await marks_statement()
+        query, names = marks_statement()
         assert names == ["student_id", "semester"], names
         dsn = make_url(app_url(settings)).set(drivername="postgresql").render_as_string(False)
         await counters.begin()

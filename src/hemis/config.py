@@ -27,6 +27,9 @@ class DatabaseSettings(BaseModel):
     # Recycle connections so a backend's relcache (which grows with every tenant
     # schema it touches) and prepared statements staled by DDL do not live forever.
     pool_recycle_seconds: int = 1800
+    # A pooled connection idle for longer than this is pinged before use; a fresher one is only
+    # checked for a closed socket (free). See tenants.database.check_liveness_at_checkout.
+    ping_after_idle_seconds: float = 30
     statement_cache_size: int = 500
     embedded_dir: Path = REPO_ROOT / ".hemis" / "pgdata"
     echo: bool = False

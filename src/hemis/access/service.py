@@ -10,7 +10,7 @@ from typing import Any
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from litestar.connection import ASGIConnection
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from hemis.access.models import ApiToken
 from hemis.core import audit
@@ -19,6 +19,9 @@ from hemis.core.deps import request_session
 from hemis.core.errors import NotFound
 
 TOKEN_PREFIX = "hemis_"  # noqa: S105 - a marker, not a secret
+TOKEN_LOOKUP = select(ApiToken.id, ApiToken.roles).where(
+    ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None)
+)
 
 
 def token_hash(secret: str) -> str:
@@ -59,9 +62,11 @@ class ApiTokenService(SQLAlchemyAsyncRepositoryService[ApiToken]):
         return token
 
     async def principal_for(self, secret: str, tenant_code: str) -> Principal | None:
-        row = await self.repository.session.scalar(
-            select(ApiToken).where(ApiToken.token_hash == token_hash(secret), ApiToken.revoked_at.is_(None))
-        )
+        # Every API request runs this: columns on the session's connection, not an ORM entity
+        # (no identity map, no loading), which bench.my_grades measured as the cheaper path.
+        connection = await self.repository.session.connection()
+        found = await connection.execute(TOKEN_LOOKUP, {"token_hash": token_hash(secret)})
+        row = found.one_or_none()
         if row is None:
             return None
         # A role this version no longer knows grants nothing (rather than failing every request).

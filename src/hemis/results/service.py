@@ -157,7 +157,8 @@ class ResultService:
         """Every mark of the student in a semester's subjects, every attempt ("my grades"): one
         indexed query, rows not ORM objects, because students open this most of all."""
         await check_student(self.session, self.principal, student_id)
-        rows = await self.session.execute(SEMESTER_MARKS, {"student_id": student_id, "semester": semester})
+        connection = await self.session.connection()  # plain rows: no ORM result processing
+        rows = await connection.execute(SEMESTER_MARKS, {"student_id": student_id, "semester": semester})
         found = rows.all()
         if not found and await self.session.get(Student, student_id) is None:
             raise NotFound(field="student_id")
