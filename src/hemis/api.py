@@ -10,7 +10,12 @@ from hemis.classifiers.controller import ClassifierController
 from hemis.curriculum.controller import CurriculumController, SpecialtyController, SubjectController
 from hemis.grading.controller import GradingController
 from hemis.health.controller import HealthController
-from hemis.identity.controller import AuthController, UserController
+from hemis.identity.controller import (
+    AuthController,
+    IdentityProviderController,
+    SsoController,
+    UserController,
+)
 from hemis.institution.controller import InstitutionController
 from hemis.results.controller import ResultController
 from hemis.staff.controller import AssignmentController, EmployeeController
@@ -25,6 +30,8 @@ ROUTES: list[ControllerRouterHandler] = [
     AccessController,
     AuthController,
     UserController,
+    SsoController,
+    IdentityProviderController,
     DepartmentController,
     BuildingController,
     AuditoriumController,

@@ -20,6 +20,7 @@ from hemis.core.embedded import ensure_database_url
 from hemis.core.errors import handle_exception
 from hemis.core.observability import configure_logging, init_sentry
 from hemis.identity.controller import authenticate_session
+from hemis.identity.sso import SsoClient
 from tenants.database import app_engine
 from tenants.guards import tenant_kind_guard
 from tenants.middleware import TenantEdge
@@ -51,12 +52,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
     db = SQLAlchemyAsyncConfig(
         engine_instance=engine,
         session_maker=maker,
-        before_send_handler="autocommit",
+        before_send_handler="autocommit_include_redirects",  # a 303 after SSO start or sign-in commits too
         set_default_exception_handler=False,
     )
     resolver = TenantResolver(maker, settings.tenancy.resolver_cache_seconds)
 
+    sso = SsoClient()
+
     async def dispose_engine() -> None:
+        await sso.close()
         await engine.dispose()
 
     litestar = Litestar(
@@ -80,6 +84,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
     litestar.state.db_config = db
     litestar.state.settings = settings
     litestar.state.resolver = resolver
+    litestar.state.sso_client = sso
     litestar.state.authenticators = (authenticate_token, authenticate_session)
     edge = TenantEdge(litestar, resolver, settings.tenancy.platform_hosts, settings.tenancy.subfolder_routing)
     return HemisApp(litestar, edge, resolver, engine)

@@ -4,28 +4,35 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
-from litestar.params import JSONBody
-from sqlalchemy import delete, func, update
+from litestar.params import JSONBody, QueryParameter
+from litestar.response import Redirect
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hemis.core import audit
 from hemis.core.auth import Forbidden, Principal, Role, provide_principal, requires_role
 from hemis.core.deps import provide_service, request_session
+from hemis.core.errors import HemisError
 from hemis.core.listing import ListParams, PathId, provide_list_params
 from hemis.core.schemas import Page, changes
-from hemis.identity.models import LoginThrottle, UserAccount
+from hemis.identity.models import IdentityProvider, LoginThrottle, UserAccount
 from hemis.identity.schemas import (
+    IdentityProviderCreate,
+    IdentityProviderRead,
+    IdentityProviderUpdate,
     LoginCreate,
     PasswordChange,
     PasswordReset,
     SessionRead,
+    SsoChoice,
     UserCreate,
     UserCreated,
     UserRead,
@@ -36,6 +43,14 @@ from hemis.identity.service import (
     BadCredentials,
     TooManyAttempts,
     count_attempt,
+)
+from hemis.identity.sso import (
+    ATTEMPT_TTL,
+    IdentityProviderService,
+    SsoClient,
+    SsoRefused,
+    SsoService,
+    local_path,
 )
 from hemis.identity.totp import provisioning_uri
 from hemis.identity.users import UserService
@@ -147,7 +162,7 @@ class AuthController(Controller):
             now=now,
         )
         # A success clears the user name's count and takes itself off the address's count.
-        await db_session.execute(delete(LoginThrottle).where(LoginThrottle.key == f"user:{username}"))
+        await db_session.execute(sql_delete(LoginThrottle).where(LoginThrottle.key == f"user:{username}"))
         await db_session.execute(
             update(LoginThrottle)
             .where(LoginThrottle.key == f"ip:{ip}")
@@ -160,16 +175,7 @@ class AuthController(Controller):
             roles=list(user.roles),
             must_change_password=user.must_change_password,
         )
-        cookie = Cookie(
-            key=COOKIE,
-            value=secret,
-            httponly=True,
-            samesite="lax",  # cross-site POSTs carry no cookie
-            secure=request.url.scheme == "https",
-            path="/",
-            max_age=None,  # a browser session; the server enforces idle and absolute timeouts
-        )
-        return Response(body, cookies=[cookie])
+        return Response(body, cookies=[session_cookie(request, secret)])
 
     @post("/password", operation_id="ChangeOwnPassword", status_code=204)
     async def change_password(
@@ -255,3 +261,174 @@ class UserController(Controller):
     async def end_sessions(self, users: NamedDependency[UserService], user_id: PathId) -> dict[str, int]:
         """End every session of the user now."""
         return {"ended": await users.end_sessions(user_id)}
+
+
+SSO_COOKIE = "hemis_sso"  # binds a started sign-in to the browser that started it
+
+
+def session_cookie(request: Request[Any, Any, Any], secret: str) -> Cookie:
+    return Cookie(
+        key=COOKIE,
+        value=secret,
+        httponly=True,
+        samesite="lax",  # cross-site POSTs carry no cookie
+        secure=request.url.scheme == "https",
+        path="/",
+        max_age=None,  # a browser session; the server enforces idle and absolute timeouts
+    )
+
+
+def sso_client(request: Request[Any, Any, Any]) -> SsoClient:
+    client: SsoClient = request.app.state.sso_client
+    return client
+
+
+class SsoController(Controller):
+    """Single sign-on with the university's own OpenID provider: the browser is sent to
+    /start, signs in at the provider, and comes back to /callback with a code."""
+
+    path = "/api/v1/auth/sso"
+    tags = ["Identity"]
+    opt = {"tenant_kinds": {"university", "national"}}
+
+    @get("/providers", operation_id="ListSignInProviders")
+    async def providers(self, db_session: NamedDependency[AsyncSession]) -> list[SsoChoice]:
+        """The providers offered on this university's sign-in page."""
+        found = await IdentityProviderService(db_session, actor="anonymous").active()
+        return [SsoChoice(id=p.id, name=p.name) for p in found]
+
+    @get("/{provider_id:int}/start", operation_id="StartSingleSignOn", status_code=303)
+    async def start(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        provider_id: PathId,
+        return_to: Annotated[str | None, QueryParameter()] = None,
+    ) -> Redirect:
+        """Send the browser to the provider (authorization code flow with PKCE, state and nonce)."""
+        base = str(request.base_url).rstrip("/")
+        started = await SsoService(db_session, sso_client(request)).start(
+            provider_id,
+            # One redirect URI per university, to register at each of its providers.
+            redirect_uri=f"{base}{self.path}/callback",
+            return_to=local_path(return_to),
+            now=datetime.now(UTC),
+        )
+        binding = Cookie(
+            key=SSO_COOKIE,
+            value=started.browser_secret,
+            httponly=True,
+            samesite="lax",  # sent on the provider's top-level redirect back, not on cross-site posts
+            secure=request.url.scheme == "https",
+            path="/",
+            max_age=int(ATTEMPT_TTL.total_seconds()),
+        )
+        return Redirect(path=started.url, status_code=303, cookies=[binding])
+
+    @get("/callback", operation_id="FinishSingleSignOn", status_code=303)
+    async def callback(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        code: Annotated[str | None, QueryParameter(max_length=2000)] = None,
+        # "state" is a name Litestar keeps for the app state.
+        sso_state: Annotated[str | None, QueryParameter(name="state", max_length=200)] = None,
+        error: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    ) -> Redirect:
+        """Exchange the provider's code, find the account by the provider's `sub`, start a session."""
+        now = datetime.now(UTC)
+        ip = request.client.host if request.client else ""
+        client = sso_client(request)
+        try:
+            maker: async_sessionmaker[AsyncSession] = request.app.state.session_maker
+            async with maker() as side:  # spent at once and for good, whatever happens next
+                try:
+                    service = SsoService(side, client)
+                    attempt = await service.consume(sso_state, request.cookies.get(SSO_COOKIE), now)
+                    provider = await service.provider(attempt.provider_id)
+                finally:
+                    await side.commit()
+            if error:
+                raise SsoRefused(field="error", reason=error[:100])
+            if not code:
+                raise SsoRefused(field="code", reason="missing")
+            claims = await client.exchange(provider, attempt, code)  # no transaction held meanwhile
+            user = await SsoService(db_session, client).user_for(provider, claims, now)
+        except HemisError as refused:
+            reason = str(refused.params.get("reason", refused.message_key))
+            await _side(request, "auth.sso_failed", {"field": refused.field, "reason": reason, "ip": ip})
+            raise
+        secret = await AuthService(db_session).start_session(
+            user,
+            replaces=request.cookies.get(COOKIE),
+            ip=ip,
+            user_agent=request.headers.get("user-agent", ""),
+            now=now,
+        )
+        spent = Cookie(key=SSO_COOKIE, value="", max_age=0, path="/")
+        return Redirect(
+            path=attempt.return_to, status_code=303, cookies=[session_cookie(request, secret), spent]
+        )
+
+
+def provider_view(provider: IdentityProvider) -> IdentityProviderRead:
+    return IdentityProviderRead(
+        id=provider.id,
+        name=provider.name,
+        discovery_url=provider.discovery_url,
+        client_id=provider.client_id,
+        claim=provider.claim,
+        match_by=provider.match_by,
+        scopes=provider.scopes,
+        active=provider.active,
+        created_at=provider.created_at,
+        updated_at=provider.updated_at,
+    )
+
+
+class IdentityProviderController(Controller):
+    """A university's (or the ministry's) OpenID providers, kept by its admin."""
+
+    path = "/api/v1/identity-providers"
+    tags = ["Identity"]
+    opt = {"tenant_kinds": {"university", "national"}}
+    guards = [ADMINS]
+    dependencies = {
+        "principal": Provide(provide_principal),
+        "providers": provide_service(IdentityProviderService),
+    }
+
+    @get(operation_id="ListIdentityProviders")
+    async def list_providers(
+        self, providers: NamedDependency[IdentityProviderService]
+    ) -> list[IdentityProviderRead]:
+        return [provider_view(p) for p in await providers.listing()]
+
+    @post(operation_id="CreateIdentityProvider")
+    async def create_provider(
+        self, providers: NamedDependency[IdentityProviderService], data: JSONBody[IdentityProviderCreate]
+    ) -> IdentityProviderRead:
+        """Register the provider; the redirect URI to register there is <this site>/api/v1/auth/sso/callback."""
+        return provider_view(await providers.create(changes(data)))
+
+    @get("/{provider_id:int}", operation_id="GetIdentityProvider")
+    async def get_provider(
+        self, providers: NamedDependency[IdentityProviderService], provider_id: PathId
+    ) -> IdentityProviderRead:
+        return provider_view(await providers.get(provider_id))
+
+    @patch("/{provider_id:int}", operation_id="UpdateIdentityProvider")
+    async def update_provider(
+        self,
+        providers: NamedDependency[IdentityProviderService],
+        provider_id: PathId,
+        data: JSONBody[IdentityProviderUpdate],
+    ) -> IdentityProviderRead:
+        return provider_view(await providers.update(provider_id, changes(data)))
+
+    @delete("/{provider_id:int}", operation_id="DeleteIdentityProvider", status_code=204)
+    async def delete_provider(
+        self, providers: NamedDependency[IdentityProviderService], provider_id: PathId
+    ) -> None:
+        """Remove the provider with its sub links; its users keep their accounts."""
+        await providers.delete(provider_id)

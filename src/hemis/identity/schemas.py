@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -74,3 +74,53 @@ class PasswordReset(Input):
 class PasswordChange(Input):
     current_password: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
     new_password: Password
+
+
+MatchBy = Literal["pinfl", "student_id_number", "username"]
+HttpUrl = Annotated[str, msgspec.Meta(min_length=10, max_length=500, pattern=r"^https?://[^\s]+$")]
+ClaimName = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Scopes = Annotated[str, msgspec.Meta(min_length=6, max_length=255, pattern=r"^[A-Za-z0-9_.:/ -]+$")]
+
+
+class IdentityProviderCreate(Input):
+    name: Name
+    discovery_url: HttpUrl  # https://…/.well-known/openid-configuration
+    client_id: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+    client_secret: Annotated[str, msgspec.Meta(min_length=8, max_length=500)]
+    claim: ClaimName  # the ID token claim that carries the PINFL, student id number or user name
+    match_by: MatchBy
+    scopes: Scopes = "openid"
+    active: bool = True
+
+
+class IdentityProviderUpdate(Input):
+    name: Name | Unset = UNSET
+    discovery_url: HttpUrl | Unset = UNSET
+    client_id: Annotated[str, msgspec.Meta(min_length=1, max_length=255)] | Unset = UNSET
+    client_secret: Annotated[str, msgspec.Meta(min_length=8, max_length=500)] | Unset = UNSET
+    claim: ClaimName | Unset = UNSET
+    match_by: MatchBy | Unset = UNSET
+    scopes: Scopes | Unset = UNSET
+    active: bool | Unset = UNSET
+
+
+class IdentityProviderRead(Struct):
+    """A provider as its admin sees it: the client secret is never sent back."""
+
+    id: int
+    name: str
+    discovery_url: str
+    client_id: str
+    claim: str
+    match_by: str
+    scopes: str
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class SsoChoice(Struct):
+    """A provider offered on the sign-in page."""
+
+    id: int
+    name: str

@@ -60,7 +60,9 @@ class Student(TenantModel):
 
 
 # One active record per person: a graduate may come back (e.g. for a master's) as a new student.
-Index("uq_student_pinfl", Student.pinfl, unique=True, postgresql_where=Student.status.in_(("11", "13")))
+# Studying or on academic leave: the students a PINFL may name only once.
+CURRENT_STATUSES = ("11", "13")
+Index("uq_student_pinfl", Student.pinfl, unique=True, postgresql_where=Student.status.in_(CURRENT_STATUSES))
 
 
 class StudentStatusChange(TenantBase):
