@@ -220,6 +220,37 @@ class TestSecondFactor:
         replay = await login(client, user["username"], ADMIN_SET, totp=code)
         assert replay.status_code == 401
 
+    async def test_anyone_may_turn_on_their_own_second_factor(
+        self, client: httpx.AsyncClient, admin: dict[str, str]
+    ) -> None:
+        user = await new_user(client, admin)
+        session = cookie(await login(client, user["username"]))
+        enrolled = await client.post(f"{A}/auth/totp", headers=session)
+        assert enrolled.status_code == 200, enrolled.text
+        secret = enrolled.json()["totp_secret"]
+        assert enrolled.json()["totp_uri"].startswith("otpauth://totp/")
+        # Until a code confirms it, nothing changes: signing in needs no code yet.
+        assert (await login(client, user["username"])).status_code == 200
+        step = int(time.time() // totp.STEP)
+        wrong = await client.post(f"{A}/auth/totp/confirm", json={"code": "000000"}, headers=session)
+        if totp.code_at(secret, step) != "000000":
+            assert wrong.status_code == 422 and wrong.json()["field"] == "code"
+        confirmed = await client.post(
+            f"{A}/auth/totp/confirm", json={"code": totp.code_at(secret, step)}, headers=session
+        )
+        assert confirmed.status_code == 204, confirmed.text
+        assert (await client.post(f"{A}/auth/totp", headers=session)).status_code == 409  # on already
+        # Now every sign-in needs a code, and the code used to confirm cannot sign in again.
+        assert (await login(client, user["username"])).status_code == 401
+        assert (await login(client, user["username"], totp=totp.code_at(secret, step))).status_code == 401
+        listed = await client.get(f"{A}/users", params={"search": user["username"]}, headers=admin)
+        assert listed.json()["items"][0]["second_factor"] is True
+
+    async def test_api_tokens_have_no_second_factor(
+        self, client: httpx.AsyncClient, admin: dict[str, str]
+    ) -> None:
+        assert (await client.post(f"{A}/auth/totp", headers=admin)).status_code == 403
+
 
 class TestRateLimits:
     """T12: hammered at ten times the limit, at once, over many connections."""

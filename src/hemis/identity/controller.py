@@ -33,6 +33,8 @@ from hemis.identity.schemas import (
     PasswordReset,
     SessionRead,
     SsoChoice,
+    TotpConfirm,
+    TotpEnrolment,
     UserCreate,
     UserCreated,
     UserRead,
@@ -195,6 +197,33 @@ class AuthController(Controller):
             keep=request.cookies.get(COOKIE),
             now=datetime.now(UTC),
         )
+
+    @post("/totp", operation_id="EnrolSecondFactor", status_code=200)
+    async def enrol_totp(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+    ) -> TotpEnrolment:
+        """Start turning on your own second factor (TOTP): add the secret to an authenticator
+        app, then confirm with a code from it."""
+        if principal.user_id is None:
+            raise Forbidden  # API tokens have no second factor
+        user, secret = await AuthService(db_session).enrol_second_factor(principal.user_id)
+        uri = provisioning_uri(secret, user.username, request.url.hostname or "hemis")
+        return TotpEnrolment(totp_secret=secret, totp_uri=uri)
+
+    @post("/totp/confirm", operation_id="ConfirmSecondFactor", status_code=204)
+    async def confirm_totp(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        data: JSONBody[TotpConfirm],
+    ) -> None:
+        """Turn the second factor on with a code from the app; every sign-in then asks for one."""
+        if principal.user_id is None:
+            raise Forbidden
+        await AuthService(db_session).confirm_second_factor(principal.user_id, data.code)
 
     @post("/logout", operation_id="Logout", status_code=204)
     async def logout(

@@ -38,6 +38,8 @@ class UserAccount(TenantModel):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
     totp_last_step: Mapped[int] = mapped_column(BigInteger, default=0)  # refuses a code's replay
+    # A secret the user is enrolling: it only becomes totp_secret once a code from it is confirmed.
+    totp_pending: Mapped[str | None] = mapped_column(String(64), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     employee_id: Mapped[int | None] = mapped_column(
         ForeignKey("employee.id", ondelete="RESTRICT"), index=True, default=None

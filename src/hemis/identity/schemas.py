@@ -71,6 +71,17 @@ class PasswordReset(Input):
     password: Password  # a temporary password: the user must change it at the next sign-in
 
 
+class TotpEnrolment(Struct):
+    """Shown once: the secret for an authenticator app, and the same as an otpauth:// URI (QR code)."""
+
+    totp_secret: str
+    totp_uri: str
+
+
+class TotpConfirm(Input):
+    code: Annotated[str, msgspec.Meta(min_length=6, max_length=8)]
+
+
 class PasswordChange(Input):
     current_password: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
     new_password: Password

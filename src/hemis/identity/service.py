@@ -46,6 +46,16 @@ class SamePassword(HemisError):
     message_key = "identity.same_password"
 
 
+class SecondFactorEnabled(HemisError):
+    status_code = 409
+    message_key = "identity.totp_enabled"
+
+
+class WrongCode(HemisError):
+    status_code = 422
+    message_key = "identity.totp_wrong"
+
+
 class TooManyAttempts(HemisError):
     status_code = 429
     message_key = "identity.too_many_attempts"
@@ -182,6 +192,37 @@ class AuthService:
             entity_id=user_id,
             actor=f"user:{user_id}",
         )
+
+    async def enrol_second_factor(self, user_id: int) -> tuple[UserAccount, str]:
+        """A new TOTP secret to put in an authenticator app; nothing changes until it is confirmed."""
+        user = await self._own(user_id)
+        if user.totp_secret is not None:
+            raise SecondFactorEnabled
+        user.totp_pending = totp.new_secret()
+        return user, user.totp_pending
+
+    async def confirm_second_factor(self, user_id: int, code: str) -> None:
+        """A code from the enrolled secret turns the second factor on; every sign-in then needs one."""
+        user = await self._own(user_id)
+        if user.totp_secret is not None:
+            raise SecondFactorEnabled
+        step = totp.verify(user.totp_pending, code) if user.totp_pending else None
+        if step is None:
+            raise WrongCode(field="code")
+        user.totp_secret, user.totp_pending, user.totp_last_step = user.totp_pending, None, step
+        await audit.record(
+            self.session,
+            "auth.totp_enabled",
+            entity="user_account",
+            entity_id=user_id,
+            actor=f"user:{user_id}",
+        )
+
+    async def _own(self, user_id: int) -> UserAccount:
+        user = await self.session.get(UserAccount, user_id, with_for_update=True)
+        if user is None:
+            raise BadCredentials
+        return user
 
     async def logout(self, secret: str, now: datetime) -> None:
         await self._end(UserSession.token_hash == secret_hash(secret), "logout", now)

@@ -32,7 +32,9 @@ class LinkRequired(HemisError):
 
 class UserService(CrudService[UserAccount]):
     model = UserAccount
-    personal = frozenset({"password_hash", "totp_secret"})  # never in the audit trail in clear
+    personal = frozenset(
+        {"password_hash", "totp_secret", "totp_pending"}
+    )  # never in the audit trail in clear
 
     async def check(
         self, values: dict[str, Any], current: UserAccount | None, changed: frozenset[str]
