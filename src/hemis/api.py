@@ -21,6 +21,7 @@ from hemis.results.controller import ResultController
 from hemis.staff.controller import AssignmentController, EmployeeController
 from hemis.structure.controller import AuditoriumController, BuildingController, DepartmentController
 from hemis.students.controller import GroupController, StudentController
+from hemis.support.controller import PlatformController, SupportAccessController
 from hemis.trajectory.controller import TrajectoryController
 
 ROUTES: list[ControllerRouterHandler] = [
@@ -32,6 +33,8 @@ ROUTES: list[ControllerRouterHandler] = [
     UserController,
     SsoController,
     IdentityProviderController,
+    PlatformController,
+    SupportAccessController,
     DepartmentController,
     BuildingController,
     AuditoriumController,

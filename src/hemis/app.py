@@ -21,6 +21,7 @@ from hemis.core.errors import handle_exception
 from hemis.core.observability import configure_logging, init_sentry
 from hemis.identity.controller import authenticate_session
 from hemis.identity.sso import SsoClient
+from hemis.support.controller import authenticate_support
 from tenants.database import app_engine
 from tenants.guards import tenant_kind_guard
 from tenants.middleware import TenantEdge
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
     litestar.state.settings = settings
     litestar.state.resolver = resolver
     litestar.state.sso_client = sso
-    litestar.state.authenticators = (authenticate_token, authenticate_session)
+    # Cheapest test first: each looks at its own credential's prefix and passes on the rest.
+    litestar.state.authenticators = (authenticate_support, authenticate_token, authenticate_session)
     edge = TenantEdge(litestar, resolver, settings.tenancy.platform_hosts, settings.tenancy.subfolder_routing)
     return HemisApp(litestar, edge, resolver, engine)

@@ -477,3 +477,38 @@ def serve() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.group()
+def staff() -> None:
+    """Platform staff: support and the ministry's super-admins (outside every university)."""
+
+
+@staff.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="Full name, shown to universities.")
+@click.option(
+    "--role", "roles", multiple=True, required=True, type=click.Choice(["support", "ministry_admin"])
+)
+@click.option("--json", "as_json", is_flag=True)
+def staff_create(username: str, display_name: str, roles: tuple[str, ...], as_json: bool) -> None:
+    """Open a platform account; its password and TOTP secret are shown once."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from hemis.identity.totp import provisioning_uri
+    from hemis.support.service import open_staff_account
+
+    async def run(engine: AsyncEngine, settings: Settings) -> tuple[Any, str, str]:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            result = await open_staff_account(session, username, display_name, list(roles))
+            await session.commit()
+            return result
+
+    account, password, secret = _with_engine(run)
+    uri = provisioning_uri(secret, account.username, "hemis platform")
+    _emit(
+        as_json,
+        {"username": account.username, "roles": account.roles, "password": password, "totp_secret": secret,
+         "totp_uri": uri},
+        lambda: console.print(f"{account.username} ({', '.join(account.roles)}): password {password}, TOTP {uri}"),
+    )  # fmt: skip

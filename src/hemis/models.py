@@ -11,6 +11,7 @@ from hemis.institution import models as institution_models
 from hemis.staff import models as staff_models
 from hemis.structure import models as structure_models
 from hemis.students import models as students_models
+from hemis.support import models as support_models
 from hemis.trajectory import models as trajectory_models
 from tenants import models as tenants_models
 
@@ -26,6 +27,7 @@ __all__ = [
     "staff_models",
     "structure_models",
     "students_models",
+    "support_models",
     "tenants_models",
     "trajectory_models",
 ]

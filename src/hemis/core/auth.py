@@ -40,6 +40,8 @@ class Principal:
     employee_id: int | None = None
     student_id: int | None = None
     faculty_id: int | None = None
+    # Platform support staff under a grant: may read what the handler's roles may read, never write.
+    read_only: bool = False
 
     def has_any(self, roles: frozenset[Role]) -> bool:
         return bool(self.roles & roles)
@@ -55,6 +57,7 @@ class Forbidden(HemisError):
     message_key = "error.forbidden"
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 Authenticator = Callable[[ASGIConnection[Any, Any, Any, Any]], Awaitable[Principal | None]]
 _PRINCIPAL_KEY = "hemis_principal"
 
@@ -76,6 +79,8 @@ async def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> P
     tenant = state.get("tenant")
     if tenant is None or tenant.code != found.tenant_code:
         raise Unauthenticated
+    if found.read_only and connection.scope.get("method") not in SAFE_METHODS:
+        raise Forbidden  # support staff read; they never write, whatever the handler declares
     return found
 
 
@@ -87,6 +92,10 @@ def requires_role(
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         principal = await current_principal(connection)
+        if principal.read_only:
+            if connection.scope.get("method") not in SAFE_METHODS:
+                raise Forbidden
+            return
         if not principal.has_any(wanted):
             raise Forbidden
 

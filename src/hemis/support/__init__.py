@@ -1,0 +1,1 @@
+"""Platform staff (support, ministry) and their time-boxed, audited read-only access to a tenant."""
