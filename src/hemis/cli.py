@@ -466,7 +466,14 @@ def _serve(settings: Settings) -> None:
         f"serving on {base}  (tenants: http://<code>.localhost:{settings.port}/ or {base}/t/<code>/)"
     )
     console.print(f"API docs: {base}/api/docs")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
+    )
 
 
 @main.command()

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     debug: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
+    # Addresses whose X-Forwarded-For / X-Forwarded-Proto are believed (the TLS proxy in front):
+    # the client address then counts for sign-in limits and the audit, the scheme for Secure
+    # cookies. Comma-separated IPs or networks; "" believes nobody. Never "*" on an open port.
+    trusted_proxies: str = "127.0.0.1"
     log_json: bool = False
     log_level: str = "INFO"
     dump_dir: Path = REPO_ROOT / ".hemis" / "dumps"

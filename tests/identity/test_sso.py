@@ -257,6 +257,17 @@ class TestRefused:
         refused = await finish(client, self._without(fresh, "code", used_code))
         assert refused.status_code == 400 and refused.json()["field"] == "code"
 
+    @pytest.mark.parametrize("iss", ["http://127.0.0.1:1/evil", None])
+    async def test_an_answer_naming_another_issuer_or_none(
+        self, client: httpx.AsyncClient, provider: DevProvider, idp: dict[str, Any], group: dict[str, Any],
+        registrar: dict[str, str], iss: str | None,
+    ) -> None:  # fmt: skip
+        """Mix-up defence (RFC 9207): this provider names itself in every answer."""
+        callback, _ = await self._ready(client, provider, idp, group, registrar)
+        assert parse_qs(urlsplit(callback).query)["iss"] == [provider.issuer]
+        refused = await finish(client, self._without(callback, "iss", iss))
+        assert refused.status_code == 400 and refused.json()["field"] == "iss"
+
     @pytest.mark.parametrize("mode", ["nonce", "iss", "aud", "exp", "sig"])
     async def test_an_id_token_with_a_wrong_claim_or_signature(
         self, client: httpx.AsyncClient, provider: DevProvider, idp: dict[str, Any], group: dict[str, Any],

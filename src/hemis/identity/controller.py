@@ -363,6 +363,7 @@ class SsoController(Controller):
         # "state" is a name Litestar keeps for the app state.
         sso_state: Annotated[str | None, QueryParameter(name="state", max_length=200)] = None,
         error: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        iss: Annotated[str | None, QueryParameter(max_length=500)] = None,
     ) -> Redirect:
         """Exchange the provider's code, find the account by the provider's `sub`, start a session."""
         now = datetime.now(UTC)
@@ -381,7 +382,7 @@ class SsoController(Controller):
                 raise SsoRefused(field="error", reason=error[:100])
             if not code:
                 raise SsoRefused(field="code", reason="missing")
-            claims = await client.exchange(provider, attempt, code)  # no transaction held meanwhile
+            claims = await client.exchange(provider, attempt, code, iss)  # no transaction held meanwhile
             user = await SsoService(db_session, client).user_for(provider, claims, now)
         except HemisError as refused:
             reason = str(refused.params.get("reason", refused.message_key))

@@ -90,6 +90,7 @@ class ProviderMetadata:
     token_endpoint: str
     jwks_uri: str
     userinfo_endpoint: str | None
+    iss_in_response: bool  # RFC 9207: the provider names itself in the authorization response
     keys: KeySet
     fetched: float
 
@@ -136,15 +137,22 @@ class SsoClient:
             token_endpoint=doc["token_endpoint"],
             jwks_uri=doc["jwks_uri"],
             userinfo_endpoint=doc.get("userinfo_endpoint"),
+            iss_in_response=doc.get("authorization_response_iss_parameter_supported") is True,
             keys=keys,
             fetched=time.monotonic(),
         )
         self._metadata[discovery_url] = fresh
         return fresh
 
-    async def exchange(self, provider: IdentityProvider, attempt: SsoAttempt, code: str) -> dict[str, Any]:
+    async def exchange(
+        self, provider: IdentityProvider, attempt: SsoAttempt, code: str, iss: str | None
+    ) -> dict[str, Any]:
         """The code → tokens → validated ID token claims (plus userinfo when the claim is not in it)."""
         meta = await self.metadata(provider.discovery_url)
+        # Mix-up defence (RFC 9207, ASVS 10.2.2): the answer must come from the provider this
+        # attempt was sent to; a provider that promises `iss` must send it.
+        if (iss is not None and iss != meta.issuer) or (iss is None and meta.iss_in_response):
+            raise SsoRefused(field="iss", reason="another issuer")
         form = {
             "grant_type": "authorization_code",
             "code": code,
