@@ -20,6 +20,7 @@ from hemis.identity.controller import name_digest
 from tenants.testing import run_as_tenant
 from tests.conftest import TokenFactory
 from tests.results.conftest import Term
+from tests.students.conftest import student_body
 
 A = "/t/alpha/api/v1"
 ADMIN_SET = "Kuchli-parol-2026"  # what the admin gives; changed by the user at first sign-in
@@ -274,45 +275,99 @@ class TestRateLimits:
         assert right.status_code == 429 and right.json()["code"] == "identity.too_many_attempts"
 
 
+async def new_employee(
+    client: httpx.AsyncClient, registrar: dict[str, str], faculty_id: int
+) -> dict[str, Any]:
+    """An employee of a new chair (kafedra) in the faculty."""
+    kafedra = await client.post(
+        f"{A}/structure/departments",
+        json={
+            "code": f"K{uuid.uuid4().hex[:6]}",
+            "name": "Oliy matematika kafedrasi",
+            "structure_type": "12",
+            "parent_id": faculty_id,
+        },
+        headers=registrar,
+    )
+    assert kafedra.status_code == 201, kafedra.text
+    employee = await client.post(
+        f"{A}/employees",
+        json={
+            "employee_id_number": f"{uuid.uuid4().int % 10**10:010d}",
+            "last_name": "Rasulov",
+            "first_name": "Anvar",
+            "birth_date": "1980-03-04",
+            "gender": "11",
+            "department_id": kafedra.json()["id"],
+            "position": "docent",
+            "employment_form": "main",
+            "rate": "1.0",
+        },
+        headers=registrar,
+    )
+    assert employee.status_code == 201, employee.text
+    return dict(employee.json())
+
+
 class TestScope:
     """Per-object rights: a teacher marks only the groups and subjects assigned to them, a
-    student reads only their own results, a dean works only in their faculty."""
+    student reads only their own results, a dean works only in their faculty, a tutor follows
+    only the groups they are curator of."""
+
+    async def test_a_tutor_follows_only_their_groups_and_marks_nothing(
+        self, client: httpx.AsyncClient, admin: dict[str, str], term: Term
+    ) -> None:
+        registrar = term.headers
+        employee = await new_employee(client, registrar, term.group["department_id"])
+        missing = await client.patch(
+            f"{A}/groups/{term.group['id']}", json={"tutor_id": 10**12}, headers=registrar
+        )
+        assert missing.status_code == 422 and missing.json()["field"] == "tutor_id"
+        assert (await client.post(f"{A}/users", json={"username": f"t{uuid.uuid4().hex[:8]}",
+                "display_name": "Tyutor", "roles": ["tutor"]}, headers=admin)).json()["field"] == "employee_id"  # fmt: skip
+        mine = await term.student()
+        tutor = cookie(
+            await login(
+                client,
+                (await new_user(client, admin, roles=["tutor"], employee_id=employee["id"]))["username"],
+            )
+        )
+        # Not yet the group's curator: the student is out of reach.
+        assert (await client.get(f"{A}/students/{mine['id']}", headers=tutor)).status_code == 403
+        named = await client.patch(
+            f"{A}/groups/{term.group['id']}", json={"tutor_id": employee["id"]}, headers=registrar
+        )
+        assert named.status_code == 200 and named.json()["tutor_id"] == employee["id"]
+        assert (await client.get(f"{A}/students/{mine['id']}", headers=tutor)).status_code == 200
+        assert (await client.get(f"{A}/results/students/{mine['id']}", headers=tutor)).status_code == 200
+        listed = await client.get(f"{A}/students", params={"limit": 200}, headers=tutor)
+        assert {s["group_id"] for s in listed.json()["items"]} == {term.group["id"]}
+        other_group = await client.post(f"{A}/groups", json={**{k: term.group[k] for k in (
+            "department_id", "education_type", "education_form", "education_lang", "course", "admission_year")},
+            "name": f"X-{uuid.uuid4().hex[:6]}"}, headers=registrar)  # fmt: skip
+        assert other_group.status_code == 201, other_group.text
+        stranger = (
+            await client.post(f"{A}/students", json=student_body(other_group.json()), headers=registrar)
+        ).json()
+        assert (await client.get(f"{A}/students/{stranger['id']}", headers=tutor)).status_code == 403
+        # Following is not marking.
+        sheet = await term.sheet("A", "JN")
+        marked = await client.post(
+            f"{A}/grading/sheets/{sheet['id']}/marks",
+            json={"student_id": mine["id"], "points": "20"},
+            headers=tutor,
+        )
+        assert marked.status_code == 403
 
     async def test_teacher_student_and_dean_scopes(
         self, client: httpx.AsyncClient, admin: dict[str, str], term: Term
     ) -> None:
         registrar = term.headers
-        kafedra = await client.post(
-            f"{A}/structure/departments",
-            json={
-                "code": f"K{uuid.uuid4().hex[:6]}",
-                "name": "Oliy matematika kafedrasi",
-                "structure_type": "12",
-                "parent_id": term.group["department_id"],
-            },
-            headers=registrar,
-        )
-        assert kafedra.status_code == 201, kafedra.text
-        employee = await client.post(
-            f"{A}/employees",
-            json={
-                "employee_id_number": f"{uuid.uuid4().int % 10**10:010d}",
-                "last_name": "Rasulov",
-                "first_name": "Anvar",
-                "birth_date": "1980-03-04",
-                "gender": "11",
-                "department_id": kafedra.json()["id"],
-                "position": "docent",
-                "employment_form": "main",
-                "rate": "1.0",
-            },
-            headers=registrar,
-        )
-        assert employee.status_code == 201, employee.text
+        employee = await new_employee(client, registrar, term.group["department_id"])
         assigned = await client.post(
             f"{A}/teaching-assignments",
             json={
-                "employee_id": employee.json()["id"],
+                "employee_id": employee["id"],
                 "curriculum_subject_id": term.lines["A"]["id"],
                 "group_id": term.group["id"],
                 "training_type": "11",
@@ -320,7 +375,7 @@ class TestScope:
             headers=registrar,
         )
         assert assigned.status_code == 201, assigned.text
-        teacher = await new_user(client, admin, roles=["teacher"], employee_id=employee.json()["id"])
+        teacher = await new_user(client, admin, roles=["teacher"], employee_id=employee["id"])
         teacher_session = cookie(await login(client, teacher["username"]))
         pupil, other = await term.student(), await term.student()
 

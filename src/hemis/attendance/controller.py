@@ -18,7 +18,7 @@ from hemis.core.schemas import MAX_ID, changes
 
 TEACHERS = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER)
 DEANS = requires_role(Role.ADMIN, Role.DEAN)
-READERS = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER, Role.INTEGRATION)
+READERS = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER, Role.TUTOR, Role.INTEGRATION)
 RequiredId = Annotated[int, QueryParameter(ge=1, le=MAX_ID)]
 
 

@@ -25,6 +25,7 @@ class Role(StrEnum):
     REGISTRAR = "registrar"  # registrar's office (o'quv bo'limi): contingent, curricula
     DEAN = "dean"  # dean's office of a faculty
     TEACHER = "teacher"
+    TUTOR = "tutor"  # a group's curator (kurator/tyutor): follows their groups' students
     ACCOUNTANT = "accountant"
     STUDENT = "student"
     INTEGRATION = "integration"  # machine clients (HEMIS "API User")

@@ -1,6 +1,7 @@
 """Per-object rights of signed-in people (issue 4): a student sees only their own records, a
-teacher works only on the groups and subjects of their teaching assignments, a dean only in
-their faculty. The registrar's office and the university admin see the whole university.
+teacher works only on the groups and subjects of their teaching assignments, a tutor follows
+the groups they are curator of, a dean only in their faculty. The registrar's office and the
+university admin see the whole university.
 
 Machine clients (API tokens, `principal.user_id is None`) are service accounts an admin
 issued for the whole university: their roles apply university-wide.
@@ -84,4 +85,7 @@ def group_filter(principal: Principal | None, group_id: Any) -> ColumnElement[bo
             TeachingAssignment.employee_id == principal.employee_id
         )
         conditions.append(group_id.in_(taught))
+    if Role.TUTOR in principal.roles and principal.employee_id is not None:
+        tutored = select(AcademicGroup.id).where(AcademicGroup.tutor_id == principal.employee_id)
+        conditions.append(group_id.in_(tutored))
     return or_(*conditions) if conditions else false()

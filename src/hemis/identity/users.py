@@ -22,7 +22,12 @@ from hemis.students.models import Student
 
 # Which link each role needs, so its scope is known: a student's records, a teacher's
 # assignments, a dean's faculty.
-ROLE_LINKS = {Role.STUDENT: "student_id", Role.TEACHER: "employee_id", Role.DEAN: "faculty_id"}
+ROLE_LINKS = {
+    Role.STUDENT: "student_id",
+    Role.TEACHER: "employee_id",
+    Role.TUTOR: "employee_id",
+    Role.DEAN: "faculty_id",
+}
 
 
 class LinkRequired(HemisError):

@@ -24,7 +24,9 @@ from hemis.results.schemas import (
 from hemis.results.service import ResultService, SubjectResult
 
 # Students too: their own results (hemis.identity.scope), and the open rating.
-READERS = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER, Role.INTEGRATION, Role.STUDENT)
+READERS = requires_role(
+    Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER, Role.TUTOR, Role.INTEGRATION, Role.STUDENT
+)
 Semester = Annotated[str | None, QueryParameter(pattern=r"^(1[1-9]|2[0-2])$")]
 RequiredSemester = Annotated[str, QueryParameter(pattern=r"^(1[1-9]|2[0-2])$")]
 Year = Annotated[int, QueryParameter(ge=1, le=6)]

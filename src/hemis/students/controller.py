@@ -25,7 +25,7 @@ from hemis.students.schemas import (
 )
 from hemis.students.service import GroupService, StudentService
 
-STAFF = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER, Role.INTEGRATION)
+STAFF = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER, Role.TUTOR, Role.INTEGRATION)
 REGISTRY = requires_role(Role.ADMIN, Role.REGISTRAR)
 STATUS = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN)
 # Roles that may see a student's personal data (PINFL, passport, birth date, contacts).

@@ -36,6 +36,10 @@ class AcademicGroup(TenantModel):
     curriculum_id: Mapped[int | None] = mapped_column(
         ForeignKey("curriculum.id", ondelete="RESTRICT"), index=True, default=None
     )
+    # The group's tutor (curator): an employee who follows these students (role "tutor").
+    tutor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("employee.id", ondelete="RESTRICT"), index=True, default=None
+    )
 
 
 class Student(TenantModel):

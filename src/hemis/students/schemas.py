@@ -35,6 +35,7 @@ class GroupRead(Struct):
     admission_year: int
     active: bool
     curriculum_id: int | None
+    tutor_id: int | None
 
 
 class GroupCreate(Input):
@@ -47,12 +48,14 @@ class GroupCreate(Input):
     admission_year: Year
     active: bool = True
     curriculum_id: Id | None = None
+    tutor_id: Id | None = None
 
 
 class GroupUpdate(Input):
     name: GroupName | Unset = UNSET
     department_id: Id | Unset = UNSET
     curriculum_id: Id | Unset | None = UNSET
+    tutor_id: Id | Unset | None = UNSET
     education_lang: ClassCode | Unset = UNSET
     course: ClassCode | Unset = UNSET
     active: bool | Unset = UNSET

@@ -16,6 +16,7 @@ from hemis.core.observability import request_id_var
 from hemis.core.refs import check_codes, check_sent_codes
 from hemis.curriculum.models import Curriculum
 from hemis.identity.scope import check_student, group_filter
+from hemis.staff.models import Employee
 from hemis.structure.models import Department, StructureType
 from hemis.students.models import AcademicGroup, Student, StudentStatusChange
 from hemis.students.rules import pinfl_birth_date, pinfl_is_male, pinfl_problem
@@ -77,6 +78,9 @@ class GroupService(CrudService[AcademicGroup]):
             if faculty is None or faculty.structure_type != StructureType.FACULTY:
                 raise BadReference(field="department_id")
         await check_sent_codes(self.session, values, changed, GROUP_CODES)
+        tutor = values.get("tutor_id") if "tutor_id" in changed else None
+        if tutor is not None and not await self.exists(Employee, tutor):
+            raise BadReference(field="tutor_id")
         if values.get("curriculum_id") is not None and changed & {"curriculum_id", "department_id"}:
             curriculum = await self.session.get(Curriculum, values["curriculum_id"])
             if curriculum is None:

@@ -13,7 +13,7 @@ from hemis.core.schemas import to_read
 from hemis.trajectory.schemas import ChoiceCreate, ChoiceRead
 from hemis.trajectory.service import TrajectoryService
 
-READ = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER, Role.INTEGRATION)
+READ = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER, Role.TUTOR, Role.INTEGRATION)
 WRITE = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN)
 
 
