@@ -306,18 +306,27 @@ def _with_tenant_session(code: str, fn: Callable[[Any], Awaitable[T]]) -> T:
 @click.argument("tenant")
 @click.option("--name", required=True, help="Who uses it, e.g. 'Moodle sync'.")
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 365), help="Valid for.")
 @click.option("--json", "as_json", is_flag=True)
-def tokens_create(tenant: str, name: str, roles: tuple[str, ...], as_json: bool) -> None:
+def tokens_create(tenant: str, name: str, roles: tuple[str, ...], days: int, as_json: bool) -> None:
     """Issue a token; the secret is shown once."""
     from hemis.access.service import ApiTokenService
 
     async def issue(session: Any) -> tuple[Any, str]:
-        return await ApiTokenService(session=session).issue(name, {Role(r) for r in roles}, by="cli")
+        return await ApiTokenService(session=session).issue(
+            name, {Role(r) for r in roles}, by="cli", days=days
+        )
 
     token, secret = _with_tenant_session(tenant, issue)
     _emit(
         as_json,
-        {"id": token.id, "name": token.name, "roles": token.roles, "token": secret},
+        {
+            "id": token.id,
+            "name": token.name,
+            "roles": token.roles,
+            "expires_at": token.expires_at,
+            "token": secret,
+        },
         lambda: console.print(f"token {token.id} for {tenant} ({', '.join(token.roles)}): {secret}"),
     )
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hemis.access.schemas import ApiTokenRead, PrincipalRead
+from hemis.access.models import ApiToken
+from hemis.access.schemas import ApiTokenCreate, ApiTokenCreated, ApiTokenRead, PrincipalRead
 from hemis.access.service import ApiTokenService
 from hemis.core.auth import Principal, Role, provide_principal, requires_role
+from hemis.core.listing import PathId
+
+ADMINS = requires_role(Role.ADMIN)
 
 
 async def provide_tokens(db_session: NamedDependency[AsyncSession]) -> ApiTokenService:
@@ -28,13 +33,41 @@ class AccessController(Controller):
             tenant=principal.tenant_code, subject=principal.subject, roles=sorted(principal.roles)
         )
 
-    @get("/tokens", operation_id="ListApiTokens", guards=[requires_role(Role.ADMIN)])
+    @get("/tokens", operation_id="ListApiTokens", guards=[ADMINS])
     async def list_tokens(self, tokens: NamedDependency[ApiTokenService]) -> list[ApiTokenRead]:
         """This university's API tokens, newest first; secrets are never shown again."""
         rows = await tokens.list()
-        return [
-            ApiTokenRead(
-                id=t.id, name=t.name, roles=t.roles, created_at=t.created_at, revoked_at=t.revoked_at
-            )
-            for t in sorted(rows, key=lambda t: t.id, reverse=True)
-        ]
+        return [token_view(t) for t in sorted(rows, key=lambda t: t.id, reverse=True)]
+
+    @post("/tokens", operation_id="IssueApiToken", guards=[ADMINS])
+    async def issue_token(
+        self,
+        tokens: NamedDependency[ApiTokenService],
+        principal: NamedDependency[Principal],
+        data: JSONBody[ApiTokenCreate],
+    ) -> ApiTokenCreated:
+        """A token for a machine client of this university, valid `days` (≤ 365); the secret once."""
+        token, secret = await tokens.issue(data.name, set(data.roles), by=principal.subject, days=data.days)
+        view = token_view(token)
+        return ApiTokenCreated(**{f: getattr(view, f) for f in view.__struct_fields__}, token=secret)
+
+    @post("/tokens/{token_id:int}/revoke", operation_id="RevokeApiToken", guards=[ADMINS], status_code=200)
+    async def revoke_token(
+        self,
+        tokens: NamedDependency[ApiTokenService],
+        principal: NamedDependency[Principal],
+        token_id: PathId,
+    ) -> ApiTokenRead:
+        """Stop the token now."""
+        return token_view(await tokens.revoke(token_id, by=principal.subject))
+
+
+def token_view(token: ApiToken) -> ApiTokenRead:
+    return ApiTokenRead(
+        id=token.id,
+        name=token.name,
+        roles=token.roles,
+        created_at=token.created_at,
+        expires_at=token.expires_at,
+        revoked_at=token.revoked_at,
+    )

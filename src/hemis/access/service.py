@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from litestar.connection import ASGIConnection
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from hemis.access.models import ApiToken
 from hemis.core import audit
 from hemis.core.auth import Principal, Role
 from hemis.core.deps import request_session
-from hemis.core.errors import NotFound
+from hemis.core.errors import NotFound, OutOfRange
 
 TOKEN_PREFIX = "hemis_"  # noqa: S105 - a marker, not a secret
 TOKEN_LOOKUP = select(ApiToken.id, ApiToken.roles).where(
-    ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None)
+    ApiToken.token_hash == bindparam("token_hash"),
+    ApiToken.revoked_at.is_(None),
+    ApiToken.expires_at > func.now(),
 )
+DEFAULT_DAYS, MAX_DAYS = 90, 365
 
 
 def token_hash(secret: str) -> str:
@@ -34,11 +37,20 @@ class ApiTokenService(SQLAlchemyAsyncRepositoryService[ApiToken]):
 
     repository_type = Repo
 
-    async def issue(self, name: str, roles: set[Role], *, by: str) -> tuple[ApiToken, str]:
-        """A new token; the secret is returned once and never stored."""
+    async def issue(
+        self, name: str, roles: set[Role], *, by: str, days: int = DEFAULT_DAYS
+    ) -> tuple[ApiToken, str]:
+        """A new token valid for `days` (1..MAX_DAYS); the secret is returned once and never stored."""
+        if not 1 <= days <= MAX_DAYS:
+            raise OutOfRange(field="days", low=1, high=MAX_DAYS)
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = await self.create(
-            ApiToken(name=name, token_hash=token_hash(secret), roles=sorted(r.value for r in roles))
+            ApiToken(
+                name=name,
+                token_hash=token_hash(secret),
+                roles=sorted(r.value for r in roles),
+                expires_at=datetime.now(UTC) + timedelta(days=days),
+            )
         )
         await audit.record(
             self.repository.session,
@@ -46,7 +58,7 @@ class ApiTokenService(SQLAlchemyAsyncRepositoryService[ApiToken]):
             entity="api_token",
             entity_id=token.id,
             actor=by,
-            data={"name": name, "roles": token.roles},
+            data={"name": name, "roles": token.roles, "days": days},
         )
         return token, secret
 
