@@ -43,6 +43,9 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
+    # httpx logs every request to an identity provider at INFO through plain logging, outside
+    # our format and without the request id; our own SSO audit says what matters.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def _scrub(value: Any) -> Any:

@@ -99,7 +99,15 @@ class SsoClient:
     """The process's HTTP side of SSO: discovery and keys cached per provider, one connection pool."""
 
     def __init__(self, timeout: float = 10.0) -> None:
-        self.http = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        # Idle connections are dropped after 1 s, before a provider's own idle timeout (often
+        # 5 s, as httpx's default) can close one under a token request that would then fail
+        # after its attempt was spent; a refused connect is retried once.
+        self.http = httpx.AsyncClient(
+            timeout=timeout,
+            follow_redirects=False,
+            limits=httpx.Limits(keepalive_expiry=1.0),
+            transport=httpx.AsyncHTTPTransport(retries=1),
+        )
         self._metadata: dict[str, ProviderMetadata] = {}
 
     async def close(self) -> None:
