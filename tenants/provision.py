@@ -105,7 +105,7 @@ async def ensure_platform(engine: AsyncEngine, prefix: str, app_password: str) -
         await conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {sh} TO {naming.quote(shared)}"))
         # Platform staff sign in and open support grants through the app: the only shared rows
         # a request may write (accounts themselves are created by the CLI, as the owner).
-        writable = f"{sh}.platform_session, {sh}.support_grant"
+        writable = f"{sh}.platform_session, {sh}.support_grant, {sh}.platform_login_throttle"
         await conn.execute(text(f"GRANT INSERT, UPDATE ON {writable} TO {naming.quote(shared)}"))
         await conn.execute(
             text(

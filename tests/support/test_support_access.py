@@ -4,6 +4,7 @@ every read to that university's admin (issue 4)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from typing import Any
@@ -78,6 +79,16 @@ class TestStaffSignIn:
         client.cookies.clear()
         assert (await staff_login(client, staff, code)).status_code == 401  # the same code again
         assert (await client.get(f"{P}/me")).status_code == 401
+
+    async def test_sign_in_attempts_are_limited_across_concurrent_requests(
+        self, client: httpx.AsyncClient, owner: AsyncEngine
+    ) -> None:
+        staff = await new_staff(owner)
+        wrong = {**staff, "password": "not-the-password"}
+        answers = await asyncio.gather(*(staff_login(client, wrong) for _ in range(30)))
+        statuses = [a.status_code for a in answers]
+        assert statuses.count(401) <= 5 and statuses.count(429) >= 25  # checked at most the limit
+        assert (await staff_login(client, staff)).status_code == 429  # now even the right answer waits
 
     async def test_staff_endpoints_do_not_exist_under_a_university(
         self, client: httpx.AsyncClient, owner: AsyncEngine

@@ -80,22 +80,25 @@ def principal_of(user: UserAccount, tenant_code: str) -> Principal:
     )
 
 
-async def count_attempt(session: AsyncSession, keys: Sequence[str], now: datetime) -> dict[str, int]:
-    """Count one attempt under each key; a window older than THROTTLE_WINDOW starts again."""
+async def count_attempt(
+    session: AsyncSession, keys: Sequence[str], now: datetime, table: Any = LoginThrottle
+) -> dict[str, int]:
+    """Count one attempt under each key; a window older than THROTTLE_WINDOW starts again.
+    `table`: the tenant's login_throttle, or the platform staff's (same columns)."""
     counts = {}
     for key in keys:
-        expired = LoginThrottle.window_start < now - THROTTLE_WINDOW  # the stored row's window
+        expired = table.window_start < now - THROTTLE_WINDOW  # the stored row's window
         stmt = (
-            insert(LoginThrottle)
+            insert(table)
             .values(key=key, window_start=now, attempts=1)
             .on_conflict_do_update(
-                index_elements=[LoginThrottle.key],
+                index_elements=[table.key],
                 set_={
-                    "attempts": case((expired, 1), else_=LoginThrottle.attempts + 1),
-                    "window_start": case((expired, now), else_=LoginThrottle.window_start),
+                    "attempts": case((expired, 1), else_=table.attempts + 1),
+                    "window_start": case((expired, now), else_=table.window_start),
                 },
             )
-            .returning(LoginThrottle.attempts)
+            .returning(table.attempts)
         )
         counts[key] = int(await session.scalar(stmt) or 0)
     return counts

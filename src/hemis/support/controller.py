@@ -20,7 +20,8 @@ from hemis.core.auth import Principal, Role, Unauthenticated, provide_principal,
 from hemis.core.errors import NotFound
 from hemis.core.listing import PathId
 from hemis.identity.controller import cross_site_write
-from hemis.support.models import SupportGrant
+from hemis.identity.service import TooManyAttempts, count_attempt
+from hemis.support.models import PlatformLoginThrottle, SupportGrant
 from hemis.support.schemas import (
     GrantCreate,
     GrantCreated,
@@ -116,11 +117,21 @@ class PlatformController(Controller):
 
     @post("/auth/login", operation_id="StaffLogin", status_code=204)
     async def login(self, request: Request[Any, Any, Any], data: JSONBody[StaffLogin]) -> Response[None]:
+        """Sign in with password and TOTP code; limited per user name and per address."""
         maker: async_sessionmaker[AsyncSession] = request.app.state.session_maker
+        now, ip = datetime.now(UTC), request.client.host if request.client else ""
+        limits = request.app.state.settings.identity
+        keys = {
+            f"user:{data.username.lower()}": limits.login_limit_per_user,
+            f"ip:{ip}": limits.login_limit_per_ip,
+        }
+        async with shared_session(maker) as side:  # counted in its own transaction: failures count too
+            counts = await count_attempt(side, list(keys), now, table=PlatformLoginThrottle)
+            await side.commit()
+        if any(counts[key] > limit for key, limit in keys.items()):
+            raise TooManyAttempts
         async with shared_session(maker) as shared:
-            secret = await PlatformAuthService(shared).sign_in(
-                data.username, data.password, data.totp, datetime.now(UTC)
-            )
+            secret = await PlatformAuthService(shared).sign_in(data.username, data.password, data.totp, now)
             await shared.commit()
         cookie = Cookie(
             key=STAFF_COOKIE,
