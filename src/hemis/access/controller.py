@@ -12,6 +12,7 @@ from hemis.access.schemas import ApiTokenCreate, ApiTokenCreated, ApiTokenRead, 
 from hemis.access.service import ApiTokenService
 from hemis.core.auth import Principal, Role, provide_principal, requires_role
 from hemis.core.listing import PathId
+from hemis.core.schemas import extended
 
 ADMINS = requires_role(Role.ADMIN)
 
@@ -48,8 +49,7 @@ class AccessController(Controller):
     ) -> ApiTokenCreated:
         """A token for a machine client of this university, valid `days` (≤ 365); the secret once."""
         token, secret = await tokens.issue(data.name, set(data.roles), by=principal.subject, days=data.days)
-        view = token_view(token)
-        return ApiTokenCreated(**{f: getattr(view, f) for f in view.__struct_fields__}, token=secret)
+        return extended(token_view(token), ApiTokenCreated, token=secret)
 
     @post("/tokens/{token_id:int}/revoke", operation_id="RevokeApiToken", guards=[ADMINS], status_code=200)
     async def revoke_token(

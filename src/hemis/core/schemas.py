@@ -46,6 +46,11 @@ def to_read(row: object, schema: type[T]) -> T:
     return msgspec.convert(row, schema, from_attributes=True)
 
 
+def extended(view: msgspec.Struct, schema: type[T], **extra: object) -> T:
+    """`view` as its subclass `schema`, with the extra fields (e.g. a secret shown once)."""
+    return schema(**msgspec.structs.asdict(view), **extra)
+
+
 def without(read: S, fields: frozenset[str]) -> S:
     """`read` with `fields` set to null (personal data the caller may not see)."""
     return msgspec.structs.replace(read, **dict.fromkeys(fields))

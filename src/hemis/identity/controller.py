@@ -22,7 +22,7 @@ from hemis.core.auth import Forbidden, Principal, Role, provide_principal, requi
 from hemis.core.deps import provide_service, request_session
 from hemis.core.errors import HemisError
 from hemis.core.listing import ListParams, PathId, provide_list_params
-from hemis.core.schemas import Page, changes
+from hemis.core.schemas import Page, changes, extended
 from hemis.identity.models import IdentityProvider, LoginThrottle, UserAccount
 from hemis.identity.schemas import (
     IdentityProviderCreate,
@@ -80,9 +80,7 @@ def user_view(user: UserAccount) -> UserRead:
 def created_view(request: Request[Any, Any, Any], user: UserAccount, secret: str | None) -> UserCreated:
     view = user_view(user)
     uri = provisioning_uri(secret, user.username, request.url.hostname or "hemis") if secret else None
-    return UserCreated(
-        **{f: getattr(view, f) for f in view.__struct_fields__}, totp_secret=secret, totp_uri=uri
-    )
+    return extended(view, UserCreated, totp_secret=secret, totp_uri=uri)
 
 
 async def authenticate_session(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
@@ -260,11 +258,7 @@ class UserController(Controller):
     ) -> UserCreated:
         """Open an account with its roles and links; an admin account gets its TOTP secret, shown once."""
         user, secret = await users.open_account(changes(data))
-        view = user_view(user)
-        uri = provisioning_uri(secret, user.username, request.url.hostname or "hemis") if secret else None
-        return UserCreated(
-            **{f: getattr(view, f) for f in view.__struct_fields__}, totp_secret=secret, totp_uri=uri
-        )
+        return created_view(request, user, secret)
 
     @patch("/{user_id:int}", operation_id="UpdateUser", guards=[ADMINS])
     async def update_user(

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from hemis.core.auth import Principal, Role, Unauthenticated, provide_principal, requires_role
 from hemis.core.errors import NotFound
 from hemis.core.listing import PathId
+from hemis.core.schemas import extended
 from hemis.identity.controller import cross_site_write
 from hemis.identity.service import TooManyAttempts, count_attempt
 from hemis.support.models import PlatformLoginThrottle, SupportGrant
@@ -181,8 +182,7 @@ class PlatformController(Controller):
                 staff, data.tenant_code, data.reason, data.minutes, datetime.now(UTC)
             )
             await shared.commit()
-        view = grant_view(grant)
-        return GrantCreated(**{f: getattr(view, f) for f in view.__struct_fields__}, token=token)
+        return extended(grant_view(grant), GrantCreated, token=token)
 
     @post(
         "/support-grants/{grant_id:int}/revoke",
