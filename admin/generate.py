@@ -10,9 +10,11 @@ with `create_table_class(schema=t_<code>, db=<that tenant's engine>)`.
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Column, Table, types
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -71,15 +73,25 @@ def _with_options(call: str, options: list[str]) -> str:
     return f"{call[: call.index('(')]}({args})"
 
 
+def foreign_of(column: Column[object]) -> Any:
+    return next(iter(column.foreign_keys), None)
+
+
 def column_line(table: Table, column: Column[object]) -> str:
     if column.primary_key:
         return f"    {column.name} = BigSerial(primary_key=True)"
     options = []
+    default = column.default
+    if default is not None and default.is_scalar and not foreign_of(column):
+        value = getattr(default, "arg", None)  # what the admin's new-row form starts with
+        options.append(
+            f"default={json.dumps(value, ensure_ascii=False) if isinstance(value, str) else value!r}"
+        )
     if column.nullable:
         options.append("null=True")
     if column.unique:
         options.append("unique=True")
-    foreign = next(iter(column.foreign_keys), None)
+    foreign = foreign_of(column)
     if foreign is not None:
         target = foreign.column.table
         ref = '"self"' if target is table else class_name(target)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
+from admin.app import admin_console
 from hemis.access.controller import AccessController
 from hemis.attendance.controller import AttendanceController
 from hemis.classifiers.controller import ClassifierController
@@ -26,6 +27,7 @@ from hemis.trajectory.controller import TrajectoryController
 
 ROUTES: list[ControllerRouterHandler] = [
     HealthController,
+    admin_console,
     ClassifierController,
     InstitutionController,
     AccessController,

@@ -11,6 +11,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from admin.app import AdminSites
 from hemis import __version__
 from hemis.access.service import authenticate_token
 from hemis.api import ROUTES
@@ -59,8 +60,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
     resolver = TenantResolver(maker, settings.tenancy.resolver_cache_seconds)
 
     sso = SsoClient()
+    admin_sites = AdminSites(settings, maker, settings.admin_max_open)
 
     async def dispose_engine() -> None:
+        await admin_sites.close()
         await sso.close()
         await engine.dispose()
 
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
     litestar.state.settings = settings
     litestar.state.resolver = resolver
     litestar.state.sso_client = sso
+    litestar.state.admin_sites = admin_sites
     # Cheapest test first: each looks at its own credential's prefix and passes on the rest.
     litestar.state.authenticators = (authenticate_support, authenticate_token, authenticate_session)
     edge = TenantEdge(litestar, resolver, settings.tenancy.platform_hosts, settings.tenancy.subfolder_routing)

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     # the client address then counts for sign-in limits and the audit, the scheme for Secure
     # cookies. Comma-separated IPs or networks; "" believes nobody. Never "*" on an open port.
     trusted_proxies: str = "127.0.0.1"
+    # Admin consoles kept open per worker (each holds a pool of up to 2 connections).
+    admin_max_open: int = 32
     log_json: bool = False
     log_level: str = "INFO"
     dump_dir: Path = REPO_ROOT / ".hemis" / "dumps"

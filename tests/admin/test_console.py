@@ -1,0 +1,123 @@
+"""The admin console over HTTP (issue 5, step 2): signed in with hemis sessions of the
+university's admins only, that university's rows only, read-only where rules live in services,
+secrets never shown, and a bounded number of consoles open."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from admin.app import AdminSites
+from hemis.app import HemisApp
+from hemis.config import Settings
+from hemis.core.auth import Role
+from hemis.identity import totp
+from hemis.identity.users import UserService
+from tenants.context import TenantRef
+from tenants.session import tenant_session
+from tests.conftest import TokenFactory
+
+PASSWORD = "Admin-parol-2026-kuchli"
+
+
+async def signed_in(
+    client: httpx.AsyncClient,
+    maker: async_sessionmaker[AsyncSession],
+    tenant: TenantRef,
+    role: Role = Role.ADMIN,
+) -> dict[str, str]:
+    """Headers of a fresh session of a new account with `role` at `tenant`."""
+    username = f"adm{uuid.uuid4().hex[:8]}"
+    async with tenant_session(maker, tenant) as session:
+        user, secret = await UserService(session, actor="test").open_account(
+            {"username": username, "display_name": "Admin Adminov", "roles": [role], "password": PASSWORD}
+        )
+        user.must_change_password = False
+        await session.commit()
+    body: dict[str, Any] = {"username": username, "password": PASSWORD}
+    if secret:
+        body["totp"] = totp.code_at(secret, int(time.time() // totp.STEP))
+    response = await client.post(f"/t/{tenant.code}/api/v1/auth/login", json=body)
+    assert response.status_code == 200, response.text
+    client.cookies.clear()
+    return {"Cookie": f"hemis_session={response.cookies['hemis_session']}"}
+
+
+async def csrf(client: httpx.AsyncClient, base: str, headers: dict[str, str]) -> dict[str, str]:
+    """piccolo-admin's double-submit CSRF token, as its page sends it."""
+    page = await client.get(f"{base}/", headers=headers)
+    token = page.cookies.get("csrftoken") or ""
+    client.cookies.clear()
+    return {**headers, "Cookie": f"{headers['Cookie']}; csrftoken={token}", "X-CSRFToken": token}
+
+
+class TestConsole:
+    async def test_admins_of_the_university_only(
+        self,
+        client: httpx.AsyncClient,
+        maker: async_sessionmaker[AsyncSession],
+        tenants: dict[str, TenantRef],
+    ) -> None:
+        assert (await client.get("/t/alpha/admin/api/tables/")).status_code == 401
+        admin = await signed_in(client, maker, tenants["alpha"])
+        tables = await client.get("/t/alpha/admin/api/tables/", headers=admin)
+        assert tables.status_code == 200, tables.text
+        names = set(tables.json())
+        assert {"grading_scale", "curriculum_subject", "department", "mark"} <= names
+        assert not names & {"user_account", "user_session", "api_token", "identity_provider", "sso_attempt"}
+        assert (await client.get("/t/beta/admin/api/tables/", headers=admin)).status_code == 401
+        registrar = await signed_in(client, maker, tenants["alpha"], Role.REGISTRAR)
+        assert (await client.get("/t/alpha/admin/api/tables/", headers=registrar)).status_code == 401
+
+    async def test_rows_of_this_university_only_and_read_only_tables_refuse_writes(
+        self, client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef],
+        token_for: TokenFactory,
+    ) -> None:  # fmt: skip
+        beta_registrar = await token_for("beta", Role.REGISTRAR)
+        name = f"Beta binosi {uuid.uuid4().hex[:6]}"
+        made = await client.post("/t/beta/api/v1/structure/buildings", json={"name": name, "address": "Samarqand"},
+                                 headers=beta_registrar)  # fmt: skip
+        assert made.status_code == 201, made.text
+        admin = await csrf(client, "/t/alpha/admin", await signed_in(client, maker, tenants["alpha"]))
+        rows = await client.get(
+            "/t/alpha/admin/api/tables/building/", params={"__page_size": 100}, headers=admin
+        )
+        assert rows.status_code == 200 and name not in rows.text
+        # Even naming beta's row by its id finds nothing here.
+        assert (
+            await client.get(f"/t/alpha/admin/api/tables/building/{made.json()['id']}/", headers=admin)
+        ).status_code in (404, 200)
+        ours = f"Alfa binosi {uuid.uuid4().hex[:6]}"
+        created = await client.post("/t/alpha/admin/api/tables/building/", headers=admin,
+                                    json={"name": ours, "address": "Toshkent"})  # fmt: skip
+        assert created.status_code == 201, created.text
+        listed = await client.get("/t/alpha/api/v1/structure/buildings", params={"search": ours},
+                                  headers=await token_for("alpha", Role.REGISTRAR))  # fmt: skip
+        assert [b["name"] for b in listed.json()["items"]] == [ours]
+        refused = await client.post("/t/alpha/admin/api/tables/mark/", headers=admin, json={"points": "50"})
+        assert refused.status_code == 405
+
+    async def test_consoles_open_are_bounded(
+        self, app: HemisApp, settings: Settings, maker: async_sessionmaker[AsyncSession],
+        tenants: dict[str, TenantRef],
+    ) -> None:  # fmt: skip
+        sites = AdminSites(settings, maker, max_open=1)
+        try:
+            await sites.app_for(tenants["alpha"])
+            first = sites._open["alpha"].engine
+            await sites.app_for(tenants["beta"])
+            assert sites.open_codes == ["beta"]
+            assert first.pool is None or first.pool._closed  # the evicted console's pool is closed
+        finally:
+            await sites.close()
+        assert sites.open_codes == []
+
+
+@pytest.fixture(autouse=True)
+def _uses_app(app: HemisApp) -> None:
+    """The console lives in the app (its state holds the consoles)."""
