@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from litestar import asgi
@@ -25,7 +24,6 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 from piccolo_admin.endpoints import TableConfig, create_admin
 from piccolo_api.crud.endpoints import PiccoloCRUD
-from piccolo_api.crud.hooks import Hook, HookType
 from piccolo_api.crud.validators import Validators
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -38,6 +36,7 @@ from starlette.routing import Mount
 
 from admin.binding import bind
 from admin.engine import close_pool, open_pool, tenant_engine
+from admin.writes import ServiceWrites
 from hemis.config import Settings
 from hemis.core.auth import Role
 from hemis.identity.models import UserAccount
@@ -129,21 +128,6 @@ READ_ONLY_VALIDATORS = Validators(
 )
 
 
-def _stamp_new(row: Table) -> Table:
-    now = datetime.now(UTC)
-    for column in ("created_at", "updated_at"):
-        if hasattr(row, column):
-            setattr(row, column, now)
-    return row
-
-
-def _stamp_change(row_id: Any, values: dict[Any, Any]) -> dict[Any, Any]:
-    return {**values, "updated_at": datetime.now(UTC)}
-
-
-STAMPS = [Hook(HookType.pre_save, _stamp_new), Hook(HookType.pre_patch, _stamp_change)]
-
-
 def table_configs(tables: dict[str, type[Table]]) -> list[TableConfig]:
     configs = []
     for group, names in EDITABLE.items():
@@ -151,7 +135,6 @@ def table_configs(tables: dict[str, type[Table]]) -> list[TableConfig]:
             TableConfig(
                 tables[name],
                 menu_group=group,
-                hooks=STAMPS,
                 exclude_visible_columns=[tables[name].created_at, tables[name].updated_at],  # type: ignore[attr-defined]
             )
             for name in names
@@ -208,23 +191,29 @@ class AdminSites:
     async def _build(self, tenant: TenantRef) -> _Open:
         engine = tenant_engine(self.settings, tenant.code)
         await open_pool(engine)
+        tables = bind(tenant.code, engine)
         router = create_admin(
-            table_configs(bind(tenant.code, engine)),
+            table_configs(tables),
             site_name=f"hemis · {tenant.code}",
             production=not self.settings.debug,
             auto_include_related=False,
             default_language_code="uz",
         )
-        _use_hemis_sessions(router, HemisSessionBackend(self.maker, tenant))
+        _use_hemis(
+            router,
+            HemisSessionBackend(self.maker, tenant),
+            lambda inner: ServiceWrites(inner, self.maker, tenant, tables),
+        )
         return _Open(engine=engine, app=router)
 
 
-def _use_hemis_sessions(router: Any, backend: AuthenticationBackend) -> None:
-    """Swap piccolo's session check on the private API for ours (same app behind it)."""
+def _use_hemis(router: Any, backend: AuthenticationBackend, writes: Any) -> None:
+    """Swap piccolo's session check on the private API for ours, and put the service-backed
+    writes between it and piccolo's CRUD."""
     for route in router.routes:
         inner = getattr(route.app, "app", None) if isinstance(route, Mount) and route.path == "/api" else None
         if inner is not None:
-            route.app = AuthenticationMiddleware(inner, backend=backend, on_error=_auth_failed)
+            route.app = AuthenticationMiddleware(writes(inner), backend=backend, on_error=_auth_failed)
             return
     raise RuntimeError("piccolo-admin has no /api mount: its layout changed, check admin.app")
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from admin.app import AdminSites
 from hemis.app import HemisApp
@@ -20,7 +20,9 @@ from hemis.identity import totp
 from hemis.identity.users import UserService
 from tenants.context import TenantRef
 from tenants.session import tenant_session
+from tenants.testing import run_as_tenant
 from tests.conftest import TokenFactory
+from tests.grading.test_scales import scale_body
 
 PASSWORD = "Admin-parol-2026-kuchli"
 
@@ -101,6 +103,49 @@ class TestConsole:
         assert [b["name"] for b in listed.json()["items"]] == [ours]
         refused = await client.post("/t/alpha/admin/api/tables/mark/", headers=admin, json={"points": "50"})
         assert refused.status_code == 405
+
+    async def test_writes_go_through_the_services_with_their_checks_and_the_audit(
+        self, client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef],
+        token_for: TokenFactory, owner: AsyncEngine, settings: Settings,
+    ) -> None:  # fmt: skip
+        signed = await signed_in(client, maker, tenants["alpha"])
+        admin = await csrf(client, "/t/alpha/admin", signed)
+        # Grade 5 must start above grade 4: refused by ScaleService, in Uzbek, naming the field.
+        bad = scale_body(min_good="92")
+        refused = await client.post(
+            "/t/alpha/admin/api/tables/grading_scale/", headers=admin, json={**bad, "id": None}
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["field"] == "min_excellent"
+        # The same answer, word for word (Uzbek by default), as the API gives for the same body.
+        api_admin = await token_for("alpha", Role.ADMIN)
+        by_api = await client.post("/t/alpha/api/v1/grading/scales", json=bad, headers=api_admin)
+        assert (by_api.status_code, by_api.json()["detail"]) == (422, refused.json()["detail"])
+        scales = await client.get("/t/alpha/api/v1/grading/scales", headers=api_admin)
+        assert bad["code"] not in {s["code"] for s in scales.json()["items"]}  # nothing written
+        good = scale_body()
+        created = await client.post("/t/alpha/admin/api/tables/grading_scale/", headers=admin, json=good)
+        assert created.status_code == 201, created.text
+        scale_id = created.json()[0]["id"]
+        renamed = await client.patch(f"/t/alpha/admin/api/tables/grading_scale/{scale_id}/", headers=admin,
+                                     json={"name": "Yangi nom", "created_at": None})  # fmt: skip
+        assert renamed.status_code == 200 and renamed.json()["name"] == "Yangi nom", renamed.text
+        got = await client.get(
+            f"/t/alpha/api/v1/grading/scales/{scale_id}", headers=await token_for("alpha", Role.ADMIN)
+        )
+        assert got.json()["name"] == "Yangi nom"
+        # Whoever did it is on the audit trail, as for the API.
+        who = (await client.get("/t/alpha/api/v1/access/me", headers=signed)).json()["subject"]
+        rows = await run_as_tenant(
+            owner, settings.tenancy.role_prefix, "alpha",
+            f"SELECT action FROM audit_event WHERE entity = 'grading_scale' AND entity_id = '{scale_id}' "
+            f"AND actor = '{who}' ORDER BY id",
+        )  # fmt: skip
+        assert [r[0] for r in rows] == ["grading_scale.created", "grading_scale.updated"]
+        # What the API does not allow, the console does not either.
+        assert (
+            await client.delete(f"/t/alpha/admin/api/tables/grading_scale/{scale_id}/", headers=admin)
+        ).status_code == 405
 
     async def test_consoles_open_are_bounded(
         self, app: HemisApp, settings: Settings, maker: async_sessionmaker[AsyncSession],
