@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hemis.config import Settings
 from hemis.core.auth import Role
 from hemis.identity import totp
-from hemis.identity.controller import name_digest
+from hemis.identity.signin import name_digest
 from tenants.testing import run_as_tenant
 from tests.conftest import TokenFactory
 from tests.results.conftest import Term

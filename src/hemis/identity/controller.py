@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -13,8 +12,6 @@ from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, QueryParameter
 from litestar.response import Redirect
-from sqlalchemy import delete as sql_delete
-from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hemis.core import audit
@@ -23,7 +20,7 @@ from hemis.core.deps import provide_service, request_session
 from hemis.core.errors import HemisError
 from hemis.core.listing import ListParams, PathId, provide_list_params
 from hemis.core.schemas import Page, changes, extended
-from hemis.identity.models import IdentityProvider, LoginThrottle, UserAccount
+from hemis.identity.models import IdentityProvider, UserAccount
 from hemis.identity.schemas import (
     IdentityProviderCreate,
     IdentityProviderRead,
@@ -42,10 +39,8 @@ from hemis.identity.schemas import (
 )
 from hemis.identity.service import (
     AuthService,
-    BadCredentials,
-    TooManyAttempts,
-    count_attempt,
 )
+from hemis.identity.signin import sign_in
 from hemis.identity.sso import (
     ATTEMPT_TTL,
     IdentityProviderService,
@@ -108,11 +103,6 @@ def cross_site_write(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
     return urlsplit(origin).netloc.lower() != connection.headers.get("host", "").lower()
 
 
-def name_digest(username: str) -> str:
-    """What the audit keeps of a typed user name: a password typed there must not be kept."""
-    return hashlib.sha256(username.encode()).hexdigest()[:16]
-
-
 async def _side(request: Request[Any, Any, Any], action: str, data: dict[str, Any]) -> None:
     """Write an audit row in its own transaction: it stays even though the request fails."""
     maker: async_sessionmaker[AsyncSession] = request.app.state.session_maker
@@ -129,44 +119,21 @@ class AuthController(Controller):
 
     @post("/login", operation_id="Login", status_code=200)
     async def login(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        data: JSONBody[LoginCreate],
+        self, request: Request[Any, Any, Any], data: JSONBody[LoginCreate]
     ) -> Response[SessionRead]:
         """Sign in with a local account (and the TOTP code when the account has a second factor).
         Sets an HttpOnly session cookie; a session the browser already had ends."""
-        now = datetime.now(UTC)
-        ip = request.client.host if request.client else ""
-        username = data.username.lower()
-        limits = request.app.state.settings.identity
-        keys = {f"user:{username}": limits.login_limit_per_user, f"ip:{ip}": limits.login_limit_per_ip}
         maker: async_sessionmaker[AsyncSession] = request.app.state.session_maker
-        async with maker() as side:  # counted in its own transaction: a failed sign-in counts too
-            counts = await count_attempt(side, list(keys), now)
-            await side.commit()
-        if any(counts[key] > limit for key, limit in keys.items()):
-            await _side(request, "auth.throttled", {"username_sha256": name_digest(username), "ip": ip})
-            raise TooManyAttempts
-        auth = AuthService(db_session)
-        try:
-            user = await auth.check_password(username, data.password, data.totp)
-        except BadCredentials:
-            await _side(request, "auth.login_failed", {"username_sha256": name_digest(username), "ip": ip})
-            raise
-        secret = await auth.start_session(
-            user,
-            replaces=request.cookies.get(COOKIE),
-            ip=ip,
+        user, secret = await sign_in(
+            maker,
+            request.app.state.settings.identity,
+            username=data.username,
+            password=data.password,
+            code=data.totp,
+            ip=request.client.host if request.client else "",
             user_agent=request.headers.get("user-agent", ""),
-            now=now,
-        )
-        # A success clears the user name's count and takes itself off the address's count.
-        await db_session.execute(sql_delete(LoginThrottle).where(LoginThrottle.key == f"user:{username}"))
-        await db_session.execute(
-            update(LoginThrottle)
-            .where(LoginThrottle.key == f"ip:{ip}")
-            .values(attempts=func.greatest(LoginThrottle.attempts - 1, 0))
+            replaces=request.cookies.get(COOKIE),
+            now=datetime.now(UTC),
         )
         body = SessionRead(
             user_id=user.id,
