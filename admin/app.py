@@ -36,6 +36,7 @@ from starlette.routing import Mount
 
 from admin.binding import bind
 from admin.engine import close_pool, open_pool, tenant_engine
+from admin.login import HemisLogin
 from admin.writes import ServiceWrites
 from hemis.config import Settings
 from hemis.core.auth import Role
@@ -203,19 +204,28 @@ class AdminSites:
             router,
             HemisSessionBackend(self.maker, tenant),
             lambda inner: ServiceWrites(inner, self.maker, tenant, tables),
+            HemisLogin(self.maker, tenant, self.settings.identity),
         )
         return _Open(engine=engine, app=router)
 
 
-def _use_hemis(router: Any, backend: AuthenticationBackend, writes: Any) -> None:
-    """Swap piccolo's session check on the private API for ours, and put the service-backed
-    writes between it and piccolo's CRUD."""
+def _use_hemis(router: Any, backend: AuthenticationBackend, writes: Any, login: Any) -> None:
+    """Swap piccolo's session check on the private API for ours, put the service-backed writes
+    between it and piccolo's CRUD, and answer the login form with hemis's sign-in."""
+    swapped = set()
     for route in router.routes:
-        inner = getattr(route.app, "app", None) if isinstance(route, Mount) and route.path == "/api" else None
-        if inner is not None:
+        if not isinstance(route, Mount):
+            continue
+        if route.path == "/api" and (inner := getattr(route.app, "app", None)) is not None:
             route.app = AuthenticationMiddleware(writes(inner), backend=backend, on_error=_auth_failed)
-            return
-    raise RuntimeError("piccolo-admin has no /api mount: its layout changed, check admin.app")
+            swapped.add("api")
+        elif route.path == "/public":
+            for sub in getattr(route.app, "routes", []):
+                if isinstance(sub, Mount) and sub.path == "/login":
+                    sub.app = login
+                    swapped.add("login")
+    if swapped != {"api", "login"}:
+        raise RuntimeError(f"piccolo-admin's layout changed (found {swapped}): check admin.app")
 
 
 @asgi(

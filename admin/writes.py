@@ -169,5 +169,9 @@ def _mapped() -> list[Any]:
 
 
 def _problem(status: int, key: str, language: str, *, field: str | None = None, **params: Any) -> Response:
-    problem = make_problem(status, key, language, field=field, **params)
-    return JSONResponse(problem.body(), status_code=problem.status, media_type="application/problem+json")
+    """The API's problem, shaped for piccolo's page: it shows `custom_form_error` of a 422 as
+    the form's error (and would fail on a string `detail` there)."""
+    body = make_problem(status, key, language, field=field, **params).body()
+    if status == 422:
+        body["custom_form_error"] = body.pop("detail")
+    return JSONResponse(body, status_code=status)

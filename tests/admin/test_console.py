@@ -120,7 +120,7 @@ class TestConsole:
         # The same answer, word for word (Uzbek by default), as the API gives for the same body.
         api_admin = await token_for("alpha", Role.ADMIN)
         by_api = await client.post("/t/alpha/api/v1/grading/scales", json=bad, headers=api_admin)
-        assert (by_api.status_code, by_api.json()["detail"]) == (422, refused.json()["detail"])
+        assert (by_api.status_code, by_api.json()["detail"]) == (422, refused.json()["custom_form_error"])
         scales = await client.get("/t/alpha/api/v1/grading/scales", headers=api_admin)
         assert bad["code"] not in {s["code"] for s in scales.json()["items"]}  # nothing written
         good = scale_body()
@@ -146,6 +146,42 @@ class TestConsole:
         assert (
             await client.delete(f"/t/alpha/admin/api/tables/grading_scale/{scale_id}/", headers=admin)
         ).status_code == 405
+
+    async def test_the_login_form_is_hemis_sign_in(
+        self,
+        client: httpx.AsyncClient,
+        maker: async_sessionmaker[AsyncSession],
+        tenants: dict[str, TenantRef],
+    ) -> None:
+        username = f"adm{uuid.uuid4().hex[:8]}"
+        async with tenant_session(maker, tenants["alpha"]) as session:
+            user, secret = await UserService(session, actor="test").open_account(
+                {"username": username, "display_name": "Admin", "roles": [Role.ADMIN], "password": PASSWORD}
+            )
+            user.must_change_password = False
+            await session.commit()
+        assert secret is not None
+        form = await csrf(client, "/t/alpha/admin", {"Cookie": "x=1"})
+        login = "/t/alpha/admin/public/login/"
+        # Without a code the answer is the same for a wrong password: nothing is told about it.
+        for password in (PASSWORD, "wrong-password-1"):
+            asked = await client.post(login, json={"username": username, "password": password}, headers=form)
+            assert (asked.status_code, asked.json()["detail"]) == (401, "MFA code required")
+        wrong = await client.post(login, json={"username": username, "password": PASSWORD, "mfa_code": "000000"
+                                                if totp.code_at(secret, int(time.time() // totp.STEP)) != "000000" else "111111"},
+                                  headers=form)  # fmt: skip
+        assert wrong.status_code == 401
+        code = totp.code_at(secret, int(time.time() // totp.STEP))
+        ok = await client.post(
+            login, json={"username": username, "password": PASSWORD, "mfa_code": code}, headers=form
+        )
+        assert ok.status_code == 200, ok.text
+        session_cookie = {"Cookie": f"hemis_session={ok.cookies['hemis_session']}"}
+        client.cookies.clear()
+        assert (await client.get("/t/alpha/admin/api/tables/", headers=session_cookie)).status_code == 200
+        # The same session is a hemis session: the API knows the person.
+        me = await client.get("/t/alpha/api/v1/access/me", headers=session_cookie)
+        assert me.json()["subject"] == f"user:{user.id}"
 
     async def test_consoles_open_are_bounded(
         self, app: HemisApp, settings: Settings, maker: async_sessionmaker[AsyncSession],

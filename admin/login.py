@@ -1,0 +1,93 @@
+"""The console's login form (piccolo-admin posts to ./public/login/), answered by hemis's own
+sign-in: the same limits, second factor, sessions and audit as /api/v1/auth/login.
+
+Every console user is an admin, and admins always need a TOTP code, so a post without one is
+answered "MFA code required" (the text piccolo's page waits for to show the code field)
+before anything is checked: the answer tells nothing about the password.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from json import JSONDecodeError
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
+
+from hemis.config import IdentitySettings
+from hemis.core.auth import Role
+from hemis.core.i18n import pick_language, translate
+from hemis.identity.service import BadCredentials, TooManyAttempts
+from hemis.identity.signin import sign_in
+from tenants.context import TenantRef
+from tenants.session import tenant_session
+
+MFA_REQUIRED = "MFA code required"  # piccolo-admin's page compares this text exactly
+SESSION_COOKIE = "hemis_session"
+
+
+class HemisLogin:
+    def __init__(
+        self, maker: async_sessionmaker[AsyncSession], tenant: TenantRef, limits: IdentitySettings
+    ) -> None:
+        self.maker = maker
+        self.tenant = tenant
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        response = (
+            await self._answer(request) if request.method == "POST" else _detail(405, "Method not allowed")
+        )
+        await response(scope, receive, send)
+
+    async def _answer(self, request: Request) -> JSONResponse:
+        language = pick_language(request.query_params.get("l"), request.headers.get("accept-language"))
+        body = await _body(request)
+        username, password, code = (str(body.get(k) or "") for k in ("username", "password", "mfa_code"))
+        if not username or not password:
+            return _detail(422, translate("error.validation", language))
+        if not code:
+            return _detail(401, MFA_REQUIRED)
+        try:
+            user, secret = await sign_in(
+                lambda: tenant_session(self.maker, self.tenant),
+                self.limits,
+                username=username,
+                password=password,
+                code=code,
+                ip=request.client.host if request.client else "",
+                user_agent=request.headers.get("user-agent", ""),
+                replaces=request.cookies.get(SESSION_COOKIE),
+                now=datetime.now(UTC),
+            )
+        except (BadCredentials, TooManyAttempts) as refused:
+            return _detail(refused.status_code, translate(refused.message_key, language))
+        if Role.ADMIN not in user.roles or user.must_change_password:
+            # Signed in (the session works in the API), but the console is for admins.
+            return _detail(403, translate("error.forbidden", language))
+        response = JSONResponse({"message": "ok"})
+        response.set_cookie(
+            SESSION_COOKIE,
+            secret,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+        return response
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except JSONDecodeError:
+        body = dict(await request.form())
+    return body if isinstance(body, dict) else {}
+
+
+def _detail(status: int, detail: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status)
