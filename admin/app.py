@@ -36,6 +36,7 @@ from starlette.routing import Mount
 
 from admin.binding import bind
 from admin.engine import close_pool, open_pool, tenant_engine
+from admin.i18n import TRANSLATIONS
 from admin.login import HemisLogin
 from admin.writes import ServiceWrites
 from hemis.config import Settings
@@ -199,6 +200,7 @@ class AdminSites:
             production=not self.settings.debug,
             auto_include_related=False,
             default_language_code="uz",
+            translations=TRANSLATIONS,
         )
         _use_hemis(
             router,

@@ -10,9 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
+from piccolo_admin.translations.data import ENGLISH
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from admin.app import AdminSites
+from admin.i18n import UZBEK
 from hemis.app import HemisApp
 from hemis.config import Settings
 from hemis.core.auth import Role
@@ -202,3 +204,18 @@ class TestConsole:
 @pytest.fixture(autouse=True)
 def _uses_app(app: HemisApp) -> None:
     """The console lives in the app (its state holds the consoles)."""
+
+
+class TestLanguages:
+    async def test_the_console_speaks_uzbek_by_default_and_russian_and_english_on_request(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        listed = (await client.get("/t/alpha/admin/public/translations/")).json()
+        assert listed["default_language_code"] == "uz"
+        assert {t["language_code"] for t in listed["translations"]} == {"uz", "ru", "en"}
+        uzbek = (await client.get("/t/alpha/admin/public/translations/uz/")).json()["translations"]
+        assert uzbek["Save"] == "Saqlash" and uzbek["Login"] == "Kirish"
+
+    def test_every_word_of_the_console_has_its_uzbek(self) -> None:
+        """A piccolo-admin upgrade that adds words fails here until they are translated."""
+        assert set(UZBEK.translations) == set(ENGLISH.translations)
