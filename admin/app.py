@@ -32,12 +32,12 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 
 from admin.binding import bind
 from admin.engine import close_pool, open_pool, tenant_engine
 from admin.i18n import TRANSLATIONS
-from admin.login import HemisLogin
+from admin.login import HemisLogin, HemisLogout
 from admin.writes import ServiceWrites
 from hemis.config import Settings
 from hemis.core.auth import Role
@@ -137,6 +137,8 @@ def table_configs(tables: dict[str, type[Table]]) -> list[TableConfig]:
             TableConfig(
                 tables[name],
                 menu_group=group,
+                # admin.writes takes every write first; this only backs it up.
+                validators=READ_ONLY_VALIDATORS,
                 exclude_visible_columns=[tables[name].created_at, tables[name].updated_at],  # type: ignore[attr-defined]
             )
             for name in names
@@ -207,11 +209,12 @@ class AdminSites:
             HemisSessionBackend(self.maker, tenant),
             lambda inner: ServiceWrites(inner, self.maker, tenant, tables),
             HemisLogin(self.maker, tenant, self.settings.identity),
+            HemisLogout(self.maker, tenant),
         )
         return _Open(engine=engine, app=router)
 
 
-def _use_hemis(router: Any, backend: AuthenticationBackend, writes: Any, login: Any) -> None:
+def _use_hemis(router: Any, backend: AuthenticationBackend, writes: Any, login: Any, logout: Any) -> None:
     """Swap piccolo's session check on the private API for ours, put the service-backed writes
     between it and piccolo's CRUD, and answer the login form with hemis's sign-in."""
     swapped = set()
@@ -226,7 +229,10 @@ def _use_hemis(router: Any, backend: AuthenticationBackend, writes: Any, login: 
                 if isinstance(sub, Mount) and sub.path == "/login":
                     sub.app = login
                     swapped.add("login")
-    if swapped != {"api", "login"}:
+                elif isinstance(sub, Route) and sub.path == "/logout/":
+                    sub.app = logout
+                    swapped.add("logout")
+    if swapped != {"api", "login", "logout"}:
         raise RuntimeError(f"piccolo-admin's layout changed (found {swapped}): check admin.app")
 
 

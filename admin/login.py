@@ -20,7 +20,7 @@ from starlette.types import Receive, Scope, Send
 from hemis.config import IdentitySettings
 from hemis.core.auth import Role
 from hemis.core.i18n import pick_language, translate
-from hemis.identity.service import BadCredentials, TooManyAttempts
+from hemis.identity.service import AuthService, BadCredentials, TooManyAttempts
 from hemis.identity.signin import sign_in
 from tenants.context import TenantRef
 from tenants.session import tenant_session
@@ -61,13 +61,18 @@ class HemisLogin:
                 code=code,
                 ip=request.client.host if request.client else "",
                 user_agent=request.headers.get("user-agent", ""),
-                replaces=request.cookies.get(SESSION_COOKIE),
+                replaces=None,  # the browser's session ends only once the new one is an admin's
                 now=datetime.now(UTC),
             )
         except (BadCredentials, TooManyAttempts) as refused:
             return _detail(refused.status_code, translate(refused.message_key, language))
-        if Role.ADMIN not in user.roles or user.must_change_password:
-            # Signed in (the session works in the API), but the console is for admins.
+        admin = Role.ADMIN in user.roles and not user.must_change_password
+        ended = secret if not admin else request.cookies.get(SESSION_COOKIE)
+        if ended:
+            async with tenant_session(self.maker, self.tenant) as session:
+                await AuthService(session).logout(ended, datetime.now(UTC))
+                await session.commit()
+        if not admin:  # the console is for admins: the session just made is ended again
             return _detail(403, translate("error.forbidden", language))
         response = JSONResponse({"message": "ok"})
         response.set_cookie(
@@ -79,6 +84,25 @@ class HemisLogin:
             path="/",
         )
         return response
+
+
+class HemisLogout:
+    """The console's "Log Out": ends the hemis session on the server and clears the cookie."""
+
+    def __init__(self, maker: async_sessionmaker[AsyncSession], tenant: TenantRef) -> None:
+        self.maker = maker
+        self.tenant = tenant
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        secret = request.cookies.get(SESSION_COOKIE)
+        if request.method == "POST" and secret:
+            async with tenant_session(self.maker, self.tenant) as session:
+                await AuthService(session).logout(secret, datetime.now(UTC))
+                await session.commit()
+        response = JSONResponse({"message": "ok"})
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        await response(scope, receive, send)
 
 
 async def _body(request: Request) -> dict[str, Any]:

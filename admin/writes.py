@@ -82,7 +82,8 @@ WRITES: dict[str, Writes] = {
     "curriculum_week": Writes(CurriculumWeekService, WeekCreate, delete=True, from_path=("curriculum_id",)),
     "grading_scale": Writes(ScaleService, ScaleCreate, ScaleUpdate),
 }
-_ROUTE = re.compile(r"/tables/([a-z_]+)/(?:(\d+)/)?")
+_ROUTE = re.compile(r"/tables/([a-z_]+)/(?:([0-9]+)/)?", re.ASCII)
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class ServiceWrites:
@@ -101,13 +102,22 @@ class ServiceWrites:
         self.tables = tables
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        below = scope["path"][len(scope.get("root_path", "")) :] if scope["type"] == "http" else ""
-        match = _ROUTE.fullmatch(below) if scope.get("method") in {"POST", "PUT", "PATCH", "DELETE"} else None
-        if match is None or match.group(1) not in WRITES:
+        """Every write is ours: a service-backed write of an editable table, or refused. No
+        write of any kind (other tables, bulk deletes, ids piccolo would also parse such as
+        "+5", its password and MFA forms) reaches piccolo's own handlers."""
+        if scope["type"] != "http" or scope.get("method") not in UNSAFE:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
-        response = await self._write(request, match.group(1), int(match.group(2)) if match.group(2) else None)
+        below = scope["path"][len(scope.get("root_path", "")) :]
+        match = _ROUTE.fullmatch(below)
+        if match is None or match.group(1) not in WRITES or set(request.query_params) - {"l"}:
+            language = pick_language(request.query_params.get("l"), request.headers.get("accept-language"))
+            response = _problem(405, "error.method_not_allowed", language)
+        else:
+            response = await self._write(
+                request, match.group(1), int(match.group(2)) if match.group(2) else None
+            )
         await response(scope, receive, send)
 
     async def _write(self, request: Request, table: str, row_id: int | None) -> Response:
@@ -143,7 +153,10 @@ class ServiceWrites:
     ) -> dict[str, Any]:
         """The body as the API's schema reads it: only its fields (the console also sends the
         row's read-only columns), strings converted as JSON would carry them."""
-        body = await request.json()
+        try:
+            body = await request.json()
+        except ValueError as error:
+            raise msgspec.ValidationError("Expected `object` - at `$`") from error
         if not isinstance(body, dict):
             raise msgspec.ValidationError("Expected `object` - at `$`")
         fields = set(schema.__struct_fields__)

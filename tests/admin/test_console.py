@@ -185,6 +185,36 @@ class TestConsole:
         me = await client.get("/t/alpha/api/v1/access/me", headers=session_cookie)
         assert me.json()["subject"] == f"user:{user.id}"
 
+    async def test_no_write_reaches_piccolo_by_another_path(
+        self, client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef],
+        token_for: TokenFactory,
+    ) -> None:  # fmt: skip
+        signed = await signed_in(client, maker, tenants["alpha"])
+        admin = await csrf(client, "/t/alpha/admin", signed)
+        created = await client.post(
+            "/t/alpha/admin/api/tables/grading_scale/", headers=admin, json=scale_body()
+        )
+        scale_id = created.json()[0]["id"]
+        base = "/t/alpha/admin/api/tables/grading_scale"
+        # Ids piccolo would also read as numbers, bulk deletes, piccolo's own forms: all refused.
+        for method, path in (
+            ("PATCH", f"{base}/+{scale_id}/"), ("PUT", f"{base}/{scale_id}%20/"), ("DELETE", f"{base}/+{scale_id}/"),
+            ("DELETE", f"{base}/?id={scale_id}"), ("POST", "/t/alpha/admin/api/change-password/"),
+        ):  # fmt: skip
+            answer = await client.request(method, path, headers=admin, json={"name": "Buzilgan"})
+            assert answer.status_code == 405, (method, path, answer.text)
+        api = await token_for("alpha", Role.ADMIN)
+        kept = await client.get(f"/t/alpha/api/v1/grading/scales/{scale_id}", headers=api)
+        assert kept.status_code == 200 and kept.json()["name"] != "Buzilgan"
+        broken = await client.post(
+            f"{base}/", headers={**admin, "Content-Type": "application/json"}, content=b"{oops"
+        )
+        assert broken.status_code == 422
+        # Log Out ends the hemis session on the server.
+        assert (await client.post("/t/alpha/admin/public/logout/", headers=admin)).status_code == 200
+        client.cookies.clear()
+        assert (await client.get("/t/alpha/api/v1/access/me", headers=signed)).status_code == 401
+
     async def test_consoles_open_are_bounded(
         self, app: HemisApp, settings: Settings, maker: async_sessionmaker[AsyncSession],
         tenants: dict[str, TenantRef],
