@@ -138,6 +138,27 @@ class TestSignIn:
         whoami = await client.get(f"{A}/access/me", headers=session_of(again))
         assert whoami.json()["subject"] == f"user:{account['id']}"
 
+    async def test_repointing_the_provider_forgets_its_links(
+        self, client: httpx.AsyncClient, provider: DevProvider, idp: dict[str, Any], group: dict[str, Any],
+        registrar: dict[str, str], admin: dict[str, str],
+    ) -> None:  # fmt: skip
+        """A `sub` is unique within one issuer only: after the discovery URL or client changes,
+        an old link must not open its account for whoever has that `sub` now."""
+        first, second = (
+            await new_student(client, group, registrar),
+            await new_student(client, group, registrar),
+        )
+        subject = sub()
+        assert (await sign_in(client, provider, idp["id"], subject, pinfl=first["pinfl"])).status_code == 303
+        client.cookies.clear()
+        repointed = await client.patch(f"{A}/identity-providers/{idp['id']}", json={"client_id": "hemis-alpha"},
+                                       headers=admin)  # fmt: skip
+        assert repointed.status_code == 200
+        again = await sign_in(client, provider, idp["id"], subject, pinfl=second["pinfl"])
+        users = await client.get(f"{A}/users", params={"search": second["student_id_number"]}, headers=admin)
+        whoami = await client.get(f"{A}/access/me", headers=session_of(again))
+        assert whoami.json()["subject"] == f"user:{users.json()['items'][0]['id']}"
+
     async def test_return_to_is_kept_and_must_be_a_path_of_this_site(
         self, client: httpx.AsyncClient, provider: DevProvider, idp: dict[str, Any], group: dict[str, Any],
         registrar: dict[str, str],

@@ -59,6 +59,7 @@ class Forbidden(HemisError):
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+STAFF_READERS = frozenset({Role.REGISTRAR, Role.DEAN, Role.TEACHER, Role.INTEGRATION})
 Authenticator = Callable[[ASGIConnection[Any, Any, Any, Any]], Awaitable[Principal | None]]
 _PRINCIPAL_KEY = "hemis_principal"
 
@@ -94,7 +95,9 @@ def requires_role(
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         principal = await current_principal(connection)
         if principal.read_only:
-            if connection.scope.get("method") not in SAFE_METHODS:
+            # Support staff read what the university's staff may read; never the admin's own
+            # screens (accounts, tokens, identity providers, support records), never a write.
+            if connection.scope.get("method") not in SAFE_METHODS or not wanted & STAFF_READERS:
                 raise Forbidden
             return
         if not principal.has_any(wanted):

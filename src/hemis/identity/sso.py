@@ -395,6 +395,14 @@ class IdentityProviderService(CrudService[IdentityProvider]):
         if "scopes" in changed and "openid" not in values["scopes"].split():
             raise BadProviderSetting("identity.sso_scopes", field="scopes")
 
+    async def update(self, item_id: int, changes: dict[str, Any]) -> IdentityProvider:
+        """Pointing the provider at another issuer or client forgets its `sub` links: a `sub` is
+        only unique within one issuer, so an old link must not open an account for a stranger."""
+        provider = await super().update(item_id, changes)
+        if changes.keys() & {"discovery_url", "client_id"}:
+            await self.session.execute(delete(SsoLink).where(SsoLink.provider_id == item_id))
+        return provider
+
     async def listing(self) -> list[IdentityProvider]:
         return list(
             (await self.session.scalars(select(IdentityProvider).order_by(IdentityProvider.id))).all()

@@ -61,9 +61,9 @@ async def authenticate_support(connection: ASGIConnection[Any, Any, Any, Any]) -
         return None
     principal, key = found
     async with tenant_session(maker, tenant) as session:  # kept even when the request then fails
-        await record_read(
-            session, principal, key, str(connection.scope.get("method", "")), connection.url.path
-        )
+        query = connection.url.query  # what was searched for is part of what was read
+        path = f"{connection.url.path}?{query}" if query else connection.url.path
+        await record_read(session, principal, key, str(connection.scope.get("method", "")), path)
         await session.commit()
     return principal
 
@@ -194,8 +194,10 @@ class PlatformController(Controller):
         self, request: Request[Any, Any, Any], staff: NamedDependency[StaffMember], grant_id: PathId
     ) -> GrantRead:
         async with grant_service(request) as (service, shared):
-            grant = await service.revoke(staff, grant_id, datetime.now(UTC))
-            await shared.commit()
+            now = datetime.now(UTC)
+            grant = await service.revoke(staff, grant_id, now)
+            await shared.commit()  # access stops here, before the university's copy says so
+            await service.mirror_revocation(grant, now)
         return grant_view(grant)
 
 

@@ -159,18 +159,22 @@ class SupportGrantService:
         if grant is None or (grant.account_id != staff.account_id and MINISTRY_ADMIN not in staff.roles):
             raise NotFound(field="grant_id")
         if grant.revoked_at is None:
-            grant.revoked_at = now  # access stops with this commit
+            grant.revoked_at = now  # access stops when the caller commits
             await self.shared.flush()
-            tenant = await self.resolver.by_code(grant.tenant_code)
-            if tenant is not None:
-                await self._mirror_revocation(tenant, grant.key, now)
         return grant
 
-    async def _mirror_revocation(self, tenant: TenantRef, key: str, now: datetime) -> None:
+    async def mirror_revocation(self, grant: SupportGrant, now: datetime) -> None:
+        """The university's copy says revoked too (after the shared row has committed)."""
+        tenant = await self.resolver.by_code(grant.tenant_code)
+        if tenant is None:
+            return
         async with tenant_session(self.maker, tenant) as record:
             await record.execute(
-                update(SupportAccess).where(SupportAccess.grant_key == key).values(revoked_at=now)
+                update(SupportAccess)
+                .where(SupportAccess.grant_key == grant.key, SupportAccess.revoked_at.is_(None))
+                .values(revoked_at=now)
             )
+            await record.commit()  # lint-skip: the university's copy, in the university's own transaction
             await record.commit()  # lint-skip: the university's copy, in the university's own transaction
 
 
