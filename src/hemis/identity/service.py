@@ -111,7 +111,10 @@ class AuthService:
 
     async def check_password(self, username: str, password: str, code: str | None) -> UserAccount:
         """The active account these credentials open, or BadCredentials / SecondFactorRequired."""
-        user = await self.session.scalar(select(UserAccount).where(UserAccount.username == username.lower()))
+        # Locked: two sign-ins at once cannot both spend the same TOTP code.
+        user = await self.session.scalar(
+            select(UserAccount).where(UserAccount.username == username.lower()).with_for_update()
+        )
         valid = verify_password(user.password_hash if user else None, password)
         if user is None or not valid or not user.active:
             raise BadCredentials

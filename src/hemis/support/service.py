@@ -54,8 +54,8 @@ class PlatformAuthService:
         self.session = session  # a shared-only session
 
     async def sign_in(self, username: str, password: str, code: str | None, now: datetime) -> str:
-        account = await self.session.scalar(
-            select(PlatformAccount).where(PlatformAccount.username == username.lower())
+        account = await self.session.scalar(  # locked: a TOTP code is spent once, even at once
+            select(PlatformAccount).where(PlatformAccount.username == username.lower()).with_for_update()
         )
         valid = verify_password(account.password_hash if account else None, password)
         if account is None or not valid or not account.active:
