@@ -7,12 +7,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hemis.access.models import ApiToken
 from hemis.access.schemas import ApiTokenCreate, ApiTokenCreated, ApiTokenRead, PrincipalRead
 from hemis.access.service import ApiTokenService
 from hemis.core.auth import Principal, Role, provide_principal, requires_role
 from hemis.core.listing import PathId
-from hemis.core.schemas import extended
+from hemis.core.schemas import extended, to_read
 
 ADMINS = requires_role(Role.ADMIN)
 
@@ -38,7 +37,7 @@ class AccessController(Controller):
     async def list_tokens(self, tokens: NamedDependency[ApiTokenService]) -> list[ApiTokenRead]:
         """This university's API tokens, newest first; secrets are never shown again."""
         rows = await tokens.list()
-        return [token_view(t) for t in sorted(rows, key=lambda t: t.id, reverse=True)]
+        return [to_read(t, ApiTokenRead) for t in sorted(rows, key=lambda t: t.id, reverse=True)]
 
     @post("/tokens", operation_id="IssueApiToken", guards=[ADMINS])
     async def issue_token(
@@ -49,7 +48,7 @@ class AccessController(Controller):
     ) -> ApiTokenCreated:
         """A token for a machine client of this university, valid `days` (≤ 365); the secret once."""
         token, secret = await tokens.issue(data.name, set(data.roles), by=principal.subject, days=data.days)
-        return extended(token_view(token), ApiTokenCreated, token=secret)
+        return extended(to_read(token, ApiTokenRead), ApiTokenCreated, token=secret)
 
     @post("/tokens/{token_id:int}/revoke", operation_id="RevokeApiToken", guards=[ADMINS], status_code=200)
     async def revoke_token(
@@ -59,15 +58,4 @@ class AccessController(Controller):
         token_id: PathId,
     ) -> ApiTokenRead:
         """Stop the token now."""
-        return token_view(await tokens.revoke(token_id, by=principal.subject))
-
-
-def token_view(token: ApiToken) -> ApiTokenRead:
-    return ApiTokenRead(
-        id=token.id,
-        name=token.name,
-        roles=token.roles,
-        created_at=token.created_at,
-        expires_at=token.expires_at,
-        revoked_at=token.revoked_at,
-    )
+        return to_read(await tokens.revoke(token_id, by=principal.subject), ApiTokenRead)

@@ -19,8 +19,8 @@ from hemis.core.auth import Forbidden, Principal, Role, provide_principal, requi
 from hemis.core.deps import provide_service, request_session
 from hemis.core.errors import HemisError
 from hemis.core.listing import ListParams, PathId, provide_list_params
-from hemis.core.schemas import Page, changes, extended
-from hemis.identity.models import IdentityProvider, UserAccount
+from hemis.core.schemas import Page, changes, extended, to_read
+from hemis.identity.models import UserAccount
 from hemis.identity.schemas import (
     IdentityProviderCreate,
     IdentityProviderRead,
@@ -362,21 +362,6 @@ class SsoController(Controller):
         )
 
 
-def provider_view(provider: IdentityProvider) -> IdentityProviderRead:
-    return IdentityProviderRead(
-        id=provider.id,
-        name=provider.name,
-        discovery_url=provider.discovery_url,
-        client_id=provider.client_id,
-        claim=provider.claim,
-        match_by=provider.match_by,
-        scopes=provider.scopes,
-        active=provider.active,
-        created_at=provider.created_at,
-        updated_at=provider.updated_at,
-    )
-
-
 class IdentityProviderController(Controller):
     """A university's (or the ministry's) OpenID providers, kept by its admin."""
 
@@ -393,20 +378,20 @@ class IdentityProviderController(Controller):
     async def list_providers(
         self, providers: NamedDependency[IdentityProviderService]
     ) -> list[IdentityProviderRead]:
-        return [provider_view(p) for p in await providers.listing()]
+        return [to_read(p, IdentityProviderRead) for p in await providers.listing()]
 
     @post(operation_id="CreateIdentityProvider")
     async def create_provider(
         self, providers: NamedDependency[IdentityProviderService], data: JSONBody[IdentityProviderCreate]
     ) -> IdentityProviderRead:
         """Register the provider; the redirect URI to register there is <this site>/api/v1/auth/sso/callback."""
-        return provider_view(await providers.create(changes(data)))
+        return to_read(await providers.create(changes(data)), IdentityProviderRead)
 
     @get("/{provider_id:int}", operation_id="GetIdentityProvider")
     async def get_provider(
         self, providers: NamedDependency[IdentityProviderService], provider_id: PathId
     ) -> IdentityProviderRead:
-        return provider_view(await providers.get(provider_id))
+        return to_read(await providers.get(provider_id), IdentityProviderRead)
 
     @patch("/{provider_id:int}", operation_id="UpdateIdentityProvider")
     async def update_provider(
@@ -415,7 +400,7 @@ class IdentityProviderController(Controller):
         provider_id: PathId,
         data: JSONBody[IdentityProviderUpdate],
     ) -> IdentityProviderRead:
-        return provider_view(await providers.update(provider_id, changes(data)))
+        return to_read(await providers.update(provider_id, changes(data)), IdentityProviderRead)
 
     @delete("/{provider_id:int}", operation_id="DeleteIdentityProvider", status_code=204)
     async def delete_provider(

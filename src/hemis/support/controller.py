@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from hemis.core.auth import Principal, Role, Unauthenticated, provide_principal, requires_role
 from hemis.core.errors import NotFound
 from hemis.core.listing import PathId
-from hemis.core.schemas import extended
+from hemis.core.schemas import extended, to_read
 from hemis.identity.controller import cross_site_write
 from hemis.identity.service import TooManyAttempts, count_attempt
-from hemis.support.models import PlatformLoginThrottle, SupportGrant
+from hemis.support.models import PlatformLoginThrottle
 from hemis.support.schemas import (
     GrantCreate,
     GrantCreated,
@@ -96,19 +96,6 @@ async def grant_service(
         yield SupportGrantService(maker, shared, request.app.state.resolver), shared
 
 
-def grant_view(grant: SupportGrant) -> GrantRead:
-    return GrantRead(
-        id=grant.id,
-        key=grant.key,
-        account_id=grant.account_id,
-        tenant_code=grant.tenant_code,
-        reason=grant.reason,
-        starts_at=grant.starts_at,
-        expires_at=grant.expires_at,
-        revoked_at=grant.revoked_at,
-    )
-
-
 class PlatformController(Controller):
     """Platform staff: sign in (password + TOTP, always) and open time-boxed support grants."""
 
@@ -164,7 +151,7 @@ class PlatformController(Controller):
     ) -> list[GrantRead]:
         """Your grants (a ministry super-admin: everyone's), newest first."""
         async with grant_service(request) as (service, _):
-            return [grant_view(g) for g in await service.listing(staff)]
+            return [to_read(g, GrantRead) for g in await service.listing(staff)]
 
     @post("/support-grants", operation_id="OpenSupportGrant", dependencies={"staff": Provide(provide_staff)})
     async def open_grant(
@@ -182,7 +169,7 @@ class PlatformController(Controller):
                 staff, data.tenant_code, data.reason, data.minutes, datetime.now(UTC)
             )
             await shared.commit()
-        return extended(grant_view(grant), GrantCreated, token=token)
+        return extended(to_read(grant, GrantRead), GrantCreated, token=token)
 
     @post(
         "/support-grants/{grant_id:int}/revoke",
@@ -198,7 +185,7 @@ class PlatformController(Controller):
             grant = await service.revoke(staff, grant_id, now)
             await shared.commit()  # access stops here, before the university's copy says so
             await service.mirror_revocation(grant, now)
-        return grant_view(grant)
+        return to_read(grant, GrantRead)
 
 
 class SupportAccessController(Controller):
