@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hemis.core.crud import CrudService
-from hemis.core.errors import HemisError, make_problem
+from hemis.core.errors import HemisError, Problem, make_problem, validation_problem
 from hemis.core.i18n import pick_language
 from hemis.core.schemas import changes
 from hemis.curriculum.schemas import (
@@ -143,10 +143,7 @@ class ServiceWrites:
         except HemisError as error:
             return _problem(error.status_code, error.message_key, language, field=error.field, **error.params)
         except msgspec.ValidationError as error:
-            field = (m.group(1) if (m := re.search(r"`\$\.(\w+)`", str(error))) else None) or "body"
-            return _problem(
-                422, "error.field_invalid", language, field=field, reason=str(error).split(" - ")[0]
-            )
+            return _answer(validation_problem(str(error), language))
 
     async def _values(
         self, request: Request, spec: Writes, schema: type[msgspec.Struct], *, partial: bool = False
@@ -182,9 +179,13 @@ def _mapped() -> list[Any]:
 
 
 def _problem(status: int, key: str, language: str, *, field: str | None = None, **params: Any) -> Response:
+    return _answer(make_problem(status, key, language, field=field, **params))
+
+
+def _answer(problem: Problem) -> Response:
     """The API's problem, shaped for piccolo's page: it shows `custom_form_error` of a 422 as
     the form's error (and would fail on a string `detail` there)."""
-    body = make_problem(status, key, language, field=field, **params).body()
-    if status == 422:
+    body = problem.body()
+    if problem.status == 422:
         body["custom_form_error"] = body.pop("detail")
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=problem.status)

@@ -123,6 +123,13 @@ class TestConsole:
         api_admin = await token_for("alpha", Role.ADMIN)
         by_api = await client.post("/t/alpha/api/v1/grading/scales", json=bad, headers=api_admin)
         assert (by_api.status_code, by_api.json()["detail"]) == (422, refused.json()["custom_form_error"])
+        # A schema error (an empty code) too: translated, not msgspec's English.
+        blank = {**scale_body(), "code": ""}
+        refused = await client.post("/t/alpha/admin/api/tables/grading_scale/", headers=admin, json=blank)
+        by_api = await client.post("/t/alpha/api/v1/grading/scales", json=blank, headers=api_admin)
+        assert (refused.status_code, refused.json()["field"]) == (422, "code"), refused.text
+        assert refused.json()["custom_form_error"] == by_api.json()["detail"]
+        assert "Expected" not in refused.json()["custom_form_error"]
         scales = await client.get("/t/alpha/api/v1/grading/scales", headers=api_admin)
         assert bad["code"] not in {s["code"] for s in scales.json()["items"]}  # nothing written
         good = scale_body()

@@ -148,23 +148,25 @@ def _reason(message: str, language: str) -> str:
 _FIELD_IN_MESSAGE = re.compile(r"(?:at|field) `\$?\.?([\w.\[\]]+)`")
 
 
-def validation_problem(exc: ValidationException, language: str) -> Problem:
-    errors: list[FieldError] = []
-    for item in exc.extra if isinstance(exc.extra, list) else []:
-        if not isinstance(item, dict):
-            continue
-        message = str(item.get("message", ""))
-        # Body errors come keyed "data" with the path in the message ("… - at `$.code`").
-        from_message = (m := _FIELD_IN_MESSAGE.search(message)) and m.group(1)
-        key = item.get("key")
-        name = (from_message if key in (None, "data") else key) or key or "body"
-        if "missing required" in message.lower():
-            errors.append(FieldError(str(name), translate("error.field_required", language, field=name)))
-        else:
-            reason = _reason(message, language)
-            errors.append(
-                FieldError(str(name), translate("error.field_invalid", language, field=name, reason=reason))
-            )
+def field_error(message: str, language: str, key: str | None = None) -> FieldError:
+    """One msgspec/Litestar validation message as a field error in the user's language."""
+    # Body errors come keyed "data" with the path in the message ("… - at `$.code`").
+    from_message = (m := _FIELD_IN_MESSAGE.search(message)) and m.group(1)
+    name = str((from_message if key in (None, "data") else key) or key or "body")
+    if "missing required" in message.lower():
+        return FieldError(name, translate("error.field_required", language, field=name))
+    reason = _reason(message, language)
+    return FieldError(name, translate("error.field_invalid", language, field=name, reason=reason))
+
+
+def validation_problem(exc: ValidationException | str, language: str) -> Problem:
+    """A 422 naming the first bad field, from Litestar's exception or a bare msgspec message."""
+    items = [{"message": exc}] if isinstance(exc, str) else exc.extra if isinstance(exc.extra, list) else []
+    errors = [
+        field_error(str(item.get("message", "")), language, item.get("key"))
+        for item in items
+        if isinstance(item, dict)
+    ]
     first = errors[0] if errors else None
     return Problem(
         status=422 if errors else 400,
