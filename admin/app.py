@@ -34,16 +34,18 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
+from admin.audience import UNIVERSITY, AdminPerson, Audience
 from admin.binding import bind
 from admin.engine import close_pool, open_pool, tenant_engine
 from admin.i18n import TRANSLATIONS
-from admin.login import HemisLogin, HemisLogout
+from admin.login import HemisLogin, HemisLogout, StaffLogin, StaffLogout
+from admin.ministry import MinistryConsole, StaffConsoleBackend
 from admin.writes import ServiceWrites
 from hemis.config import Settings
 from hemis.core.auth import Role
 from hemis.identity.models import UserAccount
 from hemis.identity.service import AuthService
-from tenants.context import TenantRef
+from tenants.context import TenantKind, TenantRef
 from tenants.session import tenant_session
 
 SESSION_COOKIE = "hemis_session"  # hemis.identity.controller.COOKIE (not imported: no cycle)
@@ -60,37 +62,6 @@ READ_ONLY = {
     "Baholash": ("mark_sheet", "mark", "mark_change_request", "grade_event", "absence"),
     "Tizim": ("audit_event", "support_access"),
 }
-
-
-class AdminPerson(BaseUser):
-    """`request.user` as piccolo-admin reads it (`.user`, `.display_name`, `.user_id`)."""
-
-    def __init__(self, account: UserAccount) -> None:
-        self.user = _PiccoloUserView(account)
-
-    @property
-    def is_authenticated(self) -> bool:
-        return True
-
-    @property
-    def display_name(self) -> str:
-        return self.user.username
-
-    @property
-    def user_id(self) -> int:
-        return self.user.id
-
-
-class _PiccoloUserView:
-    """The attributes piccolo's endpoints and validators read on `request.user.user`."""
-
-    admin = True
-    superuser = False  # piccolo's own user and session tables are not in the console
-    active = True
-
-    def __init__(self, account: UserAccount) -> None:
-        self.id = account.id
-        self.username = account.username
 
 
 class HemisSessionBackend(AuthenticationBackend):
@@ -114,7 +85,8 @@ class HemisSessionBackend(AuthenticationBackend):
             await session.commit()  # the session's idle clock
         if account is None:
             raise AuthenticationError("not an admin of this university")
-        return AuthCredentials(["authenticated"]), AdminPerson(account)
+        person = AdminPerson(account.id, account.username, actor=f"user:{account.id}")
+        return AuthCredentials(["authenticated"]), person
 
 
 def _refuse(piccolo_crud: PiccoloCRUD, request: Request) -> None:
@@ -130,7 +102,7 @@ READ_ONLY_VALIDATORS = Validators(
 )
 
 
-def table_configs(tables: dict[str, type[Table]]) -> list[TableConfig]:
+def table_configs(tables: dict[str, type[Table]], hidden: frozenset[str] = frozenset()) -> list[TableConfig]:
     configs = []
     for group, names in EDITABLE.items():
         configs += [
@@ -142,10 +114,13 @@ def table_configs(tables: dict[str, type[Table]]) -> list[TableConfig]:
                 exclude_visible_columns=[tables[name].created_at, tables[name].updated_at],  # type: ignore[attr-defined]
             )
             for name in names
+            if name not in hidden
         ]
     for group, names in READ_ONLY.items():
         configs += [
-            TableConfig(tables[name], menu_group=group, validators=READ_ONLY_VALIDATORS) for name in names
+            TableConfig(tables[name], menu_group=group, validators=READ_ONLY_VALIDATORS)
+            for name in names
+            if name not in hidden
         ]
     return configs
 
@@ -173,18 +148,20 @@ class AdminSites:
         self._lock = asyncio.Lock()
 
     @property
-    def open_codes(self) -> list[str]:
+    def open_keys(self) -> list[str]:
+        """ "<audience>:<tenant code>" of each console open, least recently used first."""
         return list(self._open)
 
-    async def app_for(self, tenant: TenantRef) -> Any:
+    async def app_for(self, tenant: TenantRef, audience: Audience = UNIVERSITY) -> Any:
+        key = f"{audience.name}:{tenant.code}"
         async with self._lock:  # builds are rare; one at a time keeps the bound exact
-            found = self._open.get(tenant.code)
+            found = self._open.get(key)
             if found is None:
-                found = self._open[tenant.code] = await self._build(tenant)
+                found = self._open[key] = await self._build(tenant, audience)
                 while len(self._open) > self.max_open:
                     _, evicted = self._open.popitem(last=False)
                     await close_pool(evicted.engine)
-            self._open.move_to_end(tenant.code)
+            self._open.move_to_end(key)
             return found.app
 
     async def close(self) -> None:
@@ -192,24 +169,28 @@ class AdminSites:
             while self._open:
                 await close_pool(self._open.popitem()[1].engine)
 
-    async def _build(self, tenant: TenantRef) -> _Open:
+    async def _build(self, tenant: TenantRef, audience: Audience) -> _Open:
         engine = tenant_engine(self.settings, tenant.code)
         await open_pool(engine)
         tables = bind(tenant.code, engine)
+        staff = audience is not UNIVERSITY
         router = create_admin(
-            table_configs(tables),
-            site_name=f"hemis · {tenant.code}",
+            table_configs(tables, audience.hidden),
+            site_name=f"{'VAZIRLIK' if staff else 'hemis'} · {tenant.code}",
             production=not self.settings.debug,
             auto_include_related=False,
             default_language_code="uz",
             translations=TRANSLATIONS,
+            read_only=audience.read_only,
         )
         _use_hemis(
             router,
-            HemisSessionBackend(self.maker, tenant),
+            StaffConsoleBackend() if staff else HemisSessionBackend(self.maker, tenant),
             lambda inner: ServiceWrites(inner, self.maker, tenant, tables),
-            HemisLogin(self.maker, tenant, self.settings.identity),
-            HemisLogout(self.maker, tenant),
+            StaffLogin(self.maker, self.settings.identity)
+            if staff
+            else HemisLogin(self.maker, tenant, self.settings.identity),
+            StaffLogout(self.maker) if staff else HemisLogout(self.maker, tenant),
         )
         return _Open(engine=engine, app=router)
 
@@ -244,11 +225,16 @@ def _use_hemis(router: Any, backend: AuthenticationBackend, writes: Any, login: 
     include_in_schema=False,
 )
 async def admin_console(scope: Any, receive: Any, send: Any) -> None:
-    """/admin/ on a university's host (or /t/<code>/admin/): that university's console only."""
+    """/admin/ on a university's host (or /t/<code>/admin/): that university's console only.
+    On the national host: the ministry console, where platform staff pick a university."""
     sites: AdminSites = scope["litestar_app"].state.admin_sites
-    app = await sites.app_for(scope["state"]["tenant"])
+    tenant: TenantRef = scope["state"]["tenant"]
     # Litestar hands a mount the path below it; Starlette (ASGI spec) wants the full path with
     # the mount's prefix in root_path.
     root = scope.get("root_path", "") + "/admin"
+    if tenant.kind == TenantKind.NATIONAL:
+        await MinistryConsole(sites, scope["litestar_app"].state.resolver)(root, scope, receive, send)
+        return
+    app = await sites.app_for(tenant)
     full = root + scope["path"]
     await app({**scope, "root_path": root, "path": full, "raw_path": full.encode()}, receive, send)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from hemis.config import IdentitySettings
@@ -22,11 +22,14 @@ from hemis.core.auth import Role
 from hemis.core.i18n import pick_language, translate
 from hemis.identity.service import AuthService, BadCredentials, TooManyAttempts
 from hemis.identity.signin import sign_in
+from hemis.support.service import PlatformAuthService
+from hemis.support.signin import staff_sign_in
 from tenants.context import TenantRef
-from tenants.session import tenant_session
+from tenants.session import shared_session, tenant_session
 
 MFA_REQUIRED = "MFA code required"  # piccolo-admin's page compares this text exactly
 SESSION_COOKIE = "hemis_session"
+STAFF_COOKIE = "hemis_staff_console"  # platform staff in the ministry console (national host)
 
 
 class HemisLogin:
@@ -103,6 +106,72 @@ class HemisLogout:
         response = JSONResponse({"message": "ok"})
         response.delete_cookie(SESSION_COOKIE, path="/")
         await response(scope, receive, send)
+
+
+class StaffLogin:
+    """The ministry console's login form (national host): platform staff, always with TOTP."""
+
+    def __init__(self, maker: async_sessionmaker[AsyncSession], limits: IdentitySettings) -> None:
+        self.maker = maker
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        if request.method != "POST":
+            await _detail(405, "Method not allowed")(scope, receive, send)
+            return
+        language = pick_language(request.query_params.get("l"), request.headers.get("accept-language"))
+        body = await _body(request)
+        username, password, code = (str(body.get(k) or "") for k in ("username", "password", "mfa_code"))
+        if not username or not password:
+            response = _detail(422, translate("error.validation", language))
+        elif not code:
+            response = _detail(401, MFA_REQUIRED)
+        else:
+            try:
+                secret = await staff_sign_in(
+                    self.maker, self.limits, username=username, password=password, code=code,
+                    ip=request.client.host if request.client else "", now=datetime.now(UTC),
+                )  # fmt: skip
+            except (BadCredentials, TooManyAttempts) as refused:
+                response = _detail(refused.status_code, translate(refused.message_key, language))
+            else:
+                response = JSONResponse({"message": "ok"})
+                set_staff_cookie(response, request, secret)
+        await response(scope, receive, send)
+
+
+class StaffLogout:
+    def __init__(self, maker: async_sessionmaker[AsyncSession]) -> None:
+        self.maker = maker
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        if request.method == "POST":
+            await end_staff_session(self.maker, request)
+        response = JSONResponse({"message": "ok"})
+        response.delete_cookie(STAFF_COOKIE, path=console_root(request))
+        await response(scope, receive, send)
+
+
+def console_root(request: Request) -> str:
+    """The ministry console's own path (…/admin): the staff cookie goes nowhere else."""
+    root = request.scope.get("hemis_console_root")
+    return root if isinstance(root, str) else "/admin"
+
+
+def set_staff_cookie(response: Response, request: Request, secret: str) -> None:
+    response.set_cookie(
+        STAFF_COOKIE, secret, httponly=True, samesite="strict",
+        secure=request.url.scheme == "https", path=console_root(request),
+    )  # fmt: skip
+
+
+async def end_staff_session(maker: async_sessionmaker[AsyncSession], request: Request) -> None:
+    if secret := request.cookies.get(STAFF_COOKIE):
+        async with shared_session(maker) as shared:
+            await PlatformAuthService(shared).sign_out(secret, datetime.now(UTC))
+            await shared.commit()
 
 
 async def _body(request: Request) -> dict[str, Any]:

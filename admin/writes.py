@@ -111,7 +111,8 @@ class ServiceWrites:
         request = Request(scope, receive)
         below = scope["path"][len(scope.get("root_path", "")) :]
         match = _ROUTE.fullmatch(below)
-        if match is None or match.group(1) not in WRITES or set(request.query_params) - {"l"}:
+        read_only = bool(getattr(scope.get("user"), "read_only", True))  # no person: nothing is written
+        if read_only or match is None or match.group(1) not in WRITES or set(request.query_params) - {"l"}:
             language = pick_language(request.query_params.get("l"), request.headers.get("accept-language"))
             response = _problem(405, "error.method_not_allowed", language)
         else:
@@ -123,7 +124,7 @@ class ServiceWrites:
     async def _write(self, request: Request, table: str, row_id: int | None) -> Response:
         spec, method = WRITES[table], request.method
         language = pick_language(request.query_params.get("l"), request.headers.get("accept-language"))
-        actor = f"user:{request.user.user_id}"
+        actor = request.user.actor
         try:
             async with tenant_session(self.maker, self.tenant) as session:
                 service = spec.service(session, actor=actor)

@@ -106,6 +106,8 @@ async def ensure_platform(engine: AsyncEngine, prefix: str, app_password: str) -
         # Platform staff sign in and open support grants through the app: the only shared rows
         # a request may write (accounts themselves are created by the CLI, as the owner).
         writable = f"{sh}.platform_session, {sh}.support_grant, {sh}.platform_login_throttle"
+        # Staff actions in the consoles: written, never changed.
+        await conn.execute(text(f"GRANT INSERT ON {sh}.platform_audit_event TO {naming.quote(shared)}"))
         await conn.execute(text(f"GRANT INSERT, UPDATE ON {writable} TO {naming.quote(shared)}"))
         await conn.execute(
             text(

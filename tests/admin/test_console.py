@@ -229,13 +229,13 @@ class TestConsole:
         sites = AdminSites(settings, maker, max_open=1)
         try:
             await sites.app_for(tenants["alpha"])
-            first = sites._open["alpha"].engine
+            first = sites._open["university:alpha"].engine
             await sites.app_for(tenants["beta"])
-            assert sites.open_codes == ["beta"]
+            assert sites.open_keys == ["university:beta"]
             assert first.pool is None or first.pool._closed  # the evicted console's pool is closed
         finally:
             await sites.close()
-        assert sites.open_codes == []
+        assert sites.open_keys == []
 
 
 @pytest.fixture(autouse=True)

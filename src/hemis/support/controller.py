@@ -21,8 +21,6 @@ from hemis.core.errors import NotFound
 from hemis.core.listing import PathId
 from hemis.core.schemas import extended, to_read
 from hemis.identity.controller import cross_site_write
-from hemis.identity.service import TooManyAttempts, count_attempt
-from hemis.support.models import PlatformLoginThrottle
 from hemis.support.schemas import (
     GrantCreate,
     GrantCreated,
@@ -42,6 +40,7 @@ from hemis.support.service import (
     record_read,
     support_principal,
 )
+from hemis.support.signin import staff_sign_in
 from tenants.session import shared_session, tenant_session
 
 STAFF_COOKIE = "hemis_platform"
@@ -106,21 +105,15 @@ class PlatformController(Controller):
     @post("/auth/login", operation_id="StaffLogin", status_code=204)
     async def login(self, request: Request[Any, Any, Any], data: JSONBody[StaffLogin]) -> Response[None]:
         """Sign in with password and TOTP code; limited per user name and per address."""
-        maker: async_sessionmaker[AsyncSession] = request.app.state.session_maker
-        now, ip = datetime.now(UTC), request.client.host if request.client else ""
-        limits = request.app.state.settings.identity
-        keys = {
-            f"user:{data.username.lower()}": limits.login_limit_per_user,
-            f"ip:{ip}": limits.login_limit_per_ip,
-        }
-        async with shared_session(maker) as side:  # counted in its own transaction: failures count too
-            counts = await count_attempt(side, list(keys), now, table=PlatformLoginThrottle)
-            await side.commit()
-        if any(counts[key] > limit for key, limit in keys.items()):
-            raise TooManyAttempts
-        async with shared_session(maker) as shared:
-            secret = await PlatformAuthService(shared).sign_in(data.username, data.password, data.totp, now)
-            await shared.commit()
+        secret = await staff_sign_in(
+            request.app.state.session_maker,
+            request.app.state.settings.identity,
+            username=data.username,
+            password=data.password,
+            code=data.totp,
+            ip=request.client.host if request.client else "",
+            now=datetime.now(UTC),
+        )
         cookie = Cookie(
             key=STAFF_COOKIE,
             value=secret,

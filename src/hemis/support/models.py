@@ -106,3 +106,23 @@ class SupportAccess(TenantBase):
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class PlatformAuditEvent(SharedBase):
+    """What platform staff did in a university's console from the national host, one row per
+    request, written before the request runs (so a request that then fails is still on record).
+    The app may INSERT and SELECT only: no request can rewrite what staff did."""
+
+    __tablename__ = "platform_audit_event"
+    __table_args__ = ({"schema": SHARED_SCHEMA},)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey(f"{SHARED_SCHEMA}.platform_account.id", ondelete="RESTRICT"), index=True
+    )
+    tenant_code: Mapped[str] = mapped_column(String(30), index=True)
+    action: Mapped[str] = mapped_column(String(100))  # console.opened, console.read, console.write
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(Text)
+    request_id: Mapped[str] = mapped_column(String(64), default="")

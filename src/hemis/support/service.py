@@ -175,7 +175,6 @@ class SupportGrantService:
                 .values(revoked_at=now)
             )
             await record.commit()  # lint-skip: the university's copy, in the university's own transaction
-            await record.commit()  # lint-skip: the university's copy, in the university's own transaction
 
 
 async def support_principal(
