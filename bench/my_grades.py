@@ -157,6 +157,7 @@ class Server:
             "HEMIS_DB__URL": settings.db.url,
             "HEMIS_DB__APP_PASSWORD": settings.db.app_password,
             "HEMIS_TENANCY__ROLE_PREFIX": settings.tenancy.role_prefix,
+            "HEMIS_IDENTITY__SSO_ALLOWED_NETWORKS": json.dumps(settings.identity.sso_allowed_networks),
             "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "src"), str(REPO_ROOT)]),
         }
         command = [sys.executable, "-m", "uvicorn", "--factory", "hemis.app:create_app"]

@@ -42,6 +42,7 @@ def worker_database(base_url: str, worker: str | None = None) -> TestDatabase:
     settings.tenancy.role_prefix = f"ht{checkout}{worker}_"
     settings.db.pool_size = 10
     settings.db.max_overflow = 0
+    settings.identity.sso_allowed_networks = ["127.0.0.0/8"]  # the tests' OpenID provider runs here
     settings.dump_dir = settings.dump_dir.parent / f"test-dumps-{worker}"
     return TestDatabase(settings=settings, admin_url=base_url)
 

@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
     )
     resolver = TenantResolver(maker, settings.tenancy.resolver_cache_seconds)
 
-    sso = SsoClient()
+    sso = SsoClient(allowed_networks=settings.identity.sso_allowed_networks)
     admin_sites = AdminSites(settings, maker, settings.admin_max_open)
 
     async def dispose_engine() -> None:

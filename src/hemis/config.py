@@ -66,6 +66,12 @@ class IdentitySettings(BaseModel):
     # Sign-in attempts per 15-minute window: per user name (a success clears it), per client address.
     login_limit_per_user: int = 5
     login_limit_per_ip: int = 50
+    # Networks single sign-on may call besides the public internet. A provider's URLs are typed by
+    # a university's admin (and its token and key URLs come from the provider's own document), so
+    # by default the server refuses to reach private, loopback and link-local addresses: no
+    # provider setting can make it call the cloud metadata service, Redis or the database.
+    # A JSON list of CIDRs, e.g. ["127.0.0.0/8"] for the development and test provider.
+    sso_allowed_networks: list[str] = []
 
 
 class Settings(BaseSettings):

@@ -6,6 +6,7 @@ and the negatives where the provider re-signs its ID token with one claim wrong.
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hemis.config import Settings
 from hemis.core.auth import Role
+from hemis.identity.sso import PublicNetworkOnly, SsoClient, SsoUnavailable
 from tenants.testing import run_as_tenant
 from tests.conftest import TokenFactory
 from tests.identity.test_sessions import me, new_user
@@ -415,3 +417,39 @@ class TestIsolation:
             await finish(client, callback)
         ).status_code == 303  # beta's refusal left alpha's attempt alone
         assert (await client.get(f"{B}/auth/sso/{idp['id']}/start")).status_code == 404
+
+
+class TestProviderNetworks:
+    """No provider setting makes the server call its own network (SSRF): private, loopback and
+    link-local addresses are refused unless the deployment allows their network."""
+
+    @pytest.mark.parametrize(
+        ("address", "allowed"),
+        [
+            ("127.0.0.1", False), ("10.1.2.3", False), ("172.16.0.9", False), ("192.168.1.1", False),
+            ("169.254.169.254", False), ("100.64.0.1", False), ("0.0.0.0", False), ("::1", False),
+            ("fd00::1", False), ("fe80::1", False), ("::ffff:127.0.0.1", False),
+            ("8.8.8.8", True), ("2001:4860:4860::8888", True),
+        ],
+    )  # fmt: skip
+    def test_only_public_addresses_by_default(self, address: str, allowed: bool) -> None:
+        assert PublicNetworkOnly().permitted(ipaddress.ip_address(address)) is allowed
+
+    def test_a_deployment_may_allow_a_network(self) -> None:
+        backend = PublicNetworkOnly(["127.0.0.0/8"])
+        assert backend.permitted(ipaddress.ip_address("127.0.0.1"))
+        assert not backend.permitted(ipaddress.ip_address("10.0.0.1"))
+
+    async def test_a_provider_on_loopback_is_refused_unless_allowed(self, provider: DevProvider) -> None:
+        for url in (provider.discovery_url, provider.discovery_url.replace("127.0.0.1", "localhost")):
+            refused = SsoClient()
+            try:
+                with pytest.raises(SsoUnavailable):
+                    await refused.metadata(url)
+            finally:
+                await refused.close()
+        allowed = SsoClient(allowed_networks=["127.0.0.0/8"])
+        try:
+            assert (await allowed.metadata(provider.discovery_url)).token_endpoint.startswith(provider.issuer)
+        finally:
+            await allowed.close()

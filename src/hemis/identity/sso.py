@@ -16,14 +16,19 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
 import re
 import secrets
+import socket
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import anyio
+import httpcore
 import httpx
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
@@ -41,6 +46,8 @@ from hemis.identity.models import IdentityProvider, SsoAttempt, SsoLink, UserAcc
 from hemis.identity.service import SECOND_FACTOR_ROLES, secret_hash
 from hemis.staff.models import Employee
 from hemis.students.models import CURRENT_STATUSES, Student
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 ATTEMPT_TTL = timedelta(minutes=10)
 CURRENT_STUDENT = Student.status.in_(CURRENT_STATUSES)
@@ -95,19 +102,58 @@ class ProviderMetadata:
     fetched: float
 
 
+class PublicNetworkOnly(httpcore.AsyncNetworkBackend):
+    """Connects to public addresses (and the allowed networks) only.
+
+    The address is checked after resolving and the connection is made to that very address,
+    so a name that resolves to a public address for the check and to a private one for the
+    connection (DNS rebinding) gets nowhere. TLS still verifies the certificate for the name.
+    """
+
+    def __init__(self, allowed: Sequence[str] = ()) -> None:
+        self.allowed = [ipaddress.ip_network(n, strict=False) for n in allowed]
+        self.inner = httpcore.AnyIOBackend()
+
+    def permitted(self, address: IPAddress) -> bool:
+        return address.is_global or any(address in network for network in self.allowed)
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            found = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as error:
+            raise httpcore.ConnectError(f"cannot resolve {host}") from error
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
+        if not addresses or not all(self.permitted(a) for a in addresses):
+            raise httpcore.ConnectError(f"{host} is not on a network single sign-on may reach")
+        return await self.inner.connect_tcp(str(addresses[0]), port, timeout, local_address, socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
 class SsoClient:
     """The process's HTTP side of SSO: discovery and keys cached per provider, one connection pool."""
 
-    def __init__(self, timeout: float = 10.0) -> None:
+    def __init__(self, timeout: float = 10.0, allowed_networks: Sequence[str] = ()) -> None:
         # Idle connections are dropped after 1 s, before a provider's own idle timeout (often
         # 5 s, as httpx's default) can close one under a token request that would then fail
         # after its attempt was spent; a refused connect is retried once.
-        self.http = httpx.AsyncClient(
-            timeout=timeout,
-            follow_redirects=False,
-            limits=httpx.Limits(keepalive_expiry=1.0),
-            transport=httpx.AsyncHTTPTransport(retries=1),
+        transport = httpx.AsyncHTTPTransport(retries=1)
+        # httpx takes no network backend, so its pool is rebuilt with ours (same settings).
+        transport._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            keepalive_expiry=1.0,
+            retries=1,
+            network_backend=PublicNetworkOnly(allowed_networks),
         )
+        self.http = httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=transport)
         self._metadata: dict[str, ProviderMetadata] = {}
 
     async def close(self) -> None:
