@@ -6,6 +6,7 @@ and the negatives where the provider re-signs its ID token with one claim wrong.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import uuid
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hemis.app import HemisApp
 from hemis.config import Settings
 from hemis.core.auth import Role
 from hemis.identity.sso import PublicNetworkOnly, SsoClient, SsoUnavailable
@@ -23,6 +25,7 @@ from tenants.testing import run_as_tenant
 from tests.conftest import TokenFactory
 from tests.identity.test_sessions import me, new_user
 from tests.oidc_provider import Client, DevProvider, ProviderRefused
+from tests.staff.test_controller import employee_body
 from tests.students.conftest import student_body
 
 A = "/t/alpha/api/v1"
@@ -189,6 +192,52 @@ class TestSignIn:
         assert unknown.status_code == 403
         no_claim = await sign_in(client, provider, idp["id"], sub())
         assert no_claim.status_code == 403
+
+    async def test_a_student_who_is_also_staff_is_not_signed_in_to_either_account_by_chance(
+        self, client: httpx.AsyncClient, provider: DevProvider, idp: dict[str, Any], admin: dict[str, str],
+        group: dict[str, Any], registrar: dict[str, str],
+    ) -> None:  # fmt: skip
+        student = await new_student(client, group, registrar)
+        assert (await sign_in(client, provider, idp["id"], sub(), pinfl=student["pinfl"])).status_code == 303
+        client.cookies.clear()
+        employee = await client.post(
+            f"{A}/employees",
+            json=employee_body(
+                group["department_id"], pinfl=student["pinfl"], birth_date=student["birth_date"]
+            ),
+            headers=admin,
+        )
+        assert employee.status_code == 201, employee.text
+        await new_user(client, admin, employee_id=employee.json()["id"], roles=["teacher"])
+        subject = sub()
+        both = await sign_in(client, provider, idp["id"], subject, pinfl=student["pinfl"])
+        assert (both.status_code, both.json()["code"]) == (403, "identity.sso_ambiguous")
+        assert "hemis_session" not in both.cookies
+
+    async def test_two_first_sign_ins_at_once_open_one_account(
+        self, client: httpx.AsyncClient, app: HemisApp, provider: DevProvider, idp: dict[str, Any],
+        admin: dict[str, str], group: dict[str, Any], registrar: dict[str, str],
+    ) -> None:  # fmt: skip
+        student = await new_student(client, group, registrar)
+        subject = sub()
+        browsers = [httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+                    for _ in range(3)]  # fmt: skip
+        try:
+            callbacks = [
+                await provider.sign_in(await start(b, idp["id"]), subject, pinfl=student["pinfl"])
+                for b in browsers
+            ]
+            answers = await asyncio.gather(
+                *(finish(b, url) for b, url in zip(browsers, callbacks, strict=True))
+            )
+            assert [a.status_code for a in answers] == [303, 303, 303], [a.text for a in answers]
+            people = {(await b.get(f"{A}/access/me")).json()["subject"] for b in browsers}
+            assert len(people) == 1
+        finally:
+            for b in browsers:
+                await b.aclose()
+        users = await client.get(f"{A}/users", params={"search": student["student_id_number"]}, headers=admin)
+        assert users.json()["total"] == 1
 
     async def test_a_disabled_account_cannot_sign_in(
         self, client: httpx.AsyncClient, provider: DevProvider, idp: dict[str, Any], admin: dict[str, str],

@@ -35,7 +35,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.core import audit
@@ -358,6 +358,9 @@ class SsoService:
     ) -> UserAccount:
         """The account this provider's `sub` is linked to, linking it on the first sign-in."""
         subject = str(claims["sub"])
+        # Two first sign-ins of one person at once would both find no link and both open an
+        # account: the second waits here for the first to commit, then finds its link.
+        await self.session.execute(select(func.pg_advisory_xact_lock(provider.id, func.hashtext(subject))))
         link = await self.session.scalar(
             select(SsoLink)
             .where(SsoLink.provider_id == provider.id, SsoLink.subject == subject)
@@ -402,7 +405,13 @@ class SsoService:
             conditions = [UserAccount.student_id == student]
             if provider.match_by == "pinfl":
                 conditions.append(UserAccount.employee_id == staff)
-            user = await self.session.scalar(select(UserAccount).where(or_(*conditions)))
+            matched = (await self.session.scalars(select(UserAccount).where(or_(*conditions)))).all()
+            if len(matched) > 1:
+                # A student who is also on the staff has two accounts: which one a sign-in opens
+                # must not be the database's row order; the admin settles it (one account, or
+                # a provider matching by user name).
+                raise SsoNoAccount("identity.sso_ambiguous")
+            user = matched[0] if matched else None
             if user is None:
                 user = await self._student_account(student_column, value)
         if user is None:
