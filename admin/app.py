@@ -55,11 +55,14 @@ EDITABLE = {
     "Tuzilma": ("department", "building", "auditorium"),
     "O'quv rejalar": ("specialty", "subject", "curriculum", "curriculum_subject", "curriculum_week"),
     "Baholash": ("grading_scale",),
+    "Moliya": ("fee_structure", "fee_discount", "instalment_plan"),
 }
 READ_ONLY = {
     "Talabalar": ("academic_group", "student", "student_status_change", "elective_choice"),
     "Xodimlar": ("employee", "teaching_assignment"),
     "Baholash": ("mark_sheet", "mark", "mark_change_request", "grade_event", "absence"),
+    # Contracts and money change only through the finance services (numbering, ledger, audit).
+    "Moliya": ("contract", "contract_instalment", "ledger_entry"),
     "Tizim": ("audit_event", "support_access"),
 }
 

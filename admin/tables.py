@@ -54,6 +54,11 @@ class Building(Table, tablename="building"):
     updated_at = Timestamptz()
 
 
+class ContractCounter(Table, tablename="contract_counter"):
+    academic_year = BigSerial(primary_key=True)
+    last_seq = Integer()
+
+
 class Department(Table, tablename="department"):
     id = BigSerial(primary_key=True)
     code = Varchar(length=20, unique=True)
@@ -62,6 +67,18 @@ class Department(Table, tablename="department"):
     name_en = Varchar(length=255, default='""')
     structure_type = Varchar(length=8)
     parent_id: ForeignKey[Department] = ForeignKey(references="self", null=True, on_delete=OnDelete.restrict)
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class FeeDiscount(Table, tablename="fee_discount"):
+    id = BigSerial(primary_key=True)
+    code = Varchar(length=20, unique=True)
+    reason = Varchar(length=255)
+    kind = Varchar(length=8)
+    percent = Numeric(digits=(5, 2), null=True)
+    amount = BigInt(null=True)
     active = Boolean(default=True)
     created_at = Timestamptz()
     updated_at = Timestamptz()
@@ -108,6 +125,16 @@ class IdentityProvider(Table, tablename="identity_provider"):
     claim = Varchar(length=64)
     match_by = Varchar(length=20)
     scopes = Varchar(length=255, default='"openid"')
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class InstalmentPlan(Table, tablename="instalment_plan"):
+    id = BigSerial(primary_key=True)
+    code = Varchar(length=20, unique=True)
+    name = Varchar(length=255)
+    parts = JSONB()
     active = Boolean(default=True)
     created_at = Timestamptz()
     updated_at = Timestamptz()
@@ -206,6 +233,22 @@ class Employee(Table, tablename="employee"):
     academic_rank = Varchar(length=8, default='"10"')
     phone = Varchar(length=20, default='""')
     email = Varchar(length=255, default='""')
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class FeeStructure(Table, tablename="fee_structure"):
+    id = BigSerial(primary_key=True)
+    academic_year = SmallInt()
+    specialty_id = ForeignKey(references=Specialty, on_delete=OnDelete.restrict)
+    education_form = Varchar(length=8)
+    course = Varchar(length=8)
+    payment_form = Varchar(length=8)
+    contract_type = Varchar(length=20, default='"base"')
+    amount = BigInt(null=True)
+    bhm_coefficient = Numeric(digits=(8, 3), null=True)
+    instalment_plan_id = ForeignKey(references=InstalmentPlan, null=True, on_delete=OnDelete.restrict)
     active = Boolean(default=True)
     created_at = Timestamptz()
     updated_at = Timestamptz()
@@ -336,6 +379,23 @@ class Absence(Table, tablename="absence"):
     updated_at = Timestamptz()
 
 
+class Contract(Table, tablename="contract"):
+    id = BigSerial(primary_key=True)
+    academic_year = SmallInt()
+    seq = Integer()
+    number = Varchar(length=20, unique=True)
+    student_id = ForeignKey(references=Student, on_delete=OnDelete.restrict)
+    fee_structure_id = ForeignKey(references=FeeStructure, on_delete=OnDelete.restrict)
+    contract_type = Varchar(length=20)
+    signed_on = Date()
+    amount = BigInt()
+    base_amount = BigInt(null=True)
+    status = Varchar(length=10, default='"active"')
+    verify_token = Varchar(length=64, unique=True)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
 class ElectiveChoice(Table, tablename="elective_choice"):
     id = BigSerial(primary_key=True)
     student_id = ForeignKey(references=Student, on_delete=OnDelete.restrict)
@@ -383,6 +443,33 @@ class UserAccount(Table, tablename="user_account"):
     updated_at = Timestamptz()
 
 
+class ContractInstalment(Table, tablename="contract_instalment"):
+    id = BigSerial(primary_key=True)
+    contract_id = ForeignKey(references=Contract, on_delete=OnDelete.restrict)
+    number = SmallInt()
+    due_on = Date()
+    amount = BigInt()
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class LedgerEntry(Table, tablename="ledger_entry"):
+    id = BigSerial(primary_key=True)
+    contract_id = ForeignKey(references=Contract, on_delete=OnDelete.restrict)
+    student_id = ForeignKey(references=Student, on_delete=OnDelete.restrict)
+    kind = Varchar(length=12)
+    amount = BigInt()
+    booked_on = Date()
+    at = Timestamptz()
+    actor = Varchar(length=255)
+    request_id = Varchar(length=64, default='""')
+    note = Varchar(length=500, default='""')
+    discount_id = ForeignKey(references=FeeDiscount, null=True, on_delete=OnDelete.restrict)
+    related_contract_id = ForeignKey(references=Contract, null=True, on_delete=OnDelete.restrict)
+    provider = Varchar(length=20, null=True)
+    external_id = Varchar(length=100, null=True)
+
+
 class MarkChangeRequest(Table, tablename="mark_change_request"):
     id = BigSerial(primary_key=True)
     mark_id = ForeignKey(references=Mark, on_delete=OnDelete.restrict)
@@ -425,10 +512,13 @@ TABLES: tuple[type[Table], ...] = (
     ApiToken,
     AuditEvent,
     Building,
+    ContractCounter,
     Department,
+    FeeDiscount,
     GradeEvent,
     GradingScale,
     IdentityProvider,
+    InstalmentPlan,
     InstitutionProfile,
     LoginThrottle,
     Specialty,
@@ -436,6 +526,7 @@ TABLES: tuple[type[Table], ...] = (
     Auditorium,
     Curriculum,
     Employee,
+    FeeStructure,
     SsoAttempt,
     Subject,
     AcademicGroup,
@@ -445,10 +536,13 @@ TABLES: tuple[type[Table], ...] = (
     Student,
     TeachingAssignment,
     Absence,
+    Contract,
     ElectiveChoice,
     Mark,
     StudentStatusChange,
     UserAccount,
+    ContractInstalment,
+    LedgerEntry,
     MarkChangeRequest,
     SsoLink,
     UserSession,

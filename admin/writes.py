@@ -9,11 +9,13 @@ naming the field. What the API does not allow (e.g. deleting a curriculum) is re
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+from piccolo.columns import JSON
 from piccolo.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
@@ -39,6 +41,15 @@ from hemis.curriculum.service import (
     CurriculumWeekService,
     SpecialtyService,
     SubjectService,
+)
+from hemis.finance.fees import DiscountService, FeeStructureService, PlanService
+from hemis.finance.schemas import (
+    DiscountCreate,
+    DiscountUpdate,
+    FeeStructureCreate,
+    FeeStructureUpdate,
+    PlanCreate,
+    PlanUpdate,
 )
 from hemis.grading.scales import ScaleService
 from hemis.grading.schemas import ScaleCreate, ScaleUpdate
@@ -81,6 +92,9 @@ WRITES: dict[str, Writes] = {
     ),
     "curriculum_week": Writes(CurriculumWeekService, WeekCreate, delete=True, from_path=("curriculum_id",)),
     "grading_scale": Writes(ScaleService, ScaleCreate, ScaleUpdate),
+    "fee_structure": Writes(FeeStructureService, FeeStructureCreate, FeeStructureUpdate),
+    "fee_discount": Writes(DiscountService, DiscountCreate, DiscountUpdate),
+    "instalment_plan": Writes(PlanService, PlanCreate, PlanUpdate),
 }
 _ROUTE = re.compile(r"/tables/([a-z_]+)/(?:([0-9]+)/)?", re.ASCII)
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -129,10 +143,12 @@ class ServiceWrites:
             async with tenant_session(self.maker, self.tenant) as session:
                 service = spec.service(session, actor=actor)
                 if method == "POST" and row_id is None and spec.create is not None:
-                    row = await service.create(await self._values(request, spec, spec.create))
+                    row = await service.create(await self._values(request, table, spec, spec.create))
                     answer: Response = JSONResponse([{"id": row.id}], status_code=201)
                 elif method in {"PATCH", "PUT"} and row_id is not None and spec.update is not None:
-                    await service.update(row_id, await self._values(request, spec, spec.update, partial=True))
+                    await service.update(
+                        row_id, await self._values(request, table, spec, spec.update, partial=True)
+                    )
                     answer = Response(await self._row(table, row_id, session), media_type="application/json")
                 elif method == "DELETE" and row_id is not None and spec.delete:
                     await service.delete(row_id)
@@ -147,7 +163,13 @@ class ServiceWrites:
             return _answer(validation_problem(str(error), language))
 
     async def _values(
-        self, request: Request, spec: Writes, schema: type[msgspec.Struct], *, partial: bool = False
+        self,
+        request: Request,
+        table: str,
+        spec: Writes,
+        schema: type[msgspec.Struct],
+        *,
+        partial: bool = False,
     ) -> dict[str, Any]:
         """The body as the API's schema reads it: only its fields (the console also sends the
         row's read-only columns), strings converted as JSON would carry them."""
@@ -159,10 +181,22 @@ class ServiceWrites:
             raise msgspec.ValidationError("Expected `object` - at `$`")
         fields = set(schema.__struct_fields__)
         sent = {k: v for k, v in body.items() if k in fields and not (v is None and partial)}
+        sent = {k: self._json_text(table, k, v) for k, v in sent.items()}
         values = changes(msgspec.convert(sent, schema, strict=False))
         if not partial:
             values |= {k: body[k] for k in spec.from_path if body.get(k) is not None}
         return values
+
+    def _json_text(self, table: str, name: str, value: Any) -> Any:
+        """The console edits JSON columns (e.g. an instalment plan's parts) as text: read it as
+        the JSON it holds; text that is not JSON goes on and fails the schema, naming the field."""
+        column = self.tables[table]._meta.get_column_by_name(name) if isinstance(value, str) else None
+        if isinstance(column, JSON):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
+        return value
 
     async def _row(self, table: str, row_id: int, session: AsyncSession) -> str:
         """The changed row as piccolo answers a PATCH; flushed, so the console's own

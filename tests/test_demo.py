@@ -11,6 +11,7 @@ from hemis.config import Settings
 from hemis.core.auth import Role
 from hemis.core.listing import ListParams
 from hemis.demo import install_demo
+from hemis.finance.demo import seed_finance
 from hemis.platform import create_tenant, drop_tenant, tenant_ref
 from hemis.structure.models import StructureType
 from hemis.structure.service import DepartmentService
@@ -77,6 +78,10 @@ class TestDemoTerm:
                 )
                 await session.commit()
             assert (counts.students, counts.groups) == (48, 8)
+            async with tenant_session(maker, ref) as session:
+                money = await seed_finance(session, seed=7)
+                await session.commit()
+            assert money.fee_structures == 4 and money.contracts > 0 and money.payments > 0
             assert counts.marks > 0 and counts.absences > 0
             violations = await run_as_tenant(app_db, settings.tenancy.role_prefix, "demoterm", DEMO_RULES)
             assert [tuple(v) for v in violations] == [(0, 0, 0, 0)], (
@@ -98,6 +103,13 @@ class TestDemoTerm:
             assert year.json()["gpa"] == best["gpa"]
             verify = await client.get("/t/demoterm/api/v1/grading/history/verify", headers=headers)
             assert verify.json()["intact"] is True
+            fee_payers = await client.get(
+                "/t/demoterm/api/v1/students", params={"payment_form": "12", "status": "11"}, headers=headers
+            )
+            contracts = await client.get("/t/demoterm/api/v1/finance/contracts", headers=headers)
+            assert contracts.json()["total"] == fee_payers.json()["total"] == money.contracts
+            debtors = await client.get("/t/demoterm/api/v1/finance/debtors", headers=headers)
+            assert debtors.status_code == 200 and debtors.json()["total"] > 0
         finally:
             await drop_tenant(owner, settings, "demoterm")
             app.resolver.invalidate()

@@ -9,6 +9,7 @@ from hemis.access.controller import AccessController
 from hemis.attendance.controller import AttendanceController
 from hemis.classifiers.controller import ClassifierController
 from hemis.curriculum.controller import CurriculumController, SpecialtyController, SubjectController
+from hemis.finance.controller import ContractVerificationController, FinanceController
 from hemis.grading.controller import GradingController
 from hemis.health.controller import HealthController
 from hemis.identity.controller import (
@@ -51,4 +52,6 @@ ROUTES: list[ControllerRouterHandler] = [
     AttendanceController,
     TrajectoryController,
     ResultController,
+    FinanceController,
+    ContractVerificationController,
 ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hemis.config import Settings
+from hemis.finance.demo import seed_finance
 from hemis.platform import create_tenant, setup_platform, tenant_codes
 from hemis.structure.demo import seed_structure
 from hemis.term_demo import TermSize, seed_term
@@ -77,7 +78,7 @@ async def install_demo(
     engine: AsyncEngine, settings: Settings, size: TermSize | None = None
 ) -> tuple[list[str], list[str]]:
     """Set up the platform and create the demo tenants that do not exist yet, each university
-    with its structure and a running term (hemis.term_demo).
+    with its structure, a running term (hemis.term_demo) and its contracts (hemis.finance.demo).
 
     Returns (codes created now, codes that were already there).
     """
@@ -93,6 +94,7 @@ async def install_demo(
                 await seed_structure(session, ref.code)
                 if ref.kind is TenantKind.UNIVERSITY:
                     await seed_term(session, seed=sum(map(ord, ref.code)), size=size)
+                    await seed_finance(session, seed=sum(map(ord, ref.code)))
                 await session.commit()
             created.append(demo.spec.code)
     return created, sorted(existing)

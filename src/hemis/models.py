@@ -5,6 +5,7 @@ from hemis.attendance import models as attendance_models
 from hemis.classifiers import models as classifiers_models
 from hemis.core import audit as core_audit
 from hemis.curriculum import models as curriculum_models
+from hemis.finance import models as finance_models
 from hemis.grading import models as grading_models
 from hemis.identity import models as identity_models
 from hemis.institution import models as institution_models
@@ -21,6 +22,7 @@ __all__ = [
     "classifiers_models",
     "core_audit",
     "curriculum_models",
+    "finance_models",
     "grading_models",
     "identity_models",
     "institution_models",

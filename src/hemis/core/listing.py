@@ -56,17 +56,57 @@ async def fetch_page(
     searchable: Sequence[QueryableAttribute[Any]] = (),
 ) -> tuple[list[Any], int]:
     """Rows of one page and the total count; unknown sort fields are a 422 naming `sort`."""
+    query = _searched(query, params, searchable)
+    ordered = _ordered(query, params, sortable, default_sort, _tiebreak(query))
+    total = await _count(session, query)
+    rows = (await session.scalars(ordered.limit(params.limit).offset(params.offset))).all()
+    return list(rows), total
+
+
+async def fetch_row_page(
+    session: AsyncSession,
+    query: Select[Any],
+    params: ListParams,
+    *,
+    sortable: Mapping[str, Any],  # columns or computed expressions
+    default_sort: str,
+    tiebreak: ColumnElement[Any] | QueryableAttribute[Any],
+    searchable: Sequence[QueryableAttribute[Any]] = (),
+) -> tuple[list[dict[str, Any]], int]:
+    """fetch_page() for a query of several columns (a report): rows as dicts; sortable values may
+    be computed columns, and `tiebreak` keeps the order stable across pages."""
+    query = _searched(query, params, searchable)
+    ordered = _ordered(query, params, sortable, default_sort, [tiebreak.asc()])
+    total = await _count(session, query)
+    rows = (await session.execute(ordered.limit(params.limit).offset(params.offset))).mappings().all()
+    return [dict(row) for row in rows], total
+
+
+def _searched(
+    query: Select[Any], params: ListParams, searchable: Sequence[QueryableAttribute[Any]]
+) -> Select[Any]:
     if params.search and searchable:
         escaped = params.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(or_(*(column.ilike(f"%{escaped}%", escape="\\") for column in searchable)))
+    return query
+
+
+async def _count(session: AsyncSession, query: Select[Any]) -> int:
+    return int(await session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
+
+
+def _ordered(
+    query: Select[Any],
+    params: ListParams,
+    sortable: Mapping[str, Any],
+    default_sort: str,
+    tiebreak: list[ColumnElement[Any]],
+) -> Select[Any]:
     sort = params.sort or default_sort
     column = sortable.get(sort.lstrip("-"))
     if column is None:
         raise UnknownSortField(field="sort", value=sort, allowed=", ".join(sorted(sortable)))
-    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    ordered = query.order_by(column.desc() if sort.startswith("-") else column.asc(), *_tiebreak(query))
-    rows = (await session.scalars(ordered.limit(params.limit).offset(params.offset))).all()
-    return list(rows), int(total)
+    return query.order_by(column.desc() if sort.startswith("-") else column.asc(), *tiebreak)
 
 
 def _tiebreak(query: Select[Any]) -> list[ColumnElement[Any]]:

@@ -1,0 +1,1 @@
+"""Finance: fee structures, tuition contracts, the ledger of charges and payments, debtors."""
