@@ -1,7 +1,7 @@
 """platform audit event: staff actions in universities' consoles
 
 Revision ID: 771c597cd123
-Revises: 85ec30485c01
+Revises: 7f2415a72822
 Create Date: 2026-12-01 20:04:59.029808
 """
 
