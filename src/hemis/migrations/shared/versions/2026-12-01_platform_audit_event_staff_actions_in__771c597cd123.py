@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "771c597cd123"
-down_revision: str | Sequence[str] | None = "85ec30485c01"
+down_revision: str | Sequence[str] | None = "7f2415a72822"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
