@@ -1,12 +1,16 @@
-"""The admin console per tenant: piccolo-admin over the tenant's bound tables, signed in with
-hemis's own sessions, built on first use and kept in a bounded LRU.
+"""The admin console: one piccolo-admin for every tenant, built on first use, signed in with
+hemis's own sessions; each request runs as its tenant on that tenant's pool (a bounded LRU).
 
 - Identity: no second user table. The console's private API accepts the `hemis_session`
   cookie of this university's admins only (the same sessions as /api/v1/auth/login or SSO);
   piccolo's own login is not used yet (sign in first, then open /admin/).
-- Scope: the console's tables are bound to the tenant's schema and run on a pool whose
-  connections are the tenant's role (admin.engine), so even a bug here cannot reach another
-  university's rows.
+- Scope: the console's tables carry no schema and run on the current tenant's pool, whose
+  connections are the tenant's role with its search_path (admin.engine), so even a bug here
+  cannot reach another university's rows.
+- Shared: piccolo-admin's app (FastAPI routes, pydantic models, Piccolo tables: ~12 MB of
+  Python objects) is built once. Built per tenant it was never freed: FastAPI's callable
+  caches and Piccolo's TABLE_REGISTRY keep process-wide references to it. Only pools (and
+  the tenant context) are per tenant.
 - Read-only: tables whose rules live in services (marks, sheets, history, students, orders)
   refuse every write; tables holding secrets (sessions, tokens, password hashes, identity
   provider secrets) are not in the console at all.
@@ -15,14 +19,12 @@ hemis's own sessions, built on first use and kept in a bounded LRU.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Any
 
 from litestar import asgi
-from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 from piccolo_admin.endpoints import TableConfig, create_admin
+from piccolo_admin.version import __VERSION__ as PICCOLO_ADMIN_VERSION
 from piccolo_api.crud.endpoints import PiccoloCRUD
 from piccolo_api.crud.validators import Validators
 from sqlalchemy import select
@@ -33,10 +35,11 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
+from starlette.types import Receive, Scope, Send
 
 from admin.audience import UNIVERSITY, AdminPerson, Audience
 from admin.binding import bind
-from admin.engine import close_pool, open_pool, tenant_engine
+from admin.engine import TenantPools
 from admin.i18n import TRANSLATIONS
 from admin.login import HemisLogin, HemisLogout, StaffLogin, StaffLogout
 from admin.ministry import MinistryConsole, StaffConsoleBackend
@@ -45,7 +48,7 @@ from hemis.config import Settings
 from hemis.core.auth import Role
 from hemis.identity.models import UserAccount
 from hemis.identity.service import AuthService
-from tenants.context import TenantKind, TenantRef
+from tenants.context import TenantKind, TenantRef, current_tenant, tenant_scope
 from tenants.session import tenant_session
 
 SESSION_COOKIE = "hemis_session"  # hemis.identity.controller.COOKIE (not imported: no cycle)
@@ -68,18 +71,18 @@ READ_ONLY = {
 
 
 class HemisSessionBackend(AuthenticationBackend):
-    """This university's admins, by their hemis session cookie; anyone else is refused."""
+    """The current university's admins, by their hemis session cookie; anyone else is refused."""
 
-    def __init__(self, maker: async_sessionmaker[AsyncSession], tenant: TenantRef) -> None:
+    def __init__(self, maker: async_sessionmaker[AsyncSession]) -> None:
         self.maker = maker
-        self.tenant = tenant
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser]:
         secret = conn.cookies.get(SESSION_COOKIE)
         if not secret:
             raise AuthenticationError("not signed in")
-        async with tenant_session(self.maker, self.tenant) as session:
-            principal = await AuthService(session).principal_for(secret, self.tenant.code)
+        tenant = current_tenant()
+        async with tenant_session(self.maker, tenant) as session:
+            principal = await AuthService(session).principal_for(secret, tenant.code)
             account = (
                 await session.scalar(select(UserAccount).where(UserAccount.id == principal.user_id))
                 if principal is not None and Role.ADMIN in principal.roles
@@ -132,54 +135,57 @@ def _auth_failed(conn: HTTPConnection, exc: Exception) -> JSONResponse:
     return JSONResponse({"error": "Auth failed"}, status_code=401)
 
 
-@dataclass
-class _Open:
-    engine: PostgresEngine
-    app: Any
+async def _site_meta(scope: Scope, receive: Receive, send: Send, prefix: str = "hemis") -> None:
+    """piccolo-admin's public /meta/ (the name its page shows), naming the current university."""
+    site = {
+        "piccolo_admin_version": PICCOLO_ADMIN_VERSION,
+        "site_name": f"{prefix} · {current_tenant().code}",
+    }
+    await JSONResponse(site)(scope, receive, send)
+
+
+async def _staff_site_meta(scope: Scope, receive: Receive, send: Send) -> None:
+    await _site_meta(scope, receive, send, prefix="VAZIRLIK")
 
 
 class AdminSites:
-    """One console per tenant, built on first use; at most `max_open` stay open (LRU)."""
+    """One console for every tenant, built on first use; each tenant's queries run on its own
+    pool, at most `max_open` open (LRU: the least recently used one is closed)."""
 
     def __init__(
         self, settings: Settings, maker: async_sessionmaker[AsyncSession], max_open: int = 32
     ) -> None:
         self.settings = settings
         self.maker = maker
-        self.max_open = max_open
-        self._open: OrderedDict[str, _Open] = OrderedDict()
+        self.pools = TenantPools(settings, max_open)
+        # One console per audience for the whole process (see the module's docstring).
+        self._consoles: dict[str, Any] = {}
         self._lock = asyncio.Lock()
 
     @property
-    def open_keys(self) -> list[str]:
-        """ "<audience>:<tenant code>" of each console open, least recently used first."""
-        return list(self._open)
+    def open_codes(self) -> list[str]:
+        """The tenants whose pools are open, least recently used first."""
+        return self.pools.open_codes
 
     async def app_for(self, tenant: TenantRef, audience: Audience = UNIVERSITY) -> Any:
-        key = f"{audience.name}:{tenant.code}"
-        async with self._lock:  # builds are rare; one at a time keeps the bound exact
-            found = self._open.get(key)
-            if found is None:
-                found = self._open[key] = await self._build(tenant, audience)
-                while len(self._open) > self.max_open:
-                    _, evicted = self._open.popitem(last=False)
-                    await close_pool(evicted.engine)
-            self._open.move_to_end(key)
-            return found.app
+        """The console of `audience` with `tenant`'s pool open. It serves the current tenant
+        of tenants.context: run it inside `tenant_scope(tenant)`."""
+        async with self._lock:  # opening pools is rare; one at a time keeps the bound exact
+            if audience.name not in self._consoles:
+                self._consoles[audience.name] = self._build(audience)
+            await self.pools.open(tenant.code)
+            return self._consoles[audience.name]
 
     async def close(self) -> None:
         async with self._lock:
-            while self._open:
-                await close_pool(self._open.popitem()[1].engine)
+            await self.pools.close()
 
-    async def _build(self, tenant: TenantRef, audience: Audience) -> _Open:
-        engine = tenant_engine(self.settings, tenant.code)
-        await open_pool(engine)
-        tables = bind(tenant.code, engine)
+    def _build(self, audience: Audience) -> Any:
+        tables = bind(self.pools)
         staff = audience is not UNIVERSITY
         router = create_admin(
             table_configs(tables, audience.hidden),
-            site_name=f"{'VAZIRLIK' if staff else 'hemis'} · {tenant.code}",
+            site_name="hemis",  # the page's title comes from _site_meta, per university
             production=not self.settings.debug,
             auto_include_related=False,
             default_language_code="uz",
@@ -188,35 +194,36 @@ class AdminSites:
         )
         _use_hemis(
             router,
-            StaffConsoleBackend() if staff else HemisSessionBackend(self.maker, tenant),
-            lambda inner: ServiceWrites(inner, self.maker, tenant, tables),
-            StaffLogin(self.maker, self.settings.identity)
-            if staff
-            else HemisLogin(self.maker, tenant, self.settings.identity),
-            StaffLogout(self.maker) if staff else HemisLogout(self.maker, tenant),
+            StaffConsoleBackend() if staff else HemisSessionBackend(self.maker),
+            lambda inner: ServiceWrites(inner, self.maker, tables),
+            {
+                "/login": StaffLogin(self.maker, self.settings.identity)
+                if staff
+                else HemisLogin(self.maker, self.settings.identity),
+                "/logout/": StaffLogout(self.maker) if staff else HemisLogout(self.maker),
+                "/meta/": _staff_site_meta if staff else _site_meta,
+            },
         )
-        return _Open(engine=engine, app=router)
+        return router
 
 
-def _use_hemis(router: Any, backend: AuthenticationBackend, writes: Any, login: Any, logout: Any) -> None:
+def _use_hemis(router: Any, backend: AuthenticationBackend, writes: Any, public: dict[str, Any]) -> None:
     """Swap piccolo's session check on the private API for ours, put the service-backed writes
-    between it and piccolo's CRUD, and answer the login form with hemis's sign-in."""
+    between it and piccolo's CRUD, and answer the public routes named in `public` (login
+    form, logout, site name) with ours."""
     swapped = set()
     for route in router.routes:
         if not isinstance(route, Mount):
             continue
         if route.path == "/api" and (inner := getattr(route.app, "app", None)) is not None:
             route.app = AuthenticationMiddleware(writes(inner), backend=backend, on_error=_auth_failed)
-            swapped.add("api")
+            swapped.add("/api")
         elif route.path == "/public":
             for sub in getattr(route.app, "routes", []):
-                if isinstance(sub, Mount) and sub.path == "/login":
-                    sub.app = login
-                    swapped.add("login")
-                elif isinstance(sub, Route) and sub.path == "/logout/":
-                    sub.app = logout
-                    swapped.add("logout")
-    if swapped != {"api", "login", "logout"}:
+                if isinstance(sub, Mount | Route) and sub.path in public:
+                    sub.app = public[sub.path]
+                    swapped.add(sub.path)
+    if swapped != {"/api", *public}:
         raise RuntimeError(f"piccolo-admin's layout changed (found {swapped}): check admin.app")
 
 
@@ -240,4 +247,7 @@ async def admin_console(scope: Any, receive: Any, send: Any) -> None:
         return
     app = await sites.app_for(tenant)
     full = root + scope["path"]
-    await app({**scope, "root_path": root, "path": full, "raw_path": full.encode()}, receive, send)
+    # TenantMiddleware has set this tenant already; set here too, the pool opened and the
+    # tenant the console serves are visibly the same one.
+    with tenant_scope(tenant):
+        await app({**scope, "root_path": root, "path": full, "raw_path": full.encode()}, receive, send)

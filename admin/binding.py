@@ -1,19 +1,24 @@
-"""Bind the generated, schema-less Piccolo tables to one tenant: its schema and its engine."""
+"""Bind the generated, schema-less Piccolo tables to an engine (and, for tests, a schema)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from piccolo.columns import BigSerial, ForeignKey
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.base import Engine
 from piccolo.table import Table, create_table_class
 
 from admin.tables import TABLES
-from tenants import naming
 
 
-def bind(code: str, engine: PostgresEngine) -> dict[str, type[Table]]:
-    """Every tenant table as a Piccolo class of schema t_<code> on `engine`, by table name.
-    Foreign keys point at the same tenant's classes, never at the generic ones."""
-    schema = naming.schema_name(naming.validate_code(code))
+def bind(engine: Engine[Any], schema: str | None = None) -> dict[str, type[Table]]:
+    """Every tenant table as a Piccolo class on `engine`, by table name. Foreign keys point at
+    the same binding's classes, never at the generic ones.
+
+    Without `schema` (what the console uses) names resolve through the connection's
+    search_path, which admin.engine sets to the tenant's schema: one set of classes serves
+    every tenant. Each call makes new classes, and Piccolo keeps every Table class for the
+    whole process (piccolo.table.TABLE_REGISTRY): bind once per process, not per tenant."""
     bound: dict[str, type[Table]] = {}
     for generic in TABLES:
         members: dict[str, object] = {}

@@ -24,7 +24,7 @@ from hemis.identity.service import AuthService, BadCredentials, TooManyAttempts
 from hemis.identity.signin import sign_in
 from hemis.support.service import PlatformAuthService
 from hemis.support.signin import staff_sign_in
-from tenants.context import TenantRef
+from tenants.context import current_tenant
 from tenants.session import shared_session, tenant_session
 
 MFA_REQUIRED = "MFA code required"  # piccolo-admin's page compares this text exactly
@@ -33,11 +33,10 @@ STAFF_COOKIE = "hemis_staff_console"  # platform staff in the ministry console (
 
 
 class HemisLogin:
-    def __init__(
-        self, maker: async_sessionmaker[AsyncSession], tenant: TenantRef, limits: IdentitySettings
-    ) -> None:
+    """The login form of the current university's console (tenants.context)."""
+
+    def __init__(self, maker: async_sessionmaker[AsyncSession], limits: IdentitySettings) -> None:
         self.maker = maker
-        self.tenant = tenant
         self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -55,9 +54,10 @@ class HemisLogin:
             return _detail(422, translate("error.validation", language))
         if not code:
             return _detail(401, MFA_REQUIRED)
+        tenant = current_tenant()
         try:
             user, secret = await sign_in(
-                lambda: tenant_session(self.maker, self.tenant),
+                lambda: tenant_session(self.maker, tenant),
                 self.limits,
                 username=username,
                 password=password,
@@ -72,7 +72,7 @@ class HemisLogin:
         admin = Role.ADMIN in user.roles and not user.must_change_password
         ended = secret if not admin else request.cookies.get(SESSION_COOKIE)
         if ended:
-            async with tenant_session(self.maker, self.tenant) as session:
+            async with tenant_session(self.maker, tenant) as session:
                 await AuthService(session).logout(ended, datetime.now(UTC))
                 await session.commit()
         if not admin:  # the console is for admins: the session just made is ended again
@@ -92,15 +92,14 @@ class HemisLogin:
 class HemisLogout:
     """The console's "Log Out": ends the hemis session on the server and clears the cookie."""
 
-    def __init__(self, maker: async_sessionmaker[AsyncSession], tenant: TenantRef) -> None:
+    def __init__(self, maker: async_sessionmaker[AsyncSession]) -> None:
         self.maker = maker
-        self.tenant = tenant
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         secret = request.cookies.get(SESSION_COOKIE)
         if request.method == "POST" and secret:
-            async with tenant_session(self.maker, self.tenant) as session:
+            async with tenant_session(self.maker, current_tenant()) as session:
                 await AuthService(session).logout(secret, datetime.now(UTC))
                 await session.commit()
         response = JSONResponse({"message": "ok"})

@@ -62,7 +62,7 @@ from hemis.structure.schemas import (
     DepartmentUpdate,
 )
 from hemis.structure.service import AuditoriumService, BuildingService, DepartmentService
-from tenants.context import TenantRef
+from tenants.context import current_tenant
 from tenants.session import tenant_session
 
 
@@ -101,18 +101,14 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class ServiceWrites:
-    """ASGI middleware in front of the console's private API (after its auth)."""
+    """ASGI middleware in front of the console's private API (after its auth); writes land in
+    the current tenant (tenants.context)."""
 
     def __init__(
-        self,
-        app: ASGIApp,
-        maker: async_sessionmaker[AsyncSession],
-        tenant: TenantRef,
-        tables: dict[str, type[Table]],
+        self, app: ASGIApp, maker: async_sessionmaker[AsyncSession], tables: dict[str, type[Table]]
     ) -> None:
         self.app = app
         self.maker = maker
-        self.tenant = tenant
         self.tables = tables
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -140,7 +136,7 @@ class ServiceWrites:
         language = pick_language(request.query_params.get("l"), request.headers.get("accept-language"))
         actor = request.user.actor
         try:
-            async with tenant_session(self.maker, self.tenant) as session:
+            async with tenant_session(self.maker, current_tenant()) as session:
                 service = spec.service(session, actor=actor)
                 if method == "POST" and row_id is None and spec.create is not None:
                     row = await service.create(await self._values(request, table, spec, spec.create))

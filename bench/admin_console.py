@@ -12,11 +12,11 @@ HEMIS_ADMIN_MAX_OPEN=`--max-open`; every admin signs in untimed through
 POST /t/<code>/api/v1/auth/login (HEMIS_IDENTITY__LOGIN_LIMIT_PER_IP raised for that).
 
 Measured, tenant by tenant in order (so the LRU evicts when `--max-open` < `--tenants`), on one
-keep-alive connection: cold = the first GET /t/<code>/admin/api/tables/ (builds the console:
-tables bound, pool opened); first list = the first GET …/api/tables/department/?__page_size=15
+keep-alive connection: cold = the first GET /t/<code>/admin/api/tables/ (opens the tenant's
+pool; the very first one also builds the console, which every tenant shares); first list = the first GET …/api/tables/department/?__page_size=15
 (opens the console pool's first PostgreSQL connection); warm = `--warm` more of the same. Then
 `--concurrency` connections for `--seconds` over the consoles still open (the last `--max-open`
-tenants), and a second pass opening every console once more (evicted ones are rebuilt: RSS
+tenants), and a second pass opening every console once more (evicted pools are reopened: RSS
 growth between the passes would be a leak). Server memory (VmRSS, VmHWM of the process) before
 any console and after each step; PostgreSQL connections of the console pools (pg_stat_activity,
 application_name 'hemis-admin:<code>'), sampled every 25 tenants. The bench database gets a
@@ -58,7 +58,7 @@ from tenants.session import make_sessionmaker, tenant_session
 from tenants.testing import recreate_database
 
 PASSWORD = "Bench-admin-parol-2026"
-RSS_BOUND_MB = 400  # the stated bound for the default --max-open 32 (see bench/README.md)
+RSS_BOUND_MB = 250  # the stated bound for the default --max-open 32 (see bench/README.md)
 LIST = "/admin/api/tables/department/?__page_size=15"
 ADMIN_CONNECTIONS = (
     "SELECT count(*) FROM pg_stat_activity"
