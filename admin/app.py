@@ -19,6 +19,8 @@ hemis's own sessions; each request runs as its tenant on that tenant's pool (a b
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import asgi
@@ -39,7 +41,7 @@ from starlette.types import Receive, Scope, Send
 
 from admin.audience import UNIVERSITY, AdminPerson, Audience
 from admin.binding import bind
-from admin.engine import TenantPools
+from admin.engine import TenantPools, close_pool
 from admin.i18n import TRANSLATIONS
 from admin.login import HemisLogin, HemisLogout, StaffLogin, StaffLogout
 from admin.ministry import MinistryConsole, StaffConsoleBackend
@@ -167,14 +169,22 @@ class AdminSites:
         """The tenants whose pools are open, least recently used first."""
         return self.pools.open_codes
 
-    async def app_for(self, tenant: TenantRef, audience: Audience = UNIVERSITY) -> Any:
-        """The console of `audience` with `tenant`'s pool open. It serves the current tenant
-        of tenants.context: run it inside `tenant_scope(tenant)`."""
+    @asynccontextmanager
+    async def serving(self, tenant: TenantRef, audience: Audience = UNIVERSITY) -> AsyncIterator[Any]:
+        """The console of `audience`, with `tenant`'s pool open for as long as the block runs
+        (it is not evicted under a running request). The console serves the current tenant of
+        tenants.context: run it inside `tenant_scope(tenant)`."""
         async with self._lock:  # opening pools is rare; one at a time keeps the bound exact
             if audience.name not in self._consoles:
                 self._consoles[audience.name] = self._build(audience)
-            await self.pools.open(tenant.code)
-            return self._consoles[audience.name]
+            console = self._consoles[audience.name]
+            evicted = await self.pools.lease(tenant.code)
+        try:
+            for engine in evicted:  # outside the lock: other tenants' requests go on meanwhile
+                await close_pool(engine)
+            yield console
+        finally:
+            self.pools.release(tenant.code)
 
     async def close(self) -> None:
         async with self._lock:
@@ -245,9 +255,9 @@ async def admin_console(scope: Any, receive: Any, send: Any) -> None:
     if tenant.kind == TenantKind.NATIONAL:
         await MinistryConsole(sites, scope["litestar_app"].state.resolver)(root, scope, receive, send)
         return
-    app = await sites.app_for(tenant)
     full = root + scope["path"]
     # TenantMiddleware has set this tenant already; set here too, the pool opened and the
     # tenant the console serves are visibly the same one.
     with tenant_scope(tenant):
-        await app({**scope, "root_path": root, "path": full, "raw_path": full.encode()}, receive, send)
+        async with sites.serving(tenant) as app:
+            await app({**scope, "root_path": root, "path": full, "raw_path": full.encode()}, receive, send)

@@ -10,7 +10,7 @@ tenant role can read its own schema (and `ref`) only.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -87,6 +87,7 @@ class TenantPools(Engine[PostgresTransaction]):
         self.settings = settings
         self.max_open = max_open
         self._open: OrderedDict[str, PostgresEngine] = OrderedDict()
+        self._busy: Counter[str] = Counter()  # requests running per tenant: never evicted
 
     @property
     def open_codes(self) -> list[str]:
@@ -95,18 +96,29 @@ class TenantPools(Engine[PostgresTransaction]):
     def engine_of(self, code: str) -> PostgresEngine | None:
         return self._open.get(code)
 
-    async def open(self, code: str) -> PostgresEngine:
-        """`code`'s pool, opened unless it is; the least recently used ones beyond `max_open`
-        are closed. Callers serialise this (AdminSites holds a lock), so the bound is exact."""
+    async def lease(self, code: str) -> list[PostgresEngine]:
+        """Open `code`'s pool unless it is, and count one more request on it until `release`.
+        Returns the pools evicted to keep at most `max_open` open, for the caller to close
+        outside its lock (closing waits on the network). Only idle tenants are evicted: a
+        request that is running keeps its pool, so the bound can be exceeded, by at most the
+        tenants with requests in flight, until they finish. Callers serialise this (AdminSites
+        holds a lock)."""
         engine = self._open.get(code)
         if engine is None:
             engine = tenant_engine(self.settings, code)
             await open_pool(engine)
             self._open[code] = engine
-            while len(self._open) > self.max_open:
-                await close_pool(self._open.popitem(last=False)[1])
         self._open.move_to_end(code)
-        return engine
+        self._busy[code] += 1
+        evicted = []
+        for idle in [c for c in self._open if not self._busy[c]][: max(0, len(self._open) - self.max_open)]:
+            evicted.append(self._open.pop(idle))
+        return evicted
+
+    def release(self, code: str) -> None:
+        self._busy[code] -= 1
+        if self._busy[code] <= 0:
+            del self._busy[code]
 
     async def close(self) -> None:
         while self._open:

@@ -170,16 +170,21 @@ class MinistryConsole:
         access = await self._enter(request, tenant, rest, f"{root}/u/{tenant.code}{rest}")
         # Nobody let in still gets the read-only console: its login form, and an API that refuses.
         audience = MINISTRY if access is not None and not access.read_only else SUPPORT_DESK
-        console = await self.sites.app_for(tenant, audience)
         here = f"{root}/u/{tenant.code}"
-        if rest == "/" and request.method == "GET" and access is not None:
-            language = _language(request)
-            async with shared_session(_maker(request)) as shared:
-                name = await tenant_name(shared, tenant.code, language)
-            send = _with_banner(send, _banner(language, root, name, tenant.code, access.read_only))
         full = here + rest
         inner = {**scope, "root_path": here, "path": full, "raw_path": full.encode(), ACCESS_KEY: access}
-        await console(inner, receive, send)
+        async with self.sites.serving(tenant, audience) as console:
+            if rest == "/" and request.method == "GET" and access is not None:
+                send = await self._banner_for(request, root, tenant, access, send)
+            await console(inner, receive, send)
+
+    async def _banner_for(
+        self, request: Request, root: str, tenant: TenantRef, access: ConsoleAccess, send: Send
+    ) -> Send:
+        language = _language(request)
+        async with shared_session(_maker(request)) as shared:
+            name = await tenant_name(shared, tenant.code, language)
+        return _with_banner(send, _banner(language, root, name, tenant.code, access.read_only))
 
     async def _enter(self, request: Request, tenant: TenantRef, rest: str, full: str) -> ConsoleAccess | None:
         """Who is let into this university's console for this request; recorded before it runs."""

@@ -233,12 +233,19 @@ class TestConsole:
     ) -> None:  # fmt: skip
         sites = AdminSites(settings, maker, max_open=1)
         try:
-            await sites.app_for(tenants["alpha"])
-            first = sites.pools.engine_of("alpha")
-            assert first is not None
-            await sites.app_for(tenants["beta"])
-            assert sites.open_codes == ["beta"]
+            async with sites.serving(tenants["alpha"]):
+                first = sites.pools.engine_of("alpha")
+                assert first is not None
+            async with sites.serving(tenants["beta"]):
+                assert sites.open_codes == ["beta"]
             assert first.pool is None or first.pool._closed  # the evicted console's pool is closed
+            # A tenant with a request running keeps its pool: the bound waits for it.
+            async with sites.serving(tenants["alpha"]), sites.serving(tenants["beta"]):
+                assert sites.open_codes == ["alpha", "beta"]
+                held = sites.pools.engine_of("alpha")
+                assert held is not None and held.pool is not None and not held.pool._closed
+            async with sites.serving(tenants["alpha"]):
+                assert sites.open_codes == ["alpha"]  # beta, idle and least recent, makes room
         finally:
             await sites.close()
         assert sites.open_codes == []
@@ -259,17 +266,18 @@ class TestConsole:
         tracemalloc.start()
         try:
             for code in ("alpha", "beta") * 4:
-                console = await sites.app_for(tenants[code])
-                consoles.add(id(console))
-                engine = sites.pools.engine_of(code)
-                assert engine is not None
-                engines.append(weakref.ref(engine))
-                del engine
-                transport = httpx.ASGITransport(app=console)
-                async with httpx.AsyncClient(transport=transport, base_url="http://admin") as http:
-                    with tenant_scope(tenants[code]):
-                        rows = await http.get("/api/tables/department/", headers=headers[code])
-                        meta = await http.get("/public/meta/")
+                async with sites.serving(tenants[code]) as console:
+                    consoles.add(id(console))
+                    engine = sites.pools.engine_of(code)
+                    assert engine is not None
+                    engines.append(weakref.ref(engine))
+                    del engine
+                    transport = httpx.ASGITransport(app=console)
+                    async with httpx.AsyncClient(transport=transport, base_url="http://admin") as http:
+                        with tenant_scope(tenants[code]):
+                            rows = await http.get("/api/tables/department/", headers=headers[code])
+                            meta = await http.get("/public/meta/")
+                    del console, transport
                 assert rows.status_code == 200, rows.text
                 assert meta.json()["site_name"] == f"hemis · {code}"
                 gc.collect()

@@ -35,7 +35,7 @@ def test_every_tenant_table_is_there_with_every_column() -> None:
 async def pools(settings: Settings, tenants: dict[str, TenantRef]) -> AsyncIterator[TenantPools]:
     opened = TenantPools(settings, max_open=2)
     for code in ("alpha", "beta"):
-        await opened.open(code)
+        assert await opened.lease(code) == []  # two fit: nothing evicted
     yield opened
     await opened.close()
 
