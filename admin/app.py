@@ -33,11 +33,13 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
 
 from admin.audience import UNIVERSITY, AdminPerson, Audience
 from admin.binding import bind
 from admin.engine import close_pool, open_pool, tenant_engine
 from admin.i18n import TRANSLATIONS
+from admin.labels import RememberLanguage, RewriteJson, localise
 from admin.login import HemisLogin, HemisLogout, StaffLogin, StaffLogout
 from admin.ministry import MinistryConsole, StaffConsoleBackend
 from admin.writes import ServiceWrites
@@ -50,17 +52,18 @@ from tenants.session import tenant_session
 
 SESSION_COOKIE = "hemis_session"  # hemis.identity.controller.COOKIE (not imported: no cycle)
 
-# Menu groups by bounded context; a table not named here is not in the console.
+# Menu groups by bounded context; a table not named here is not in the console. The keys are ids:
+# the menu shows their names in the person's language (admin.labels, [group] of its catalogs).
 EDITABLE = {
-    "Tuzilma": ("department", "building", "auditorium"),
-    "O'quv rejalar": ("specialty", "subject", "curriculum", "curriculum_subject", "curriculum_week"),
-    "Baholash": ("grading_scale",),
+    "structure": ("department", "building", "auditorium"),
+    "curricula": ("specialty", "subject", "curriculum", "curriculum_subject", "curriculum_week"),
+    "grading": ("grading_scale",),
 }
 READ_ONLY = {
-    "Talabalar": ("academic_group", "student", "student_status_change", "elective_choice"),
-    "Xodimlar": ("employee", "teaching_assignment"),
-    "Baholash": ("mark_sheet", "mark", "mark_change_request", "grade_event", "absence"),
-    "Tizim": ("audit_event", "support_access"),
+    "students": ("academic_group", "student", "student_status_change", "elective_choice"),
+    "staff": ("employee", "teaching_assignment"),
+    "grading": ("mark_sheet", "mark", "mark_change_request", "grade_event", "absence"),
+    "system": ("audit_event", "support_access"),
 }
 
 
@@ -183,7 +186,7 @@ class AdminSites:
             translations=TRANSLATIONS,
             read_only=audience.read_only,
         )
-        _use_hemis(
+        app = _use_hemis(
             router,
             StaffConsoleBackend() if staff else HemisSessionBackend(self.maker, tenant),
             lambda inner: ServiceWrites(inner, self.maker, tenant, tables),
@@ -192,18 +195,22 @@ class AdminSites:
             else HemisLogin(self.maker, tenant, self.settings.identity),
             StaffLogout(self.maker) if staff else HemisLogout(self.maker, tenant),
         )
-        return _Open(engine=engine, app=router)
+        return _Open(engine=engine, app=app)
 
 
-def _use_hemis(router: Any, backend: AuthenticationBackend, writes: Any, login: Any, logout: Any) -> None:
+def _use_hemis(router: Any, backend: AuthenticationBackend, writes: Any, login: Any, logout: Any) -> ASGIApp:
     """Swap piccolo's session check on the private API for ours, put the service-backed writes
-    between it and piccolo's CRUD, and answer the login form with hemis's sign-in."""
+    between it and piccolo's CRUD, answer the login form with hemis's sign-in, and speak the
+    person's language in the API's labels (behind the same check: no schema without sign-in).
+    The console is returned wrapped so that the language its page picks is remembered."""
     swapped = set()
     for route in router.routes:
         if not isinstance(route, Mount):
             continue
         if route.path == "/api" and (inner := getattr(route.app, "app", None)) is not None:
-            route.app = AuthenticationMiddleware(writes(inner), backend=backend, on_error=_auth_failed)
+            route.app = AuthenticationMiddleware(
+                writes(RewriteJson(inner, localise)), backend=backend, on_error=_auth_failed
+            )
             swapped.add("api")
         elif route.path == "/public":
             for sub in getattr(route.app, "routes", []):
@@ -215,6 +222,7 @@ def _use_hemis(router: Any, backend: AuthenticationBackend, writes: Any, login: 
                     swapped.add("logout")
     if swapped != {"api", "login", "logout"}:
         raise RuntimeError(f"piccolo-admin's layout changed (found {swapped}): check admin.app")
+    return RememberLanguage(router)
 
 
 @asgi(
