@@ -37,12 +37,13 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from admin.audience import UNIVERSITY, AdminPerson, Audience
 from admin.binding import bind
 from admin.engine import TenantPools, close_pool
 from admin.i18n import TRANSLATIONS
+from admin.labels import RememberLanguage, RewriteJson, localise
 from admin.login import HemisLogin, HemisLogout, StaffLogin, StaffLogout
 from admin.ministry import MinistryConsole, StaffConsoleBackend
 from admin.writes import ServiceWrites
@@ -55,20 +56,21 @@ from tenants.session import tenant_session
 
 SESSION_COOKIE = "hemis_session"  # hemis.identity.controller.COOKIE (not imported: no cycle)
 
-# Menu groups by bounded context; a table not named here is not in the console.
+# Menu groups by bounded context; a table not named here is not in the console. The keys are ids:
+# the menu shows their names in the person's language (admin.labels, [group] of its catalogs).
 EDITABLE = {
-    "Tuzilma": ("department", "building", "auditorium"),
-    "O'quv rejalar": ("specialty", "subject", "curriculum", "curriculum_subject", "curriculum_week"),
-    "Baholash": ("grading_scale",),
-    "Moliya": ("fee_structure", "fee_discount", "instalment_plan"),
+    "structure": ("department", "building", "auditorium"),
+    "curricula": ("specialty", "subject", "curriculum", "curriculum_subject", "curriculum_week"),
+    "grading": ("grading_scale",),
+    "finance": ("fee_structure", "fee_discount", "instalment_plan"),
 }
 READ_ONLY = {
-    "Talabalar": ("academic_group", "student", "student_status_change", "elective_choice"),
-    "Xodimlar": ("employee", "teaching_assignment"),
-    "Baholash": ("mark_sheet", "mark", "mark_change_request", "grade_event", "absence"),
+    "students": ("academic_group", "student", "student_status_change", "elective_choice"),
+    "staff": ("employee", "teaching_assignment"),
+    "grading": ("mark_sheet", "mark", "mark_change_request", "grade_event", "absence"),
     # Contracts and money change only through the finance services (numbering, ledger, audit).
-    "Moliya": ("contract", "contract_instalment", "ledger_entry"),
-    "Tizim": ("audit_event", "support_access"),
+    "finance": ("contract", "contract_instalment", "ledger_entry"),
+    "system": ("audit_event", "support_access"),
 }
 
 
@@ -202,7 +204,7 @@ class AdminSites:
             translations=TRANSLATIONS,
             read_only=audience.read_only,
         )
-        _use_hemis(
+        app = _use_hemis(
             router,
             StaffConsoleBackend() if staff else HemisSessionBackend(self.maker),
             lambda inner: ServiceWrites(inner, self.maker, tables),
@@ -214,19 +216,23 @@ class AdminSites:
                 "/meta/": _staff_site_meta if staff else _site_meta,
             },
         )
-        return router
+        return app
 
 
-def _use_hemis(router: Any, backend: AuthenticationBackend, writes: Any, public: dict[str, Any]) -> None:
+def _use_hemis(router: Any, backend: AuthenticationBackend, writes: Any, public: dict[str, Any]) -> ASGIApp:
     """Swap piccolo's session check on the private API for ours, put the service-backed writes
-    between it and piccolo's CRUD, and answer the public routes named in `public` (login
-    form, logout, site name) with ours."""
+    between it and piccolo's CRUD, answer the public routes named in `public` (login form,
+    logout, site name) with ours, and speak the person's language in the API's labels (behind
+    the same check: no schema without sign-in). The console is returned wrapped so that the
+    language its page picks is remembered."""
     swapped = set()
     for route in router.routes:
         if not isinstance(route, Mount):
             continue
         if route.path == "/api" and (inner := getattr(route.app, "app", None)) is not None:
-            route.app = AuthenticationMiddleware(writes(inner), backend=backend, on_error=_auth_failed)
+            route.app = AuthenticationMiddleware(
+                writes(RewriteJson(inner, localise)), backend=backend, on_error=_auth_failed
+            )
             swapped.add("/api")
         elif route.path == "/public":
             for sub in getattr(route.app, "routes", []):
@@ -235,6 +241,7 @@ def _use_hemis(router: Any, backend: AuthenticationBackend, writes: Any, public:
                     swapped.add(sub.path)
     if swapped != {"/api", *public}:
         raise RuntimeError(f"piccolo-admin's layout changed (found {swapped}): check admin.app")
+    return RememberLanguage(router)
 
 
 @asgi(

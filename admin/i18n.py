@@ -1,7 +1,8 @@
 """The console's own words in Uzbek (Latin), the default; piccolo-admin ships Russian and English.
 
-Table and column labels still come from their names (e.g. "Grading Scale"); per-language
-labels are future work (piccolo-admin has one help text per column, not one per language).
+Column labels, help texts and menu group names are not piccolo's words: admin.labels answers
+them in the person's language. Table names in the menu and page titles still come from the
+table names ("grading scale"): piccolo's page derives them itself.
 """
 
 from __future__ import annotations

@@ -17,9 +17,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from admin.labels import console_language
 from hemis.config import IdentitySettings
 from hemis.core.auth import Role
-from hemis.core.i18n import pick_language, translate
+from hemis.core.i18n import translate
 from hemis.identity.service import AuthService, BadCredentials, TooManyAttempts
 from hemis.identity.signin import sign_in
 from hemis.support.service import PlatformAuthService
@@ -47,7 +48,7 @@ class HemisLogin:
         await response(scope, receive, send)
 
     async def _answer(self, request: Request) -> JSONResponse:
-        language = pick_language(request.query_params.get("l"), request.headers.get("accept-language"))
+        language = console_language(request.scope)
         body = await _body(request)
         username, password, code = (str(body.get(k) or "") for k in ("username", "password", "mfa_code"))
         if not username or not password:
@@ -119,7 +120,7 @@ class StaffLogin:
         if request.method != "POST":
             await _detail(405, "Method not allowed")(scope, receive, send)
             return
-        language = pick_language(request.query_params.get("l"), request.headers.get("accept-language"))
+        language = console_language(request.scope)
         body = await _body(request)
         username, password, code = (str(body.get(k) or "") for k in ("username", "password", "mfa_code"))
         if not username or not password:

@@ -22,9 +22,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from admin.labels import console_language
 from hemis.core.crud import CrudService
 from hemis.core.errors import HemisError, Problem, make_problem, validation_problem
-from hemis.core.i18n import pick_language
 from hemis.core.schemas import changes
 from hemis.curriculum.schemas import (
     CurriculumCreate,
@@ -123,7 +123,7 @@ class ServiceWrites:
         match = _ROUTE.fullmatch(below)
         read_only = bool(getattr(scope.get("user"), "read_only", True))  # no person: nothing is written
         if read_only or match is None or match.group(1) not in WRITES or set(request.query_params) - {"l"}:
-            language = pick_language(request.query_params.get("l"), request.headers.get("accept-language"))
+            language = console_language(scope)
             response = _problem(405, "error.method_not_allowed", language)
         else:
             response = await self._write(
@@ -133,7 +133,7 @@ class ServiceWrites:
 
     async def _write(self, request: Request, table: str, row_id: int | None) -> Response:
         spec, method = WRITES[table], request.method
-        language = pick_language(request.query_params.get("l"), request.headers.get("accept-language"))
+        language = console_language(request.scope)
         actor = request.user.actor
         try:
             async with tenant_session(self.maker, current_tenant()) as session:

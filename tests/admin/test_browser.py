@@ -117,6 +117,10 @@ async def test_an_admin_works_in_the_console_in_a_browser(
             await sign_in(page, served, username, secret)
             # A grading scale whose grade-5 border is not above grade 4: refused, in Uzbek.
             await open_form(page, f"{served}/t/alpha/admin/#/grading_scale/add/", "grading_scale")
+            # Its fields are labelled in Uzbek (admin.labels), not with the column names.
+            await expect(
+                page.locator("label").filter(has_text="«5» (a'lo) uchun eng kam ball").first
+            ).to_be_visible()
             fields = ("code", "name", "marking_system", "max_points", "min_excellent", "min_good",
                       "min_satisfactory", "pass_points", "final_attempts", "gpa_limit")  # fmt: skip
             for field in fields:
