@@ -58,7 +58,7 @@ from tenants.session import make_sessionmaker, tenant_session
 from tenants.testing import recreate_database
 
 PASSWORD = "Bench-admin-parol-2026"
-RSS_BOUND_MB = 250  # the stated bound for the default --max-open 32 (see bench/README.md)
+RSS_BOUND_MB = 300  # the stated bound for the default --max-open 32 (see bench/README.md)
 LIST = "/admin/api/tables/department/?__page_size=15"
 ADMIN_CONNECTIONS = (
     "SELECT count(*) FROM pg_stat_activity"
