@@ -18,7 +18,7 @@ import httpx
 import pytest
 import uvicorn
 from playwright.async_api import Page, async_playwright, expect
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hemis.app import HemisApp
 from hemis.core.auth import Role
@@ -29,6 +29,7 @@ from tenants.session import tenant_session
 from tests.conftest import TokenFactory
 from tests.grading.test_scales import scale_body
 from tests.results.conftest import Term
+from tests.support.test_support_access import new_staff, now_code
 
 PASSWORD = "Admin-parol-2026-kuchli"
 
@@ -149,3 +150,28 @@ async def test_an_admin_works_in_the_console_in_a_browser(
     subjects = await client.get(f"/t/alpha/api/v1/curricula/{line['curriculum_id']}/subjects", headers=api)
     [edited] = [s for s in subjects.json() if s["id"] == line["id"]]
     assert edited["lecture_hours"] == 44
+
+
+async def test_a_ministry_admin_picks_a_university_in_a_browser(served: str, owner: AsyncEngine) -> None:
+    staff = await new_staff(owner, "ministry_admin")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
+        try:
+            page = await (await browser.new_context(locale="uz-UZ")).new_page()
+            await page.goto(f"{served}/t/national/admin/")
+            await page.fill("#username", staff["username"])
+            await page.fill("#password", staff["password"])
+            await page.fill("#code", now_code(staff["secret"]))
+            await page.click("[data-test=sign-in]")
+            await page.fill("input[name=q]", "alpha")
+            await page.press("input[name=q]", "Enter")
+            await page.click("[data-test=open-alpha]")
+            # The university's console, under a banner that names it, with the console's own menu.
+            banner = page.locator("[data-hemis-banner]")
+            await expect(banner).to_contain_text("(alpha)")
+            await expect(banner).to_contain_text("Vazirlik konsoli")
+            await page.wait_for_selector("[data-uitest=nav_dropdown_button]")
+            await page.goto(f"{served}/t/national/admin/u/alpha/#/department")
+            await expect(page.get_by_text("department").first).to_be_visible()
+        finally:
+            await browser.close()
