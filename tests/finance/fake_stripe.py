@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import secrets
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,6 +43,7 @@ class FakeStripe:
         self.requests: list[tuple[str, str, dict[str, str], dict[str, Any]]] = []
         self._by_key: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1)
+        self._run = secrets.token_hex(3)  # ids unique across fakes sharing one database
         self._lock = threading.Lock()
         fake = self
 
@@ -102,10 +104,10 @@ class FakeStripe:
             n = next(self._ids)
             item = form["line_items"]["0"]
             session = {
-                "id": f"cs_test_{n:06d}",
+                "id": f"cs_test_{self._run}{n:06d}",
                 "object": "checkout.session",
                 "mode": form.get("mode"),
-                "url": f"https://checkout.stripe.test/c/pay/cs_test_{n:06d}",
+                "url": f"https://checkout.stripe.test/c/pay/cs_test_{self._run}{n:06d}",
                 "amount_total": int(item["price_data"]["unit_amount"]) * int(item.get("quantity", 1)),
                 "currency": item["price_data"]["currency"],
                 "metadata": form.get("metadata", {}),
@@ -135,7 +137,7 @@ class FakeStripe:
     def event(self, event_type: str, obj: dict[str, Any], *, created: int | None = None) -> dict[str, Any]:
         n = next(self._ids)
         event = {
-            "id": f"evt_test_{n:08d}",
+            "id": f"evt_test_{self._run}{n:08d}",
             "object": "event",
             "api_version": "2025-01-27.acacia",
             "created": created or int(time.time()),

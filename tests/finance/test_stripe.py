@@ -28,15 +28,12 @@ from tests.finance.payment_fixtures import (
     RATE,
     SECRETS,
     events_named,
-    fake_stripe,
     ledger_of,
-    providers,
     send_webhook,
     start_checkout,
 )
 from tests.identity.test_sessions import cookie, login, new_user
 
-__all__ = ["fake_stripe", "providers"]  # fixtures used here
 pytestmark = pytest.mark.usefixtures("providers")
 
 
