@@ -41,7 +41,7 @@ from tenants.session import make_sessionmaker, tenant_session
 CODE = "paybench"
 SECRET = "whsec_bench_0123456789abcdef"  # the bench tenant's own webhook secret
 AMOUNT = 5_000_000  # 50,000 so'm a checkout, charged in UZS (tiyin = Stripe's minor unit)
-SIZE = TermSize(groups_per_course=2, students_per_group=25, courses=1, teachers_per_kafedra=1)
+SIZE = TermSize(groups_per_course=4, students_per_group=25, courses=2, teachers_per_kafedra=1)
 TARGET = 200
 
 

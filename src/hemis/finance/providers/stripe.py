@@ -163,7 +163,10 @@ class StripeGateway:
         )
 
     async def _record_payment(self, checkout: StripeCheckout, payment_intent: Any) -> int:
-        contract = await self.session.get(Contract, checkout.contract_id, with_for_update=True)
+        # FOR SHARE, not FOR UPDATE: the checkout's lock already serialises this payment's events,
+        # so payments of one contract by different checkouts need not queue behind each other; a
+        # change of the contract itself (cancelling it) still waits for them, and they for it.
+        contract = await self.session.get(Contract, checkout.contract_id, with_for_update={"read": True})
         assert contract is not None  # RESTRICT foreign key
         assert checkout.session_id is not None  # only checkouts Stripe made are found
         entry = await self.ledger.record_payment(
@@ -195,7 +198,7 @@ class StripeGateway:
             return await self.inbox.settle(
                 claimed, "ignored", "already_refunded", contract_id=checkout.contract_id
             )
-        contract = await self.session.get(Contract, checkout.contract_id, with_for_update=True)
+        contract = await self.session.get(Contract, checkout.contract_id, with_for_update={"read": True})
         assert contract is not None
         entry = await self.ledger.record_refund(
             contract,
