@@ -11,6 +11,7 @@ from piccolo.columns import (
     BigInt,
     BigSerial,
     Boolean,
+    Bytea,
     Date,
     ForeignKey,
     Integer,
@@ -167,6 +168,19 @@ class LoginThrottle(Table, tablename="login_throttle"):
     key = Varchar(length=160, unique=True)
     window_start = Timestamptz()
     attempts = Integer()
+
+
+class PaymentProvider(Table, tablename="payment_provider"):
+    id = BigSerial(primary_key=True)
+    provider = Varchar(length=20, unique=True)
+    active = Boolean(default=True)
+    api_key = Varchar(length=255, default='""')
+    webhook_secret = Varchar(length=255, default='""')
+    merchant_id = Varchar(length=64, default='""')
+    currency = Varchar(length=3, default='"usd"')
+    exchange_rate = Numeric(digits=(14, 4), null=True)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
 
 
 class Specialty(Table, tablename="specialty"):
@@ -485,6 +499,22 @@ class MarkChangeRequest(Table, tablename="mark_change_request"):
     updated_at = Timestamptz()
 
 
+class PaymeTransaction(Table, tablename="payme_transaction"):
+    id = BigSerial(primary_key=True)
+    payme_id = Varchar(length=64, unique=True)
+    payme_time = BigInt()
+    amount = BigInt()
+    contract_id = ForeignKey(references=Contract, on_delete=OnDelete.restrict)
+    account = JSONB()
+    state = SmallInt(default=1)
+    reason = SmallInt(null=True)
+    create_time = BigInt()
+    perform_time = BigInt(default=0)
+    cancel_time = BigInt(default=0)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
 class SsoLink(Table, tablename="sso_link"):
     id = BigSerial(primary_key=True)
     provider_id = ForeignKey(references=IdentityProvider, on_delete=OnDelete.cascade)
@@ -492,6 +522,24 @@ class SsoLink(Table, tablename="sso_link"):
     user_id = ForeignKey(references=UserAccount, on_delete=OnDelete.cascade)
     created_at = Timestamptz()
     last_login_at = Timestamptz()
+
+
+class StripeCheckout(Table, tablename="stripe_checkout"):
+    id = BigSerial(primary_key=True)
+    contract_id = ForeignKey(references=Contract, on_delete=OnDelete.restrict)
+    instalment = SmallInt()
+    amount = BigInt()
+    currency = Varchar(length=3)
+    amount_minor = BigInt()
+    exchange_rate = Numeric(digits=(14, 4), null=True)
+    session_id = Varchar(length=255, null=True, unique=True)
+    payment_intent = Varchar(length=255, null=True)
+    url = Varchar(length=2000, default='""')
+    status = Varchar(length=10, default='"open"')
+    refunded = BigInt(default=0)
+    created_by = Varchar(length=255)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
 
 
 class UserSession(Table, tablename="user_session"):
@@ -505,6 +553,22 @@ class UserSession(Table, tablename="user_session"):
     ended_reason = Varchar(length=32, default='""')
     ip = Varchar(length=64, default='""')
     user_agent = Varchar(length=255, default='""')
+
+
+class PaymentEvent(Table, tablename="payment_event"):
+    id = BigSerial(primary_key=True)
+    provider = Varchar(length=20)
+    event_id = Varchar(length=255, null=True)
+    event_type = Varchar(length=100, default='""')
+    status = Varchar(length=10)
+    reason = Varchar(length=100, default='""')
+    received_at = Timestamptz()
+    applied_at = Timestamptz(null=True)
+    body = Bytea()
+    headers = JSONB()
+    request_id = Varchar(length=64, default='""')
+    contract_id = ForeignKey(references=Contract, null=True, on_delete=OnDelete.restrict)
+    ledger_entry_id = ForeignKey(references=LedgerEntry, null=True, on_delete=OnDelete.restrict)
 
 
 # Dependency order: a table comes after every table it refers to.
@@ -521,6 +585,7 @@ TABLES: tuple[type[Table], ...] = (
     InstalmentPlan,
     InstitutionProfile,
     LoginThrottle,
+    PaymentProvider,
     Specialty,
     SupportAccess,
     Auditorium,
@@ -544,6 +609,9 @@ TABLES: tuple[type[Table], ...] = (
     ContractInstalment,
     LedgerEntry,
     MarkChangeRequest,
+    PaymeTransaction,
     SsoLink,
+    StripeCheckout,
     UserSession,
+    PaymentEvent,
 )

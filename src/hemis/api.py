@@ -10,6 +10,7 @@ from hemis.attendance.controller import AttendanceController
 from hemis.classifiers.controller import ClassifierController
 from hemis.curriculum.controller import CurriculumController, SpecialtyController, SubjectController
 from hemis.finance.controller import ContractVerificationController, FinanceController
+from hemis.finance.payment_controller import PaymentController, PaymentWebhookController
 from hemis.grading.controller import GradingController
 from hemis.health.controller import HealthController
 from hemis.identity.controller import (
@@ -54,4 +55,6 @@ ROUTES: list[ControllerRouterHandler] = [
     ResultController,
     FinanceController,
     ContractVerificationController,
+    PaymentController,
+    PaymentWebhookController,
 ]

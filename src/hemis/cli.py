@@ -423,6 +423,46 @@ def grades_verify(tenant: str, as_json: bool) -> None:
 
 
 @main.group()
+def finance() -> None:
+    """Finance jobs of a tenant."""
+
+
+@finance.command("reconcile")
+@click.option("--tenant", "tenant", required=True, help="The university's code.")
+@click.option(
+    "--since",
+    default=None,
+    help="ISO date or time (UTC if no zone); default 3 days ago, as long as Stripe retries. Stripe keeps 30 days.",
+)
+@click.option("--json", "as_json", is_flag=True)
+def finance_reconcile(tenant: str, since: str | None, as_json: bool) -> None:
+    """Ask Stripe for the events since --since and ingest any a webhook missed (stored ones count as duplicates)."""
+    from datetime import UTC, datetime, timedelta
+
+    from hemis.finance.providers.stripe import StripeGateway
+
+    try:
+        start = datetime.fromisoformat(since) if since else datetime.now(UTC) - timedelta(days=3)
+    except ValueError as exc:
+        raise click.BadParameter("an ISO date or time, e.g. 2026-12-01T00:00", param_hint="--since") from exc
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+
+    async def run(session: Any) -> dict[str, int]:
+        return await StripeGateway(session, get_settings().payments, tenant).reconcile(start)
+
+    counts = _with_tenant_session(tenant, run)
+    _emit(
+        as_json,
+        {"tenant": tenant, "since": start.isoformat(), "events": counts},
+        lambda: console.print(
+            f"{tenant}: {sum(counts.values())} events since {start.isoformat()}: "
+            + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none")
+        ),
+    )
+
+
+@main.group()
 def db() -> None:
     """Platform database: roles, shared schemas, classifiers."""
 

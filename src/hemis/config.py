@@ -74,6 +74,17 @@ class IdentitySettings(BaseModel):
     sso_allowed_networks: list[str] = []
 
 
+class PaymentSettings(BaseModel):
+    # Where the Stripe library sends API calls (Checkout Sessions, the event list of the
+    # reconciliation job). A platform setting, never a tenant's: a university's configuration
+    # must not be able to point the server at another address. Tests use a local fake.
+    stripe_api_base: str = "https://api.stripe.com"
+    # Seconds a Stripe-Signature timestamp may be old (stripe-python's default, 300).
+    stripe_tolerance_seconds: int = 300
+    # Payme: a created transaction not performed within this time is cancelled (reason 4).
+    payme_timeout_ms: int = 43_200_000  # 12 hours, Payme's documented timeout
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEMIS_", env_nested_delimiter="__", extra="ignore")
 
@@ -94,6 +105,7 @@ class Settings(BaseSettings):
     sentry: SentrySettings = Field(default_factory=SentrySettings)
     i18n: I18nSettings = Field(default_factory=I18nSettings)
     identity: IdentitySettings = Field(default_factory=IdentitySettings)
+    payments: PaymentSettings = Field(default_factory=PaymentSettings)
 
 
 @lru_cache(maxsize=1)

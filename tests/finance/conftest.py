@@ -123,3 +123,9 @@ async def fin(client: httpx.AsyncClient, accountant: dict[str, str], token_for: 
     )
     setup.group = await setup.group_of()
     return setup
+
+
+# Payment fixtures, defined once here so every module shares one fake Stripe per worker.
+from tests.finance.payment_fixtures import fake_stripe, providers  # noqa: E402
+
+__all__ = ["fake_stripe", "providers"]

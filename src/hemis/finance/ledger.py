@@ -113,10 +113,14 @@ class LedgerService:
         external_id: str | None,
         booked_on: date | None = None,
         note: str = "",
+        reversal: bool = False,
     ) -> LedgerEntry:
         """Money paid back to the student: at most what the contract holds in their favour
-        (allowed on a cancelled contract too: that is where refunds usually come from)."""
-        if amount > -await self.balance(contract.id):
+        (allowed on a cancelled contract too: that is where refunds usually come from).
+        A `reversal` is a provider giving back one of its own payments (a Stripe refund, a
+        Payme cancel after perform): the money has left already, so it is recorded whatever
+        the balance; the caller holds it to the payment's own amount."""
+        if not reversal and amount > -await self.balance(contract.id):
             raise RefundTooLarge(field="amount")
         return await self._money_move(
             contract, EntryKind.REFUND, amount, provider, external_id, booked_on, note

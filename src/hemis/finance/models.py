@@ -1,5 +1,6 @@
 """base_calculation_amount (ref: the national BHM by date); per tenant: fee_structure, fee_discount,
-instalment_plan, contract_counter, contract, contract_instalment, ledger_entry (insert-only)."""
+instalment_plan, contract_counter, contract, contract_instalment, ledger_entry (insert-only),
+payment_provider, payment_event (raw provider requests), stripe_checkout, payme_transaction."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     SmallInteger,
     String,
@@ -212,3 +214,122 @@ class LedgerEntry(TenantBase):
     )
     provider: Mapped[str | None] = mapped_column(String(20), default=None)  # cash, bank, payme, stripe …
     external_id: Mapped[str | None] = mapped_column(String(100), default=None)
+
+
+# Online payments (step 2): provider configuration, the raw event store, Stripe checkouts and
+# Payme transactions. Money still lives in ledger_entry only; these tables say why it moved.
+
+PAYMENT_PROVIDERS_SQL = "('stripe', 'payme')"
+# Rows with these statuses hold the (provider, event_id) slot: a second delivery of the same
+# event finds it and is stored as 'duplicate'. Rejected rows (signature, age, auth) never hold
+# it, so a forged request cannot take the id of a genuine event that arrives later.
+EVENT_SLOT_SQL = "status IN ('pending', 'applied', 'ignored')"
+
+
+class PaymentProvider(TenantModel):
+    """A university's account at a payment provider. Secrets (Stripe's API key and webhook
+    signing secret, Payme's merchant key) are readable by this tenant's role only and never
+    returned by the API; a webhook is verified with the secret of the tenant it is addressed to."""
+
+    __tablename__ = "payment_provider"
+    __table_args__ = (
+        CheckConstraint(f"provider IN {PAYMENT_PROVIDERS_SQL}", name="provider_known"),
+        CheckConstraint("exchange_rate IS NULL OR exchange_rate > 0", name="rate_positive"),
+    )
+
+    provider: Mapped[str] = mapped_column(String(20), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    api_key: Mapped[str] = mapped_column(String(255), default="")  # Stripe secret key / Payme key
+    webhook_secret: Mapped[str] = mapped_column(String(255), default="")  # Stripe whsec_…
+    merchant_id: Mapped[str] = mapped_column(String(64), default="")  # Payme cashbox id
+    # Stripe charges in this currency; for anything but UZS, at `exchange_rate` so'm per unit.
+    currency: Mapped[str] = mapped_column(String(3), default="usd")
+    exchange_rate: Mapped[Decimal | None] = mapped_column(Numeric(14, 4), default=None)
+
+
+class PaymentEvent(TenantBase):
+    """Every request a payment provider sent us, raw, kept whatever became of it: applied
+    (its ledger entry was written in the same transaction), duplicate (a delivery of an event
+    already stored), ignored (authentic but without effect, with the reason) or rejected (not
+    authentic or too old: refused with 4xx, kept for review in a transaction of its own)."""
+
+    __tablename__ = "payment_event"
+    __table_args__ = (
+        CheckConstraint(f"provider IN {PAYMENT_PROVIDERS_SQL}", name="provider_known"),
+        CheckConstraint(
+            "status IN ('pending', 'applied', 'duplicate', 'ignored', 'rejected')", name="status_known"
+        ),
+        Index(
+            "uq_payment_event_slot",
+            "provider",
+            "event_id",
+            unique=True,
+            postgresql_where=text(EVENT_SLOT_SQL),
+        ),
+        Index("ix_payment_event_status_received", "status", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    event_id: Mapped[str | None] = mapped_column(String(255), default=None)  # None: unreadable
+    event_type: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(String(100), default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    applied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # exactly as received (signatures cover it)
+    headers: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)  # never Authorization
+    request_id: Mapped[str] = mapped_column(String(64), default="")
+    contract_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contract.id", ondelete="RESTRICT"), index=True, default=None
+    )
+    ledger_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ledger_entry.id", ondelete="RESTRICT"), default=None
+    )
+
+
+class StripeCheckout(TenantModel):
+    """A Stripe Checkout Session for one instalment of a contract: what it asks in Stripe's
+    currency and what it pays in tiyin (fixed when it is made, with the rate used)."""
+
+    __tablename__ = "stripe_checkout"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'paid')", name="status_known"),
+        CheckConstraint("amount > 0 AND amount_minor > 0", name="amount_positive"),
+        CheckConstraint("refunded >= 0 AND refunded <= amount", name="refunded_within"),
+    )
+
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="RESTRICT"), index=True)
+    instalment: Mapped[int] = mapped_column(SmallInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)  # tiyin credited to the contract when paid
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)  # in Stripe's minor unit of `currency`
+    exchange_rate: Mapped[Decimal | None] = mapped_column(Numeric(14, 4), default=None)
+    session_id: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    payment_intent: Mapped[str | None] = mapped_column(String(255), index=True, default=None)
+    url: Mapped[str] = mapped_column(String(2000), default="")
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    refunded: Mapped[int] = mapped_column(BigInteger, default=0)  # tiyin paid back so far
+    created_by: Mapped[str] = mapped_column(String(255))
+
+
+class PaymeTransaction(TenantModel):
+    """A Payme merchant-API transaction: state 1 created, 2 performed, -1 cancelled before
+    perform, -2 cancelled after perform. Times are Payme's milliseconds, echoed exactly."""
+
+    __tablename__ = "payme_transaction"
+    __table_args__ = (
+        CheckConstraint("state IN (1, 2, -1, -2)", name="state_known"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    payme_id: Mapped[str] = mapped_column(String(64), unique=True)
+    payme_time: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)  # tiyin
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="RESTRICT"), index=True)
+    account: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    state: Mapped[int] = mapped_column(SmallInteger, default=1)
+    reason: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    create_time: Mapped[int] = mapped_column(BigInteger, index=True)
+    perform_time: Mapped[int] = mapped_column(BigInteger, default=0)
+    cancel_time: Mapped[int] = mapped_column(BigInteger, default=0)

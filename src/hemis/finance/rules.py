@@ -180,3 +180,48 @@ def format_som(tiyin: int) -> str:
     sign = "-" if tiyin < 0 else ""
     soms, rest = divmod(abs(tiyin), TIYIN_PER_SOM)
     return f"{sign}{soms:,}".replace(",", " ") + f",{rest:02d}"
+
+
+# Online payments
+
+# Stripe's presentment currencies we charge in. All are two-decimal at Stripe (UZS is not on its
+# zero-decimal list), so an amount's minor unit is 1/100 of the currency: for UZS that is the tiyin.
+STRIPE_CURRENCIES = ("usd", "eur", "uzs")
+# Stripe takes amounts of at most eight digits: 999,999.99 so'm in UZS, less than one instalment of
+# most contracts. So foreign students are charged in USD (or EUR) at the university's stored rate.
+STRIPE_MAX_MINOR = 99_999_999
+
+
+def stripe_amount(tiyin: int, currency: str, rate: Decimal | None) -> int | None:
+    """What Stripe is asked to charge for `tiyin`, in the currency's minor unit; None when it
+    cannot be charged (no rate, nothing to charge, over Stripe's eight digits). In UZS the minor
+    unit is the tiyin itself; otherwise `rate` is so'm per unit of the currency, so the cents are
+    tiyin / rate (tiyin/100 so'm ÷ rate × 100), rounded half up."""
+    if currency not in STRIPE_CURRENCIES or tiyin <= 0:
+        return None
+    if currency == "uzs":
+        minor = tiyin
+    else:
+        if rate is None or not rate.is_finite() or rate <= 0:
+            return None
+        minor = int((Decimal(tiyin) / rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return minor if 0 < minor <= STRIPE_MAX_MINOR else None
+
+
+def refunded_tiyin(amount: int, amount_minor: int, refunded_minor: int) -> int:
+    """Tiyin given back when Stripe has refunded `refunded_minor` of a checkout that charged
+    `amount_minor` for `amount` tiyin: in proportion, half up, the whole amount for a full refund."""
+    if refunded_minor >= amount_minor:
+        return amount
+    share = Decimal(amount) * Decimal(max(refunded_minor, 0)) / Decimal(amount_minor)
+    return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def instalment_outstanding(schedule: Sequence[int], number: int, balance: int) -> int:
+    """What is still unpaid of instalment `number` (1-based) of a contract whose schedule holds
+    `schedule` (tiyin per instalment) and whose balance is `balance`: payments fill the earliest
+    instalments first, so the instalments after it are still owed in full."""
+    if not 1 <= number <= len(schedule):
+        return 0
+    later = sum(schedule[number:])
+    return max(0, min(schedule[number - 1], balance - later))

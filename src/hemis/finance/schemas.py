@@ -229,3 +229,73 @@ class ContractVerification(Struct):
     amount: int
     amount_text: str
     status: str  # active, paid or cancelled
+
+
+# Online payments
+
+Secret = Annotated[str, msgspec.Meta(min_length=8, max_length=255)]
+Currency = Annotated[str, msgspec.Meta(pattern=r"^(usd|eur|uzs)$")]
+Rate = Decimal  # so'm per unit of the currency; > 0, four places (checked by the service)
+
+
+class PaymentProviderUpdate(Input):
+    """A provider account: Stripe (api_key = secret key, webhook_secret = the endpoint's signing
+    secret, currency and exchange_rate) or Payme (api_key = the merchant key, merchant_id).
+    Secrets are write-only; a field left out keeps its value."""
+
+    active: bool | Unset = UNSET
+    api_key: Secret | Unset = UNSET
+    webhook_secret: Secret | Unset = UNSET
+    merchant_id: Annotated[str, msgspec.Meta(max_length=64, pattern=r"^[A-Za-z0-9_-]*$")] | Unset = UNSET
+    currency: Currency | Unset = UNSET
+    exchange_rate: Rate | Unset | None = UNSET
+
+
+class PaymentProviderRead(Struct):
+    """A provider account as its accountants see it: whether secrets are set, never their values."""
+
+    provider: str
+    active: bool
+    merchant_id: str
+    currency: str
+    exchange_rate: Decimal | None
+    has_api_key: bool
+    has_webhook_secret: bool
+    endpoint: str  # where this university's provider must send its requests
+
+
+class PaymentEventRead(Struct):
+    id: int
+    provider: str
+    event_id: str | None
+    event_type: str
+    status: str
+    reason: str
+    received_at: datetime
+    applied_at: datetime | None
+    contract_id: int | None
+    ledger_entry_id: int | None
+
+
+class PaymentEventDetail(PaymentEventRead):
+    """One event with what was received: the body as text (undecodable bytes replaced) and the
+    headers kept (never credentials)."""
+
+    body: str
+    headers: dict[str, str]
+
+
+class CheckoutCreate(Input):
+    instalment: Annotated[int, msgspec.Meta(ge=1, le=12)]
+
+
+class CheckoutRead(Struct):
+    id: int
+    contract_id: int
+    instalment: int
+    amount: int  # tiyin credited to the contract once paid
+    currency: str
+    amount_minor: int  # what Stripe charges, in the currency's minor unit (cents)
+    exchange_rate: Decimal | None
+    url: str  # Stripe's hosted checkout page
+    status: str

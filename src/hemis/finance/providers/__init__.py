@@ -1,0 +1,1 @@
+"""Payment providers: Stripe (international) and Payme (the Uzbek card rail)."""
