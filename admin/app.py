@@ -69,7 +69,14 @@ READ_ONLY = {
     "staff": ("employee", "teaching_assignment"),
     "grading": ("mark_sheet", "mark", "mark_change_request", "grade_event", "absence"),
     # Contracts and money change only through the finance services (numbering, ledger, audit).
-    "finance": ("contract", "contract_instalment", "ledger_entry"),
+    "finance": (
+        "contract",
+        "contract_instalment",
+        "ledger_entry",
+        "payment_event",
+        "stripe_checkout",
+        "payme_transaction",
+    ),
     "system": ("audit_event", "support_access"),
 }
 

@@ -53,7 +53,18 @@ class Audience:
 
 # People's records and the admins' own (audit, support grants) are not for support staff: the
 # same rule as the API's read-only support principal.
-PERSONAL = frozenset({"student", "student_status_change", "employee", "audit_event", "support_access"})
+PERSONAL = frozenset(
+    {
+        "student",
+        "student_status_change",
+        "employee",
+        "audit_event",
+        "support_access",
+        "payment_event",
+        "payme_transaction",
+        "stripe_checkout",
+    }
+)  # fmt: skip  (payers' details come in providers' bodies and accounts)
 UNIVERSITY = Audience("university")  # the university's own admins, on its host
 MINISTRY = Audience("ministry")  # ministry super-admins, from the national host
 SUPPORT_DESK = Audience("support", read_only=True, hidden=PERSONAL)  # support staff with a grant
