@@ -269,6 +269,39 @@ class TestLedger:
         second = await fin.client.post(url, json={"discount_id": sponsor["id"]}, headers=fin.accountant)
         assert second.status_code == 409 and second.json()["field"] == "discount_id"
 
+    async def test_stacked_discounts_stop_at_the_charge(self, fin: Setup) -> None:
+        """Each discount alone fits the charge; together they must not pass it, or a credit
+        nobody paid in could be refunded as cash (review finding)."""
+        await fin.fee()
+        contract = await fin.contract((await fin.student())["id"])
+        url = f"{F}/contracts/{contract['id']}/discounts"
+        for reason in ("Yetim talaba", "Nogironligi bor"):
+            sixty = await discount(fin, kind="percent", percent="60", reason=reason)
+            given = await fin.client.post(url, json={"discount_id": sixty["id"]}, headers=fin.accountant)
+            assert given.status_code == 201, given.text
+        sponsor = await discount(fin, kind="sum", amount=FEE, reason="Homiy tashkilot")
+        refused = await fin.client.post(url, json={"discount_id": sponsor["id"]}, headers=fin.accountant)
+        assert refused.status_code == 409 and refused.json()["field"] == "discount_id"
+        got = (await fin.client.get(f"{F}/contracts/{contract['id']}", headers=fin.accountant)).json()
+        assert got["balance"] == 0  # 60 % and then the 40 % that was left, never below zero
+        nothing = await fin.client.post(
+            f"{F}/contracts/{contract['id']}/refunds",
+            json={"amount": 1, "note": "Ortiqcha"},
+            headers=fin.accountant,
+        )
+        assert nothing.status_code == 409
+
+    async def test_a_refund_replayed_is_the_same_refund(self, fin: Setup) -> None:
+        await fin.fee()
+        contract = await fin.contract((await fin.student())["id"])
+        await pay(fin, contract["id"], FEE + 50_000_000)
+        body = {"amount": 50_000_000, "note": "Ortiqcha", "provider": "bank", "external_id": "RF-1"}
+        url = f"{F}/contracts/{contract['id']}/refunds"
+        first = await fin.client.post(url, json=body, headers=fin.accountant)
+        again = await fin.client.post(url, json=body, headers=fin.accountant)
+        assert (first.status_code, again.status_code) == (201, 201), again.text
+        assert again.json()["id"] == first.json()["id"]
+
     async def test_entries_cannot_be_changed_or_removed(
         self, fin: Setup, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
     ) -> None:
@@ -299,6 +332,10 @@ class TestLedger:
         balance = await fin.client.get(f"{F}/students/{student['id']}/balance", headers=fin.accountant)
         assert balance.json()["debt"] == 1_500_000_000  # counted once
         assert [c["number"] for c in balance.json()["contracts"]] == [first["number"], second["number"]]
+        # The old contract's QR page says its debt moved on, not that it was paid.
+        old_token = first["verify_url"].rsplit("/", 1)[1]
+        page = await fin.client.get(f"{F}/verify/{old_token}")
+        assert page.json()["status"] == "carried_over"
 
 
 class TestStudentReadsOwn:

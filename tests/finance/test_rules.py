@@ -137,6 +137,11 @@ class TestPlanProblem:
             ([PlanPart(Decimal(100) / 13, 9, 1)] * 13, "finance.plan_parts"),
             ([PlanPart(Decimal(0), 9, 1), PlanPart(Decimal(100), 10, 1)], "finance.plan_share"),
             ([PlanPart(Decimal("33.333"), 9, 1), PlanPart(Decimal("66.667"), 10, 1)], "finance.plan_share"),
+            # Not numbers at all, or absurd ones: refused, not a crash (review finding).
+            *[
+                ([PlanPart(Decimal(v), 9, 1)], "finance.plan_share")
+                for v in ("NaN", "sNaN", "Infinity", "1e999999999")
+            ],
             ([PlanPart(Decimal(50), 9, 1), PlanPart(Decimal(40), 10, 1)], "finance.plan_total"),
             ([PlanPart(Decimal(50), 9, 1), PlanPart(Decimal(50), 2, 29)], "finance.plan_date"),
             ([PlanPart(Decimal(50), 9, 1), PlanPart(Decimal(50), 4, 31)], "finance.plan_date"),

@@ -424,8 +424,7 @@ async def _verification(db_session: AsyncSession, token: str, language: str) -> 
     found = await ContractService(db_session, actor="public").by_token(token)
     if found is None:
         return None
-    contract, student, balance = found
-    status = "cancelled" if contract.status == "cancelled" else "paid" if balance <= 0 else "active"
+    contract, student, status = found
     university = (await InstitutionService(session=db_session).profile(language)).name
     return ContractVerification(
         university=university,

@@ -120,10 +120,24 @@ class LedgerService:
         A `reversal` is a provider giving back one of its own payments (a Stripe refund, a
         Payme cancel after perform): the money has left already, so it is recorded whatever
         the balance; the caller holds it to the payment's own amount."""
-        if not reversal and amount > -await self.balance(contract.id):
+        # A replay of a refund already made answers with it, whatever the balance is now.
+        if (
+            not reversal
+            and await self._same_move(provider, external_id) is None
+            and amount > -await self.balance(contract.id)
+        ):
             raise RefundTooLarge(field="amount")
         return await self._money_move(
             contract, EntryKind.REFUND, amount, provider, external_id, booked_on, note
+        )
+
+    async def _same_move(self, provider: str, external_id: str | None) -> LedgerEntry | None:
+        if external_id is None:
+            return None
+        return await self.session.scalar(
+            select(LedgerEntry).where(
+                LedgerEntry.provider == provider, LedgerEntry.external_id == external_id
+            )
         )
 
     async def _money_move(
@@ -139,11 +153,7 @@ class LedgerService:
         if external_id is None and provider != MANUAL:
             raise ExternalIdRequired(field="external_id")
         if external_id is not None:
-            found = await self.session.scalar(
-                select(LedgerEntry).where(
-                    LedgerEntry.provider == provider, LedgerEntry.external_id == external_id
-                )
-            )
+            found = await self._same_move(provider, external_id)
             if found is not None:
                 if (found.contract_id, found.kind, found.amount) != (contract.id, kind.value, amount):
                     raise Conflict(field="external_id")

@@ -125,7 +125,10 @@ def plan_problem(parts: Sequence[PlanPart]) -> str | None:
     academic year."""
     if not 1 <= len(parts) <= MAX_INSTALMENTS:
         return "finance.plan_parts"
-    if any(p.share <= 0 or -int(p.share.as_tuple().exponent) > 2 for p in parts):
+    # NaN, infinities and absurd exponents first: Decimal comparisons and exponents fail on them.
+    if any(not p.share.is_finite() or not 0 < p.share <= HUNDRED for p in parts):
+        return "finance.plan_share"
+    if any(-int(p.share.as_tuple().exponent) > 2 for p in parts):
         return "finance.plan_share"
     if sum((p.share for p in parts), Decimal(0)) != HUNDRED:
         return "finance.plan_total"

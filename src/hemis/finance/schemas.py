@@ -228,7 +228,7 @@ class ContractVerification(Struct):
     student: str  # initials only
     amount: int
     amount_text: str
-    status: str  # active, paid or cancelled
+    status: str  # active, paid, carried_over or cancelled
 
 
 # Online payments

@@ -101,7 +101,9 @@ class ContractService:
     ) -> Contract:
         """One student's contract for the year, with its charge, discount, schedule and the
         balances of earlier years carried into it; one row lock on the student first."""
-        student = await self.session.get(Student, student_id, with_for_update=True)
+        # FOR NO KEY UPDATE, not FOR UPDATE: inserts that reference the student (a payment's
+        # ledger row, a mark) take KEY SHARE on it and must not wait for contract generation.
+        student = await self.session.get(Student, student_id, with_for_update={"key_share": True})
         if student is None:
             raise BadReference(field="student_id")
         return await self._generate(
@@ -144,7 +146,9 @@ class ContractService:
         # Every student's lock before the first number: the number counter is always the last
         # lock anyone takes, so two bulk runs (or a bulk and a single one) cannot deadlock.
         students = list(
-            await self.session.scalars(query.order_by(Student.id).limit(MAX_BULK).with_for_update())
+            await self.session.scalars(
+                query.order_by(Student.id).limit(MAX_BULK).with_for_update(key_share=True)
+            )
         )
         made, skipped = [], []
         for student in students:
@@ -170,6 +174,15 @@ class ContractService:
             raise NotStudying(field="student_id", current=student.status)
         if await self._active_contract(student.id, year) is not None:
             raise Duplicate(field="student_id")
+        # Earlier years' contracts are locked now, before their balances are summed for the
+        # carry-over and before the number counter (always the last lock taken): a payment on
+        # one of them either lands before the sum or waits for this contract.
+        await self.session.scalars(
+            select(Contract.id)
+            .where(Contract.student_id == student.id, Contract.academic_year < year)
+            .order_by(Contract.id)
+            .with_for_update()
+        )
         group = await self.session.get(AcademicGroup, student.group_id)
         assert group is not None  # RESTRICT foreign key
         curriculum = await self.session.get(Curriculum, group.curriculum_id) if group.curriculum_id else None
@@ -288,7 +301,7 @@ class ContractService:
             .order_by(LedgerEntry.contract_id)
         )
         for old_id, balance in (await self.session.execute(earlier)).all():
-            old = await self.session.get(Contract, old_id, with_for_update=True)
+            old = await self.session.get(Contract, old_id)  # locked by _generate
             assert old is not None
             await self.ledger.add(
                 old, EntryKind.CARRY_OVER, -int(balance), booked_on=booked_on,
@@ -325,8 +338,18 @@ class ContractService:
         )
         if given is not None:
             raise DiscountTwice(field="discount_id")
-        off = _discount_of(contract.amount, discount)
-        if off == 0:
+        # Discounts stack on the charge, never past it: otherwise a credit nobody paid in could
+        # be refunded as cash.
+        given_off = -int(
+            await self.session.scalar(
+                select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+                    LedgerEntry.contract_id == contract.id, LedgerEntry.kind == EntryKind.DISCOUNT
+                )
+            )
+            or 0
+        )
+        off = min(_discount_of(contract.amount, discount), contract.amount - given_off)
+        if off <= 0:
             raise Conflict(field="discount_id")
         return await self.ledger.add(
             contract, EntryKind.DISCOUNT, -off, note=discount.reason, discount_id=discount.id
@@ -416,14 +439,32 @@ class ContractService:
         query = select(Contract).where(Contract.student_id == student_id)
         return list(await self.session.scalars(query.order_by(Contract.academic_year, Contract.id)))
 
-    async def by_token(self, token: str) -> tuple[Contract, Student, int] | None:
-        """The contract a QR code names, its student and balance; None for any unknown token."""
+    async def by_token(self, token: str) -> tuple[Contract, Student, str] | None:
+        """The contract a QR code names, its student and its standing; None for any unknown token.
+        Standing: cancelled; paid (its own charge settled); carried_over (a debt moved into a later
+        year's contract: closed here, not paid); active."""
         contract = await self.session.scalar(select(Contract).where(Contract.verify_token == token))
         if contract is None:
             return None
         student = await self.session.get(Student, contract.student_id)
         assert student is not None
-        return contract, student, await self.ledger.balance(contract.id)
+        later = select(Contract.id).where(
+            Contract.student_id == contract.student_id, Contract.academic_year > contract.academic_year
+        )
+        moved_out = (LedgerEntry.kind == EntryKind.CARRY_OVER) & LedgerEntry.related_contract_id.in_(later)
+        own, carried = (
+            await self.session.execute(
+                select(
+                    func.coalesce(func.sum(case((~moved_out, LedgerEntry.amount), else_=0)), 0),
+                    func.count().filter(moved_out),
+                ).where(LedgerEntry.contract_id == contract.id)
+            )
+        ).one()
+        if contract.status == "cancelled":
+            return contract, student, "cancelled"
+        if int(own) <= 0:
+            return contract, student, "paid"
+        return contract, student, "carried_over" if carried else "active"
 
     async def debtors(
         self,
