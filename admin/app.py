@@ -60,6 +60,9 @@ READ_ONLY = {
     "Talabalar": ("academic_group", "student", "student_status_change", "elective_choice"),
     "Xodimlar": ("employee", "teaching_assignment"),
     "Baholash": ("mark_sheet", "mark", "mark_change_request", "grade_event", "absence"),
+    # Payrolls are computed and approved by the stipends service; rules and assignments change
+    # money, so they are written through the API only (audited, checked) too.
+    "Stipendiyalar": ("stipend_rule", "stipend_assignment", "stipend_run", "stipend_line"),
     "Tizim": ("audit_event", "support_access"),
 }
 

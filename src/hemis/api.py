@@ -20,6 +20,7 @@ from hemis.identity.controller import (
 from hemis.institution.controller import InstitutionController
 from hemis.results.controller import ResultController
 from hemis.staff.controller import AssignmentController, EmployeeController
+from hemis.stipends.controller import StipendController
 from hemis.structure.controller import AuditoriumController, BuildingController, DepartmentController
 from hemis.students.controller import GroupController, StudentController
 from hemis.support.controller import PlatformController, SupportAccessController
@@ -51,4 +52,5 @@ ROUTES: list[ControllerRouterHandler] = [
     AttendanceController,
     TrajectoryController,
     ResultController,
+    StipendController,
 ]
