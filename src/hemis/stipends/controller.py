@@ -15,6 +15,7 @@ from hemis.core.deps import provide_service
 from hemis.core.listing import ListParams, PathId, QueryId, provide_list_params
 from hemis.core.schemas import Page, changes, page_of, to_read
 from hemis.stipends import export
+from hemis.stipends.rules import Rule
 from hemis.stipends.schemas import (
     AssignmentCreate,
     AssignmentRead,
@@ -40,6 +41,18 @@ RunStatus = Annotated[str | None, QueryParameter(pattern=r"^(draft|approved)$")]
 ExportFormat = Annotated[Literal["csv", "xlsx"], QueryParameter()]
 Day = Annotated[date | None, QueryParameter()]
 Paid = Annotated[bool | None, QueryParameter()]
+
+
+def rule_view(rule: Rule, default: bool) -> RuleRead:
+    return RuleRead(
+        rate_code=rule.rate_code,
+        enabled=rule.enabled,
+        by_assignment=rule.by_assignment,
+        state_grant_only=rule.state_grant_only,
+        min_grade=rule.min_grade,
+        first_semester=rule.first_semester,
+        default=default,
+    )
 
 
 class StipendController(Controller):
@@ -72,34 +85,14 @@ class StipendController(Controller):
     @get("/rules", operation_id="ListStipendRules", guards=[READERS])
     async def list_rules(self, rules: NamedDependency[RuleService]) -> list[RuleRead]:
         """Which types this university pays and to whom (the national defaults where it set none)."""
-        return [
-            RuleRead(
-                rate_code=code,
-                enabled=rule.enabled,
-                by_assignment=rule.by_assignment,
-                state_grant_only=rule.state_grant_only,
-                min_grade=rule.min_grade,
-                first_semester=rule.first_semester,
-                default=default,
-            )
-            for code, (rule, default) in (await rules.effective()).items()
-        ]
+        return [rule_view(rule, default) for rule, default in (await rules.effective()).values()]
 
     @put("/rules/{rate_code:str}", operation_id="SetStipendRule", guards=[PAYROLL])
     async def set_rule(
         self, rules: NamedDependency[RuleService], rate_code: RateCodePath, data: JSONBody[RuleUpdate]
     ) -> RuleRead:
         """Set this university's rule for one type (thresholds, automatic or by assignment)."""
-        rule = await rules.put(rate_code, changes(data))
-        return RuleRead(
-            rate_code=rate_code,
-            enabled=rule.enabled,
-            by_assignment=rule.by_assignment,
-            state_grant_only=rule.state_grant_only,
-            min_grade=rule.min_grade,
-            first_semester=rule.first_semester,
-            default=False,
-        )
+        return rule_view(await rules.put(rate_code, changes(data)), default=False)
 
     @get("/assignments", operation_id="ListStipendAssignments", guards=[READERS])
     async def list_assignments(
