@@ -77,6 +77,9 @@ READ_ONLY = {
         "stripe_checkout",
         "payme_transaction",
     ),
+    # Payrolls are computed and approved by the stipends service; rules and assignments change
+    # money, so they are written through the API only (audited, checked) too.
+    "stipends": ("stipend_rule", "stipend_assignment", "stipend_run", "stipend_line"),
     "system": ("audit_event", "support_access"),
 }
 

@@ -192,6 +192,33 @@ class Specialty(Table, tablename="specialty"):
     updated_at = Timestamptz()
 
 
+class StipendRule(Table, tablename="stipend_rule"):
+    id = BigSerial(primary_key=True)
+    rate_code = Varchar(length=8, unique=True)
+    enabled = Boolean()
+    by_assignment = Boolean()
+    state_grant_only = Boolean()
+    min_grade = SmallInt(null=True)
+    first_semester = Boolean()
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class StipendRun(Table, tablename="stipend_run"):
+    id = BigSerial(primary_key=True)
+    month = Date(unique=True)
+    status = Varchar(length=10, default='"draft"')
+    prepared_by = Varchar(length=255)
+    prepared_at = Timestamptz()
+    approved_by = Varchar(length=255, null=True)
+    approved_at = Timestamptz(null=True)
+    students = Integer(default=0)
+    paid = Integer(default=0)
+    total_tiyin = BigInt(default=0)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
 class SupportAccess(Table, tablename="support_access"):
     id = BigSerial(primary_key=True)
     grant_key = Varchar(length=32, unique=True)
@@ -428,6 +455,31 @@ class Mark(Table, tablename="mark"):
     updated_at = Timestamptz()
 
 
+class StipendAssignment(Table, tablename="stipend_assignment"):
+    id = BigSerial(primary_key=True)
+    student_id = ForeignKey(references=Student, on_delete=OnDelete.restrict)
+    rate_code = Varchar(length=8)
+    valid_from = Date()
+    valid_to = Date(null=True)
+    reason = Varchar(length=500)
+    order_number = Varchar(length=50, default='""')
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class StipendLine(Table, tablename="stipend_line"):
+    id = BigSerial(primary_key=True)
+    run_id = ForeignKey(references=StipendRun, on_delete=OnDelete.restrict)
+    student_id = ForeignKey(references=Student, on_delete=OnDelete.restrict)
+    group_id = ForeignKey(references=AcademicGroup, on_delete=OnDelete.restrict)
+    semester = Varchar(length=8, null=True)
+    lowest_grade = SmallInt(null=True)
+    debts = SmallInt(null=True)
+    rate_code = Varchar(length=8, null=True)
+    amount_tiyin = BigInt()
+    reasons = Array(base_column=Varchar(length=32))
+
+
 class StudentStatusChange(Table, tablename="student_status_change"):
     id = BigSerial(primary_key=True)
     student_id = ForeignKey(references=Student, on_delete=OnDelete.restrict)
@@ -587,6 +639,8 @@ TABLES: tuple[type[Table], ...] = (
     LoginThrottle,
     PaymentProvider,
     Specialty,
+    StipendRule,
+    StipendRun,
     SupportAccess,
     Auditorium,
     Curriculum,
@@ -604,6 +658,8 @@ TABLES: tuple[type[Table], ...] = (
     Contract,
     ElectiveChoice,
     Mark,
+    StipendAssignment,
+    StipendLine,
     StudentStatusChange,
     UserAccount,
     ContractInstalment,

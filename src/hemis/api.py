@@ -22,6 +22,7 @@ from hemis.identity.controller import (
 from hemis.institution.controller import InstitutionController
 from hemis.results.controller import ResultController
 from hemis.staff.controller import AssignmentController, EmployeeController
+from hemis.stipends.controller import StipendController
 from hemis.structure.controller import AuditoriumController, BuildingController, DepartmentController
 from hemis.students.controller import GroupController, StudentController
 from hemis.support.controller import PlatformController, SupportAccessController
@@ -57,4 +58,5 @@ ROUTES: list[ControllerRouterHandler] = [
     ContractVerificationController,
     PaymentController,
     PaymentWebhookController,
+    StipendController,
 ]

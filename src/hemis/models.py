@@ -10,6 +10,7 @@ from hemis.grading import models as grading_models
 from hemis.identity import models as identity_models
 from hemis.institution import models as institution_models
 from hemis.staff import models as staff_models
+from hemis.stipends import models as stipends_models
 from hemis.structure import models as structure_models
 from hemis.students import models as students_models
 from hemis.support import models as support_models
@@ -27,6 +28,7 @@ __all__ = [
     "identity_models",
     "institution_models",
     "staff_models",
+    "stipends_models",
     "structure_models",
     "students_models",
     "support_models",

@@ -113,6 +113,7 @@ class TestConsoleLanguage:
             "Студенты",
             "Сотрудники",
             "Финансы",
+            "Стипендии",
             "Система",
         ]
         # The picked language beats the browser's; ?l= on a request beats both.
@@ -169,6 +170,7 @@ class TestConsoleLanguage:
             "Talabalar",
             "Xodimlar",
             "Moliya",
+            "Stipendiyalar",
             "Tizim",
         ]
         assert set(grouped["grouped"]["Tuzilma"]) == {"department", "building", "auditorium"}

@@ -9,8 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hemis.core.auth import Role
+from hemis.results.service import ResultService
+from tenants.context import TenantRef
+from tenants.session import tenant_session
 from tests.conftest import TokenFactory
 from tests.results.conftest import Term
 
@@ -367,3 +371,35 @@ class TestElectiveIsolation:
         assert [c["id"] for c in mine] == [chosen["id"]]
         # The owner's token is worth nothing at the other university.
         assert (await term.client.get(theirs, headers=term.headers)).status_code == 401
+
+
+class TestSessionResults:
+    async def test_one_statement_agrees_with_each_students_session(
+        self, term: Term, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
+    ) -> None:
+        """What payrolls use (every student of many groups at once) gives each student's own answer."""
+        rng = random.Random(20261201)
+        students = [await term.student() for _ in range(6)]
+        chosen = await term.client.post(
+            f"{T}/students/{students[0]['id']}/electives",
+            json={"curriculum_subject_id": term.lines["E1"]["id"]},
+            headers=term.headers,
+        )
+        assert chosen.status_code == 201, chosen.text
+        for student in [students[0], *students[2:]]:
+            for key in ("A", "B", "E1") if student is students[0] else ("A", "B"):
+                if rng.random() < 0.8:  # some finals are still to be marked
+                    await term.marks(student, key, str(rng.randint(10, 30)), str(rng.randint(5, 20)), "45")
+        await term.marks(students[1], "A", "30", "20", "50")
+        await term.marks(students[1], "B", "10", "5", "20")  # a debt
+        barred = await term.student()
+        await term.absent(barred, "A", 8)
+        students.append(barred)
+        async with tenant_session(maker, tenants["alpha"]) as session:
+            service = ResultService(session, actor="tests")
+            many = await service.session_results({term.group["id"]: "11"})
+            for student in students:
+                assert many[student["id"]] == await service.session_result(student["id"], "11"), student
+        assert many[barred["id"]].debts == 1
+        assert many[students[1]["id"]].debts >= 1
+        assert many[students[1]["id"]].lowest_grade == 2

@@ -87,3 +87,24 @@ def semesters_of_year(year: int) -> tuple[str, str]:
     if not 1 <= year <= 6:
         raise ValueError("a study year is 1..6")
     return str(10 + 2 * year - 1), str(10 + 2 * year)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOutcome:
+    """How a student came out of one semester's session: what stipends are decided by."""
+
+    subjects: int  # subjects the student takes in the semester
+    lowest_grade: int | None  # over the subjects with a marked final
+    debts: int  # debts and bars
+    pending: int  # finals not marked yet
+
+
+def session_outcome(outcomes: Iterable[SubjectOutcome]) -> SessionOutcome:
+    items = list(outcomes)
+    grades = [o.grade for o in items if o.grade is not None]
+    return SessionOutcome(
+        subjects=len(items),
+        lowest_grade=min(grades) if grades else None,
+        debts=sum(1 for o in items if o.status in (SubjectStatus.DEBT, SubjectStatus.BARRED)),
+        pending=sum(1 for o in items if o.status is SubjectStatus.PENDING),
+    )

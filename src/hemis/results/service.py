@@ -7,12 +7,12 @@ holds the two to the same answers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Numeric, Row, bindparam, case, cast, func, literal, select, values
+from sqlalchemy import BigInteger, Numeric, Row, String, bindparam, case, cast, func, literal, select, values
 from sqlalchemy import column as sql_column
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +26,15 @@ from hemis.grading.models import Mark, MarkSheet
 from hemis.grading.rules import DEFAULT_SCALES, ControlType, GradingScale, MarkingSystem
 from hemis.grading.scales import scale_for, scales_for
 from hemis.identity.scope import check_student
-from hemis.results.rules import SubjectOutcome, YearOutcome, semesters_of_year, subject_outcome, year_outcome
+from hemis.results.rules import (
+    SessionOutcome,
+    SubjectOutcome,
+    YearOutcome,
+    semesters_of_year,
+    session_outcome,
+    subject_outcome,
+    year_outcome,
+)
 from hemis.students.models import AcademicGroup, Student
 from hemis.trajectory.service import taken_lines
 
@@ -171,6 +179,80 @@ class ResultService:
             ((r.credit, r.outcome) for r in results), scale or DEFAULT_SCALES[MarkingSystem.CREDIT]
         )
 
+    async def session_result(self, student_id: int, semester: str) -> SessionOutcome:
+        """How the student came out of one semester's session (lowest grade, debts, pending)."""
+        _, results = await self.subjects(student_id, [semester])
+        return session_outcome(r.outcome for r in results)
+
+    async def session_results(self, group_semesters: Mapping[int, str]) -> dict[int, SessionOutcome]:
+        """session_result() of every student of these groups (group id → its semester), any status, in one
+        SQL statement: a payroll decides for tens of thousands at once. Students of groups without a
+        curriculum are left out (they have no subjects)."""
+        scales = await self._scales_by_curriculum()
+        if not scales or not group_semesters:
+            return {}
+        semester_of = (
+            values(sql_column("group_id", BigInteger), sql_column("semester", String), name="term")
+            .data(list(group_semesters.items()))
+            .alias("term")
+        )
+        scope = (
+            select(Student.id.label("student_id"), AcademicGroup.curriculum_id, semester_of.c.semester)
+            .join(AcademicGroup, AcademicGroup.id == Student.group_id)
+            .join(semester_of, semester_of.c.group_id == AcademicGroup.id)
+            .where(AcademicGroup.curriculum_id.is_not(None))
+            .cte("scope")
+        )
+        term = _term_results(scope, scales, CurriculumSubject.semester == scope.c.semester)
+        taken = (
+            select(term.lines.c.student_id, func.count().label("subjects"))
+            .group_by(term.lines.c.student_id)
+            .cte("taken")
+        )
+        per_student = (
+            select(
+                term.graded.c.student_id,
+                func.count().label("graded"),
+                func.min(term.graded.c.grade).label("lowest_grade"),
+                func.count().filter(term.graded.c.debt).label("debts"),
+            )
+            .group_by(term.graded.c.student_id)
+            .cte("per_student")
+        )
+        graded = func.coalesce(per_student.c.graded, literal(0))
+        barred = func.coalesce(term.barred.c.barred, literal(0))
+        # PostgreSQL keeps no statistics on CTEs: it guesses a few rows for `lines` where there are
+        # hundreds of thousands, and its nested loops over CTE scans then go quadratic (10 s for 800
+        # students; 0.4 s with hash joins). The sorts of 40,000 students' marks (about 40 MB) spill
+        # to disk at the default work_mem. For this one statement, in this transaction only.
+        previous = (
+            await self.session.execute(
+                select(func.current_setting("enable_nestloop"), func.current_setting("work_mem"))
+            )
+        ).one()
+        plan = func.set_config  # lint-skip: planner settings, not a role or search_path
+        await self.session.execute(
+            select(plan("enable_nestloop", "off", True), plan("work_mem", "64MB", True))
+        )
+        rows = await self.session.execute(
+            select(
+                taken.c.student_id,
+                taken.c.subjects,
+                per_student.c.lowest_grade,
+                func.coalesce(per_student.c.debts, literal(0)) + barred,
+                taken.c.subjects - graded - barred,
+            )
+            .outerjoin(per_student, per_student.c.student_id == taken.c.student_id)
+            .outerjoin(term.barred, term.barred.c.student_id == taken.c.student_id)
+        )
+        await self.session.execute(
+            select(plan("enable_nestloop", previous[0], True), plan("work_mem", previous[1], True))
+        )
+        return {
+            student_id: SessionOutcome(subjects, lowest, debts, pending)
+            for student_id, subjects, lowest, debts, pending in rows
+        }
+
     async def rating(
         self,
         year: int,
@@ -189,18 +271,6 @@ class ResultService:
         scales = await self._scales_by_curriculum()
         if not scales:
             return [], 0
-        scale_table = (
-            values(
-                sql_column("curriculum_id"),
-                sql_column("min5", Numeric),
-                sql_column("min4", Numeric),
-                sql_column("min3", Numeric),
-                sql_column("pass_points", Numeric),
-                name="scale",
-            )
-            .data([(cid, *_borders(s)) for cid, s in scales.items()])
-            .alias("scale")
-        )
         students = select(
             Student.id.label("student_id"),
             Student.last_name,
@@ -217,88 +287,8 @@ class ResultService:
         if course is not None:
             students = students.where(AcademicGroup.course == course)
         scope = students.cte("scope")
-
-        classroom = (
-            CurriculumSubject.lecture_hours
-            + CurriculumSubject.practice_hours
-            + CurriculumSubject.laboratory_hours
-            + CurriculumSubject.seminar_hours
-        )
-        lines = (
-            select(
-                scope.c.student_id,
-                CurriculumSubject.id.label("line_id"),
-                CurriculumSubject.credit,
-                classroom.label("classroom"),
-            )
-            .join(CurriculumSubject, taken_lines(scope.c.student_id, scope.c.curriculum_id))
-            .where(CurriculumSubject.semester.in_(semesters_of_year(year)))
-            .cte("lines")
-        )
-        latest = (
-            select(lines.c.student_id, lines.c.line_id, MarkSheet.control_type, Mark.points)
-            .join(MarkSheet, MarkSheet.curriculum_subject_id == lines.c.line_id)
-            .join(Mark, (Mark.sheet_id == MarkSheet.id) & (Mark.student_id == lines.c.student_id))
-            .ext(distinct_on(lines.c.student_id, lines.c.line_id, MarkSheet.control_type))
-            .order_by(
-                lines.c.student_id,
-                lines.c.line_id,
-                MarkSheet.control_type,
-                MarkSheet.attempt.desc(),
-                Mark.id.desc(),  # two groups' sheets of one attempt (a transfer): the later mark
-            )
-            .cte("latest")
-        )
-        totals = (
-            select(latest.c.student_id, latest.c.line_id, func.sum(latest.c.points).label("total"))
-            .group_by(latest.c.student_id, latest.c.line_id)
-            .having(func.bool_or(latest.c.control_type == ControlType.FINAL.value))
-            .cte("totals")
-        )
-        grade = case(
-            (totals.c.total >= scale_table.c.min5, 5),
-            (totals.c.total >= scale_table.c.min4, 4),
-            (totals.c.total >= scale_table.c.min3, 3),
-            else_=2,
-        )
-        graded = (
-            select(
-                totals.c.student_id,
-                totals.c.total,
-                lines.c.credit,
-                grade.label("grade"),
-                ((grade < 3) | (totals.c.total < scale_table.c.pass_points)).label("debt"),
-            )
-            .join(lines, (lines.c.student_id == totals.c.student_id) & (lines.c.line_id == totals.c.line_id))
-            .join(scope, scope.c.student_id == totals.c.student_id)
-            .join(scale_table, scale_table.c.curriculum_id == scope.c.curriculum_id)
-            .cte("graded")
-        )
-        # Subjects without a final whose unexcused absences bar it: debts too (rules.SubjectStatus.BARRED).
-        unexcused = (
-            select(
-                Absence.student_id,
-                Absence.curriculum_subject_id.label("line_id"),
-                func.sum(Absence.hours).filter(Absence.excuse_document.is_(None)).label("hours"),
-            )
-            .where(Absence.student_id.in_(select(scope.c.student_id)))
-            .group_by(Absence.student_id, Absence.curriculum_subject_id)
-            .cte("unexcused")
-        )
-        share = func.round(cast(unexcused.c.hours, Numeric) / lines.c.classroom, 4)
-        barred = (
-            select(lines.c.student_id, func.count().label("barred"))
-            .join(
-                unexcused,
-                (unexcused.c.student_id == lines.c.student_id) & (unexcused.c.line_id == lines.c.line_id),
-            )
-            .outerjoin(
-                totals, (totals.c.student_id == lines.c.student_id) & (totals.c.line_id == lines.c.line_id)
-            )
-            .where(totals.c.line_id.is_(None), lines.c.classroom > 0, share >= DEFAULT_BAR)
-            .group_by(lines.c.student_id)
-            .cte("barred")
-        )
+        term = _term_results(scope, scales, CurriculumSubject.semester.in_(semesters_of_year(year)))
+        graded, barred = term.graded, term.barred
         per_student = (
             select(
                 graded.c.student_id,
@@ -359,6 +349,130 @@ class ResultService:
             )
         ).all()
         return await scales_for(self.session, [(cid, system, own) for cid, system, own in curricula])
+
+
+@dataclass(frozen=True, slots=True)
+class TermCtes:
+    """The SQL form of hemis.results.rules for many students at once (see _term_results)."""
+
+    lines: Any  # student_id, line_id, credit, classroom: the subjects each student takes in the term
+    graded: Any  # student_id, line_id, total, credit, grade, debt: subjects whose final is marked
+    barred: Any  # student_id, barred: subjects without a final, barred by unexcused absences
+
+
+def _term_results(scope: Any, scales: dict[int, GradingScale], in_term: Any) -> TermCtes:
+    """Results of the students of `scope` (a CTE with student_id and curriculum_id) in the subjects
+    `in_term` selects (a condition on CurriculumSubject, which may name `scope`'s columns).
+
+    It follows hemis.results.rules: latest attempt per control, graded once the final is marked,
+    grade from the curriculum's scale, a debt below grade 3 or the pass mark, and subjects
+    without a final whose unexcused absences bar it are debts too (rules.SubjectStatus.BARRED).
+    """
+    scale_table = (
+        values(
+            sql_column("curriculum_id"),
+            sql_column("min5", Numeric),
+            sql_column("min4", Numeric),
+            sql_column("min3", Numeric),
+            sql_column("pass_points", Numeric),
+            name="scale",
+        )
+        .data([(cid, *_borders(s)) for cid, s in scales.items()])
+        .alias("scale")
+    )
+    classroom = (
+        CurriculumSubject.lecture_hours
+        + CurriculumSubject.practice_hours
+        + CurriculumSubject.laboratory_hours
+        + CurriculumSubject.seminar_hours
+    )
+    lines = (
+        select(
+            scope.c.student_id,
+            CurriculumSubject.id.label("line_id"),
+            CurriculumSubject.credit,
+            classroom.label("classroom"),
+        )
+        .join(CurriculumSubject, taken_lines(scope.c.student_id, scope.c.curriculum_id))
+        .where(in_term)
+        .cte("lines")
+    )
+    # Marks are matched to sheets first and to the students' lines last: joined by student alone,
+    # every mark would meet every line of its student (13 million rows for 40,000 students).
+    latest = (
+        select(
+            Mark.student_id,
+            MarkSheet.curriculum_subject_id.label("line_id"),
+            MarkSheet.control_type,
+            Mark.points,
+        )
+        .join(MarkSheet, MarkSheet.id == Mark.sheet_id)
+        .where(
+            MarkSheet.curriculum_subject_id.in_(select(lines.c.line_id)),
+            Mark.student_id.in_(select(scope.c.student_id)),
+        )
+        .ext(distinct_on(Mark.student_id, MarkSheet.curriculum_subject_id, MarkSheet.control_type))
+        .order_by(
+            Mark.student_id,
+            MarkSheet.curriculum_subject_id,
+            MarkSheet.control_type,
+            MarkSheet.attempt.desc(),
+            Mark.id.desc(),  # two groups' sheets of one attempt (a transfer): the later mark
+        )
+        .cte("latest")
+    )
+    totals = (
+        select(latest.c.student_id, latest.c.line_id, func.sum(latest.c.points).label("total"))
+        .join(lines, (lines.c.student_id == latest.c.student_id) & (lines.c.line_id == latest.c.line_id))
+        .group_by(latest.c.student_id, latest.c.line_id)
+        .having(func.bool_or(latest.c.control_type == ControlType.FINAL.value))
+        .cte("totals")
+    )
+    grade = case(
+        (totals.c.total >= scale_table.c.min5, 5),
+        (totals.c.total >= scale_table.c.min4, 4),
+        (totals.c.total >= scale_table.c.min3, 3),
+        else_=2,
+    )
+    graded = (
+        select(
+            totals.c.student_id,
+            totals.c.line_id,
+            totals.c.total,
+            lines.c.credit,
+            grade.label("grade"),
+            ((grade < 3) | (totals.c.total < scale_table.c.pass_points)).label("debt"),
+        )
+        .join(lines, (lines.c.student_id == totals.c.student_id) & (lines.c.line_id == totals.c.line_id))
+        .join(scope, scope.c.student_id == totals.c.student_id)
+        .join(scale_table, scale_table.c.curriculum_id == scope.c.curriculum_id)
+        .cte("graded")
+    )
+    unexcused = (
+        select(
+            Absence.student_id,
+            Absence.curriculum_subject_id.label("line_id"),
+            func.sum(Absence.hours).filter(Absence.excuse_document.is_(None)).label("hours"),
+        )
+        .where(Absence.student_id.in_(select(scope.c.student_id)))
+        .group_by(Absence.student_id, Absence.curriculum_subject_id)
+        .cte("unexcused")
+    )
+    share = func.round(cast(unexcused.c.hours, Numeric) / lines.c.classroom, 4)
+    barred = (
+        select(lines.c.student_id, func.count().label("barred"))
+        .join(
+            unexcused,
+            (unexcused.c.student_id == lines.c.student_id) & (unexcused.c.line_id == lines.c.line_id),
+        )
+        .outerjoin(
+            totals, (totals.c.student_id == lines.c.student_id) & (totals.c.line_id == lines.c.line_id)
+        )
+        .where(totals.c.line_id.is_(None), lines.c.classroom > 0, share >= DEFAULT_BAR)
+        .group_by(lines.c.student_id)
+        .cte("barred")
+    )
+    return TermCtes(lines, graded, barred)
 
 
 def _borders(scale: GradingScale) -> tuple[Decimal, Decimal, Decimal, Decimal]:

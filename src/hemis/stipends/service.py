@@ -1,0 +1,404 @@
+"""Stipend rates, a university's rules and assignments, and the monthly payroll run.
+
+A payroll is set-based: one statement for every student's last session (ResultService), one
+for students, one for assignments, the pure rules in memory, and one INSERT of every line
+(arrays through unnest); never a query per student.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import BigInteger, SmallInteger, String, and_, bindparam, delete, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hemis.core import audit
+from hemis.core.auth import Principal
+from hemis.core.crud import CrudService, Duplicate
+from hemis.core.errors import HemisError, NotFound
+from hemis.core.listing import ListParams, fetch_page
+from hemis.identity.scope import check_student, group_filter
+from hemis.results.service import ResultService
+from hemis.stipends.models import StipendAssignment, StipendLine, StipendRate, StipendRule, StipendRun
+from hemis.stipends.rules import (
+    DEFAULT_RULES,
+    Candidate,
+    Rate,
+    RateCode,
+    Rule,
+    decide,
+    last_session_semester,
+    monthly_amounts,
+    rates_in_force,
+)
+from hemis.students.models import CURRENT_STATUSES, AcademicGroup, Student
+
+DRAFT, APPROVED = "draft", "approved"
+
+
+class MonthApproved(HemisError):
+    status_code = 409
+    message_key = "stipends.month_approved"
+
+
+class AlreadyApproved(HemisError):
+    status_code = 409
+    message_key = "stipends.already_approved"
+
+
+class NotApproved(HemisError):
+    status_code = 409
+    message_key = "stipends.not_approved"
+
+
+class SamePerson(HemisError):
+    status_code = 403
+    message_key = "stipends.same_person"
+
+
+class NoBaseRate(HemisError):
+    status_code = 409
+    message_key = "stipends.no_base_rate"
+
+
+class AutomaticType(HemisError):
+    status_code = 422
+    message_key = "stipends.automatic_type"
+
+
+class BadPeriod(HemisError):
+    status_code = 422
+    message_key = "stipends.period"
+
+
+def month_start(month: str) -> date:
+    """ "2026-03" → 2026-03-01 (the schema has checked the form)."""
+    year, number = month.split("-")
+    return date(int(year), int(number), 1)
+
+
+def month_end(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+async def rates_on(session: AsyncSession, day: date) -> tuple[dict[str, Rate], dict[str, int]]:
+    """The national rates in force on `day` and each type's monthly amount in tiyin."""
+    rows = await session.scalars(select(StipendRate).where(StipendRate.valid_from <= day))
+    in_force = rates_in_force((Rate(r.code, r.valid_from, r.amount_tiyin, r.base_percent) for r in rows), day)
+    return in_force, monthly_amounts(in_force)
+
+
+class RuleService:
+    def __init__(self, session: AsyncSession, *, actor: str) -> None:
+        self.session = session
+        self.actor = actor
+
+    async def effective(self) -> dict[str, tuple[Rule, bool]]:
+        """Every type's rule and whether it is the national default (no row of this university)."""
+        own = {
+            row.rate_code: Rule(
+                row.rate_code,
+                enabled=row.enabled,
+                by_assignment=row.by_assignment,
+                state_grant_only=row.state_grant_only,
+                min_grade=row.min_grade,
+                first_semester=row.first_semester,
+            )
+            for row in await self.session.scalars(select(StipendRule))
+        }
+        return {
+            code: (own[code], False) if code in own else (rule, True) for code, rule in DEFAULT_RULES.items()
+        }
+
+    async def put(self, rate_code: str, values: dict[str, Any]) -> Rule:
+        """Set this university's rule for one type (insert or replace), audited."""
+        before = (await self.effective())[rate_code][0]
+        await self.session.execute(
+            insert(StipendRule)
+            .values(rate_code=rate_code, **values, created_at=func.now(), updated_at=func.now())
+            .on_conflict_do_update(
+                index_elements=[StipendRule.rate_code], set_={**values, "updated_at": func.now()}
+            )
+        )
+        await audit.record(
+            self.session,
+            "stipend_rule.set",
+            entity="stipend_rule",
+            entity_id=rate_code,
+            actor=self.actor,
+            data={"before": _rule_data(before), "after": values},
+        )
+        return Rule(rate_code, **values)
+
+
+def _rule_data(rule: Rule) -> dict[str, Any]:
+    return {
+        "enabled": rule.enabled,
+        "by_assignment": rule.by_assignment,
+        "state_grant_only": rule.state_grant_only,
+        "min_grade": rule.min_grade,
+        "first_semester": rule.first_semester,
+    }
+
+
+class AssignmentService(CrudService[StipendAssignment]):
+    """Types given to a student by order or documents (privileged, presidential, named)."""
+
+    model = StipendAssignment
+
+    async def check(
+        self, values: dict[str, Any], current: StipendAssignment | None, changed: frozenset[str]
+    ) -> None:
+        if "rate_code" in changed:
+            rule, _ = (await RuleService(self.session, actor=self.actor).effective())[values["rate_code"]]
+            if not rule.by_assignment:
+                raise AutomaticType(field="rate_code", code=values["rate_code"])
+        if values.get("valid_to") is not None and values["valid_to"] < values["valid_from"]:
+            raise BadPeriod(field="valid_to")
+        if "student_id" in changed and not await self.exists(Student, values["student_id"]):
+            raise NotFound(field="student_id")
+
+    async def page(
+        self, params: ListParams, *, student_id: int | None
+    ) -> tuple[list[StipendAssignment], int]:
+        query = select(StipendAssignment)
+        if student_id is not None:
+            query = query.where(StipendAssignment.student_id == student_id)
+        return await fetch_page(
+            self.session,
+            query,
+            params,
+            sortable={"valid_from": StipendAssignment.valid_from, "id": StipendAssignment.id},
+            default_sort="-valid_from",
+            searchable=[StipendAssignment.reason, StipendAssignment.order_number],
+        )
+
+
+class PayrollService:
+    def __init__(self, session: AsyncSession, *, actor: str, principal: Principal | None = None) -> None:
+        self.session = session
+        self.actor = actor
+        self.principal = principal  # a dean reads the lines of their faculty, a student their own
+
+    async def rates(self, day: date) -> tuple[dict[str, Rate], dict[str, int]]:
+        return await rates_on(self.session, day)
+
+    async def prepare(self, month: str) -> StipendRun:
+        """Compute the month's draft run (a draft of the month is recomputed; an approved month is
+        closed: 409). Prepared by the caller, who then may not approve it."""
+        first = month_start(month)
+        run = await self.session.scalar(select(StipendRun).where(StipendRun.month == first).with_for_update())
+        if run is not None and run.status == APPROVED:
+            raise MonthApproved(field="month", month=month)
+        _, amounts = await rates_on(self.session, first)
+        if RateCode.BASE not in amounts:
+            raise NoBaseRate(field="month", month=month)
+        now = datetime.now(UTC)
+        if run is None:
+            run = StipendRun(month=first, status=DRAFT, prepared_by=self.actor, prepared_at=now)
+            self.session.add(run)
+            try:
+                await self.session.flush()
+            except IntegrityError as exc:
+                raise Duplicate(field="month") from exc  # prepared at the same moment by someone else
+        else:
+            await self.session.execute(delete(StipendLine).where(StipendLine.run_id == run.id))
+            run.prepared_by, run.prepared_at = self.actor, now
+        students, paid, total = await self._compute(run.id, first, amounts)
+        run.students, run.paid, run.total_tiyin = students, paid, total
+        await self.session.flush()
+        await self._audit(run, "prepared")
+        return run
+
+    async def _compute(self, run_id: int, first: date, amounts: dict[str, int]) -> tuple[int, int, int]:
+        rules = {
+            code: rule
+            for code, (rule, _) in (await RuleService(self.session, actor=self.actor).effective()).items()
+        }
+        groups = await self.session.execute(select(AcademicGroup.id, AcademicGroup.course))
+        semester_of = {group_id: last_session_semester(course, first) for group_id, course in groups}
+        examined = {g: s for g, s in semester_of.items() if s is not None}
+        sessions = await ResultService(self.session, actor=self.actor).session_results(examined)
+        assigned: dict[int, set[str]] = {}
+        for student_id, code in await self.session.execute(
+            select(StipendAssignment.student_id, StipendAssignment.rate_code).where(
+                StipendAssignment.valid_from <= month_end(first),
+                or_(StipendAssignment.valid_to.is_(None), StipendAssignment.valid_to >= first),
+            )
+        ):
+            assigned.setdefault(student_id, set()).add(code)
+        columns: dict[str, list[Any]] = {
+            "student_id": [], "group_id": [], "semester": [], "lowest_grade": [], "debts": [],
+            "rate_code": [], "amount_tiyin": [], "reasons": [],
+        }  # fmt: skip
+        paid = total = 0
+        students = await self.session.execute(
+            select(Student.id, Student.group_id, Student.status, Student.payment_form)
+            .where(Student.status.in_(CURRENT_STATUSES))
+            .order_by(Student.id)
+        )
+        for student_id, group_id, status, payment_form in students:
+            semester = semester_of.get(group_id)
+            session = sessions.get(student_id) if semester is not None else None
+            decision = decide(
+                Candidate(
+                    status=status,
+                    payment_form=payment_form,
+                    session=session,
+                    first_semester=semester is None,
+                    assigned=frozenset(assigned.get(student_id, ())),
+                ),
+                rules,
+                amounts,
+            )
+            paid += decision.rate_code is not None
+            total += decision.amount_tiyin
+            for key, value in (
+                ("student_id", student_id),
+                ("group_id", group_id),
+                ("semester", semester),
+                ("lowest_grade", session.lowest_grade if session else None),
+                ("debts", session.debts if session else None),
+                ("rate_code", decision.rate_code),
+                ("amount_tiyin", decision.amount_tiyin),
+                ("reasons", ",".join(decision.reasons)),
+            ):
+                columns[key].append(value)
+        await self._insert_lines(run_id, columns)
+        return len(columns["student_id"]), paid, total
+
+    async def _insert_lines(self, run_id: int, columns: dict[str, list[Any]]) -> None:
+        """Every line in one statement: parallel arrays unnested into rows."""
+        if not columns["student_id"]:
+            return
+        types = {
+            "student_id": BigInteger, "group_id": BigInteger, "semester": String, "lowest_grade": SmallInteger,
+            "debts": SmallInteger, "rate_code": String, "amount_tiyin": BigInteger, "reasons": String,
+        }  # fmt: skip
+        arrays: list[Any] = [bindparam(key, columns[key], type_=ARRAY(types[key])) for key in types]
+        rows = func.unnest(*arrays).table_valued(*types).render_derived(name="line")
+        source = select(
+            bindparam("run_id", run_id, type_=BigInteger),
+            *(rows.c[key] for key in types if key != "reasons"),
+            func.string_to_array(rows.c.reasons, ","),
+        )
+        await self.session.execute(insert(StipendLine).from_select(["run_id", *types], source))
+
+    async def approve(self, run_id: int) -> StipendRun:
+        """The second person's approval: the run and its lines are frozen from now on."""
+        run = await self.get(run_id, for_update=True)
+        if run.status == APPROVED:
+            raise AlreadyApproved(field="run_id")
+        if run.prepared_by == self.actor:
+            raise SamePerson(field="run_id")  # the second pair of eyes must be another person's
+        run.status, run.approved_by, run.approved_at = APPROVED, self.actor, datetime.now(UTC)
+        await self.session.flush()
+        await self._audit(run, "approved")
+        return run
+
+    async def get(self, run_id: int, *, for_update: bool = False) -> StipendRun:
+        run = await self.session.get(StipendRun, run_id, with_for_update=for_update)
+        if run is None:
+            raise NotFound(field="run_id")
+        return run
+
+    async def page(self, params: ListParams, *, status: str | None) -> tuple[list[StipendRun], int]:
+        query = select(StipendRun)
+        if status is not None:
+            query = query.where(StipendRun.status == status)
+        return await fetch_page(
+            self.session,
+            query,
+            params,
+            sortable={"month": StipendRun.month, "id": StipendRun.id},
+            default_sort="-month",
+        )
+
+    async def lines(
+        self, run_id: int, params: ListParams, *, paid: bool | None, group_id: int | None
+    ) -> tuple[list[StipendLine], int]:
+        await self.get(run_id)
+        query = select(StipendLine).where(StipendLine.run_id == run_id)
+        mine = group_filter(self.principal, StipendLine.group_id)  # a dean: their faculty's groups
+        if mine is not None:
+            query = query.where(mine)
+        if paid is not None:
+            query = query.where(
+                StipendLine.rate_code.is_not(None) if paid else StipendLine.rate_code.is_(None)
+            )
+        if group_id is not None:
+            query = query.where(StipendLine.group_id == group_id)
+        return await fetch_page(
+            self.session,
+            query,
+            params,
+            sortable={"id": StipendLine.id, "amount_tiyin": StipendLine.amount_tiyin},
+            default_sort="id",
+        )
+
+    async def payments(self, run_id: int) -> tuple[StipendRun, Sequence[Any]]:
+        """An approved run's paid lines with the student's identity, for the bank's file; audited."""
+        run = await self.get(run_id)
+        if run.status != APPROVED:
+            raise NotApproved(field="run_id")
+        rows = (
+            await self.session.execute(
+                select(
+                    Student.student_id_number,
+                    Student.pinfl,
+                    Student.last_name,
+                    Student.first_name,
+                    Student.patronymic,
+                    AcademicGroup.name.label("group_name"),
+                    StipendLine.rate_code,
+                    StipendLine.amount_tiyin,
+                )
+                .join(Student, Student.id == StipendLine.student_id)
+                .join(AcademicGroup, AcademicGroup.id == StipendLine.group_id)
+                .where(StipendLine.run_id == run_id, StipendLine.amount_tiyin > 0)
+                .order_by(AcademicGroup.name, Student.last_name, Student.first_name, Student.id)
+            )
+        ).all()
+        await self._audit(run, "exported")
+        return run, rows
+
+    async def history(self, student_id: int) -> list[Any]:
+        """A student's lines in approved runs, the latest month first."""
+        await check_student(self.session, self.principal, student_id)
+        rows = (
+            await self.session.execute(
+                select(
+                    StipendRun.id.label("run_id"),
+                    StipendRun.month,
+                    StipendLine.rate_code,
+                    StipendLine.amount_tiyin,
+                    StipendLine.reasons,
+                )
+                .join(StipendRun, StipendRun.id == StipendLine.run_id)
+                .where(and_(StipendLine.student_id == student_id, StipendRun.status == APPROVED))
+                .order_by(StipendRun.month.desc())
+            )
+        ).all()
+        if not rows and await self.session.get(Student, student_id) is None:
+            raise NotFound(field="student_id")
+        return list(rows)
+
+    async def _audit(self, run: StipendRun, verb: str) -> None:
+        await audit.record(
+            self.session,
+            f"stipend_run.{verb}",
+            entity="stipend_run",
+            entity_id=run.id,
+            actor=self.actor,
+            data={
+                "month": run.month.isoformat(),
+                "status": run.status,
+                "students": run.students,
+                "paid": run.paid,
+                "total_tiyin": run.total_tiyin,
+            },
+        )
