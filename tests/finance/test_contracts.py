@@ -142,6 +142,8 @@ class TestGenerate:
             ({"academic_year": 1990}, "academic_year"),
             ({"contract_type": "vip"}, "contract_type"),
             ({"signed_on": "2025-02-30"}, "signed_on"),
+            ({"signed_on": "9999-12-31"}, "signed_on"),  # far from its academic year (review finding)
+            ({"signed_on": "2025-05-31"}, "signed_on"),  # before the summer that opens 2025/26
             ({"discount_id": 10**12}, "discount_id"),
             ({"amount": 5}, "amount"),  # the amount comes from the fee structure, never from the caller
         ],

@@ -49,6 +49,11 @@ STATE_GRANT_FORM, FEE_PAYING_FORM = "11", "12"  # h_payment_form
 MAX_BULK = 2000
 
 
+class SignedOutsideYear(HemisError):
+    status_code = 422
+    message_key = "finance.signed_outside_year"
+
+
 class NotStudying(HemisError):
     status_code = 409
     message_key = "finance.not_studying"
@@ -107,7 +112,7 @@ class ContractService:
         if student is None:
             raise BadReference(field="student_id")
         return await self._generate(
-            student, academic_year, contract_type, signed_on or local_today(), discount_id
+            student, academic_year, contract_type, signed_on or _signing_day(academic_year), discount_id
         )
 
     async def generate_bulk(
@@ -155,7 +160,9 @@ class ContractService:
             try:
                 async with self.session.begin_nested():  # a refused student undoes only their own rows
                     made.append(
-                        await self._generate(student, year, contract_type, signed_on or local_today(), None)
+                        await self._generate(
+                            student, year, contract_type, signed_on or _signing_day(year), None
+                        )
                     )
             except HemisError as error:
                 skipped.append(Skipped(student.id, error.message_key, error.field))
@@ -170,6 +177,10 @@ class ContractService:
         discount_id: int | None,
     ) -> Contract:
         year = academic_year or academic_year_of(signed_on)
+        # A contract is signed in its academic year or in the summer before it: a date far off
+        # would pick a base amount (BHM) of another time and due dates nobody could meet.
+        if not _in_signing_window(year, signed_on):
+            raise SignedOutsideYear(field="signed_on", year=f"{year}/{year + 1}")
         if student.status != STUDYING:
             raise NotStudying(field="student_id", current=student.status)
         if await self._active_contract(student.id, year) is not None:
@@ -545,3 +556,15 @@ PERSONAL_READERS = frozenset({Role.ADMIN, Role.ACCOUNTANT, Role.REGISTRAR, Role.
 
 def may_see_names(principal: Principal) -> bool:
     return principal.has_any(PERSONAL_READERS)
+
+
+def _in_signing_window(year: int, day: date) -> bool:
+    """A contract of academic year `year` is signed in that year or in the summer before it."""
+    return date(year, 6, 1) <= day <= date(year + 1, 8, 31)
+
+
+def _signing_day(year: int | None) -> date:
+    """The date of a contract made without one: today, or the first day of its academic year
+    when today is outside it (a contract made now for an earlier or later year)."""
+    today = local_today()
+    return today if year is None or _in_signing_window(year, today) else date(year, 9, 1)
