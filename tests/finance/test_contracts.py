@@ -368,7 +368,15 @@ class TestStudentReadsOwn:
             f"{F}/debtors",
         ):
             assert (await fin.client.get(url, headers=session)).status_code == 403, url
-        assert (await pay(fin, my_contract["id"], 100)).status_code == 201  # the accountant may
+        assert (
+            await pay(fin, my_contract["id"], 100, provider="bank", external_id="BANK-7")
+        ).status_code == 201
+        # Their own ledger, without who booked it or the bank's reference (the office's business).
+        own = (await fin.client.get(f"{F}/contracts/{my_contract['id']}/ledger", headers=session)).json()
+        assert [e["kind"] for e in own] == ["charge", "payment"]
+        assert {(e["actor"], e["external_id"]) for e in own} == {(None, None)}
+        office = await ledger(fin, my_contract["id"])
+        assert office[-1]["external_id"] == "BANK-7" and office[-1]["actor"]
         refused = await fin.client.post(
             f"{F}/contracts/{my_contract['id']}/payments", json={"amount": 100}, headers=session
         )

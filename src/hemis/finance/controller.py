@@ -14,7 +14,7 @@ from hemis.core.auth import Principal, Role, provide_principal, requires_role
 from hemis.core.deps import provide_service
 from hemis.core.errors import NotFound
 from hemis.core.listing import ListParams, PathId, QueryId, provide_list_params
-from hemis.core.schemas import Page, changes, page_of, to_read
+from hemis.core.schemas import Page, changes, page_of, to_read, without
 from hemis.finance.documents import ContractDocument, contract_pdf, verification_page
 from hemis.finance.fees import DiscountService, FeeStructureService, PlanService, base_amounts
 from hemis.finance.models import Contract
@@ -49,11 +49,11 @@ from hemis.institution.service import InstitutionService
 from hemis.students.models import AcademicGroup, Student
 
 ACCOUNTS = requires_role(Role.ADMIN, Role.ACCOUNTANT)  # fees, contracts and money
-STAFF = requires_role(Role.ADMIN, Role.ACCOUNTANT, Role.REGISTRAR, Role.DEAN, Role.INTEGRATION)
+STAFF_ROLES = frozenset({Role.ADMIN, Role.ACCOUNTANT, Role.REGISTRAR, Role.DEAN, Role.INTEGRATION})
+STAFF = requires_role(*STAFF_ROLES)
 # The student too, for their own contracts only (ContractService checks whose it is).
-OWN_OR_STAFF = requires_role(
-    Role.ADMIN, Role.ACCOUNTANT, Role.REGISTRAR, Role.DEAN, Role.INTEGRATION, Role.STUDENT
-)
+OWN_OR_STAFF = requires_role(*STAFF_ROLES, Role.STUDENT)
+OFFICE_ONLY = frozenset({"actor", "external_id"})  # ledger fields a student does not get
 Course = Annotated[str | None, QueryParameter(pattern=r"^\d{2}$")]
 Year = Annotated[int | None, QueryParameter(ge=2000, le=2100)]
 Status = Annotated[str | None, QueryParameter(pattern=r"^(active|cancelled)$")]
@@ -289,8 +289,13 @@ class FinanceController(Controller):
     async def contract_ledger(
         self, contracts: NamedDependency[ContractService], contract_id: PathId
     ) -> list[LedgerEntryRead]:
-        """Every money entry of the contract, oldest first; their sum is the balance."""
-        return [to_read(e, LedgerEntryRead) for e in await contracts.entries(contract_id)]
+        """Every money entry of the contract, oldest first; their sum is the balance. A student
+        sees their own entries without who booked them and the provider's own ids (staff names
+        and bank references are the office's, not the student's)."""
+        entries = [to_read(e, LedgerEntryRead) for e in await contracts.entries(contract_id)]
+        if contracts.principal is not None and not contracts.principal.has_any(STAFF_ROLES):
+            entries = [without(e, OFFICE_ONLY) for e in entries]
+        return entries
 
     @get(
         "/contracts/{contract_id:int}/pdf",

@@ -173,7 +173,7 @@ class LedgerEntryRead(Struct):
     amount: int
     booked_on: date
     at: datetime
-    actor: str
+    actor: str | None  # null for students: who booked it is the office's business
     note: str
     discount_id: int | None
     related_contract_id: int | None
