@@ -362,9 +362,27 @@ class ContractService:
         off = min(_discount_of(contract.amount, discount), contract.amount - given_off)
         if off <= 0:
             raise Conflict(field="discount_id")
+        await self._lower_schedule(contract.id, off)
         return await self.ledger.add(
             contract, EntryKind.DISCOUNT, -off, note=discount.reason, discount_id=discount.id
         )
+
+    async def _lower_schedule(self, contract_id: int, off: int) -> None:
+        """A discount given later comes off the last instalments first, so the schedule still adds
+        up to the charge less the discounts (the debtors report counts what is not yet due from
+        it, and the PDF prints it)."""
+        rows = await self.session.scalars(
+            select(ContractInstalment)
+            .where(ContractInstalment.contract_id == contract_id)
+            .order_by(ContractInstalment.number.desc())
+        )
+        for instalment in rows:
+            cut = min(instalment.amount, off)
+            instalment.amount -= cut
+            off -= cut
+            if off == 0:
+                break
+        await self.session.flush()
 
     async def pay(
         self,
