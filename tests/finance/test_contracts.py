@@ -186,8 +186,22 @@ class TestBulk:
         assert response.status_code == 201, response.text
         made = response.json()["created"]
         assert sorted(c["student_id"] for c in made) == sorted(p["id"] for p in payers[1:])
+        assert response.json()["remaining"] == 0
         seqs = sorted(int(c["number"].split("-")[1]) for c in [done, *made])
         assert seqs == list(range(seqs[0], seqs[0] + 3))  # consecutive
+
+    async def test_a_bulk_past_its_limit_says_how_many_remain(
+        self, fin: Setup, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr("hemis.finance.service.MAX_BULK", 2)
+        await fin.fee()
+        for _ in range(3):
+            await fin.student()
+        body = {"group_id": fin.group["id"], "academic_year": YEAR}
+        first = (await fin.client.post(f"{F}/contracts/bulk", json=body, headers=fin.accountant)).json()
+        assert (len(first["created"]), first["remaining"]) == (2, 1)
+        rest = (await fin.client.post(f"{F}/contracts/bulk", json=body, headers=fin.accountant)).json()
+        assert (len(rest["created"]), rest["remaining"]) == (1, 0)
 
     async def test_students_without_a_fee_are_listed_not_failed(self, fin: Setup) -> None:
         await fin.fee()  # first year only

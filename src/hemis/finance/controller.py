@@ -244,8 +244,9 @@ class FinanceController(Controller):
         data: JSONBody[ContractBulkCreate],
     ) -> BulkResult:
         """Contracts for every studying student of a group or a specialty who has none this year;
-        the students who cannot get one are listed with the reason."""
-        made, skipped = await contracts.generate_bulk(
+        the students who cannot get one are listed with the reason. At most 2,000 a call:
+        `remaining` > 0 means call again."""
+        outcome = await contracts.generate_bulk(
             group_id=data.group_id,
             specialty_id=data.specialty_id,
             academic_year=data.academic_year,
@@ -253,8 +254,11 @@ class FinanceController(Controller):
             signed_on=data.signed_on,
         )
         return BulkResult(
-            created=await contract_views(contracts, made, request),
-            skipped=[SkippedStudent(student_id=s.student_id, code=s.code, field=s.field) for s in skipped],
+            created=await contract_views(contracts, outcome.made, request),
+            skipped=[
+                SkippedStudent(student_id=s.student_id, code=s.code, field=s.field) for s in outcome.skipped
+            ],
+            remaining=outcome.remaining,
         )
 
     @get("/contracts", operation_id="ListContracts", guards=[STAFF])

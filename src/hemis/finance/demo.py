@@ -75,10 +75,11 @@ async def seed_finance(session: AsyncSession, *, seed: int, today: date | None =
         counts.fee_structures += 1
     contracts = ContractService(session, actor=ACTOR)
     for group_id in await session.scalars(select(AcademicGroup.id).order_by(AcademicGroup.id)):
-        made, _ = await contracts.generate_bulk(
+        outcome = await contracts.generate_bulk(
             group_id=group_id, specialty_id=None, academic_year=year,
             contract_type=ContractType.BASE, signed_on=signed_on,
         )  # fmt: skip
+        made = outcome.made
         counts.contracts += len(made)
         for contract in made:
             counts.payments += await _pay(session, contracts, contract, rng, day)

@@ -164,6 +164,7 @@ class SkippedStudent(Struct):
 class BulkResult(Struct):
     created: list[ContractRead]
     skipped: list[SkippedStudent]
+    remaining: int  # students without a contract left for another call (at most 2,000 a call)
 
 
 class LedgerEntryRead(Struct):

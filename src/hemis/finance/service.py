@@ -49,6 +49,13 @@ STATE_GRANT_FORM, FEE_PAYING_FORM = "11", "12"  # h_payment_form
 MAX_BULK = 2000
 
 
+@dataclass(frozen=True)
+class BulkOutcome:
+    made: list[Contract]
+    skipped: list[Skipped]
+    remaining: int  # students still without a contract beyond this call's MAX_BULK
+
+
 class SignedOutsideYear(HemisError):
     status_code = 422
     message_key = "finance.signed_outside_year"
@@ -123,10 +130,11 @@ class ContractService:
         academic_year: int | None,
         contract_type: ContractType,
         signed_on: date | None,
-    ) -> tuple[list[Contract], list[Skipped]]:
+    ) -> BulkOutcome:
         """Contracts for every studying student of a group or specialty whose payment form fits the
-        contract type and who has none this year. A student who cannot get one is skipped with the
-        reason; the others are made, all in this one transaction."""
+        contract type and who has none this year, at most MAX_BULK a call (`remaining` says how
+        many wait for the next one). A student who cannot get one is skipped with the reason; the
+        others are made, all in this one transaction."""
         if (group_id is None) == (specialty_id is None):
             raise BulkTarget(field="group_id")
         year = academic_year or academic_year_of(signed_on or local_today())
@@ -166,7 +174,10 @@ class ContractService:
                     )
             except HemisError as error:
                 skipped.append(Skipped(student.id, error.message_key, error.field))
-        return made, skipped
+        # Past MAX_BULK the rest is left for another call, and said so: the students made now
+        # have contracts and drop out of the query; the skipped ones stay in it.
+        left = await self.session.scalar(select(func.count()).select_from(query.subquery()))
+        return BulkOutcome(made, skipped, int(left or 0) - len(skipped))
 
     async def _generate(
         self,
