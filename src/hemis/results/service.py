@@ -7,7 +7,8 @@ holds the two to the same answers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -221,10 +222,32 @@ class ResultService:
         )
         graded = func.coalesce(per_student.c.graded, literal(0))
         barred = func.coalesce(term.barred.c.barred, literal(0))
-        # PostgreSQL keeps no statistics on CTEs: it guesses a few rows for `lines` where there are
-        # hundreds of thousands, and its nested loops over CTE scans then go quadratic (10 s for 800
-        # students; 0.4 s with hash joins). The sorts of 40,000 students' marks (about 40 MB) spill
-        # to disk at the default work_mem. For this one statement, in this transaction only.
+        async with self._whole_term_plan():
+            rows = await self.session.execute(
+                select(
+                    taken.c.student_id,
+                    taken.c.subjects,
+                    per_student.c.lowest_grade,
+                    func.coalesce(per_student.c.debts, literal(0)) + barred,
+                    taken.c.subjects - graded - barred,
+                )
+                .outerjoin(per_student, per_student.c.student_id == taken.c.student_id)
+                .outerjoin(term.barred, term.barred.c.student_id == taken.c.student_id)
+            )
+        return {
+            student_id: SessionOutcome(subjects, lowest, debts, pending)
+            for student_id, subjects, lowest, debts, pending in rows
+        }
+
+    @asynccontextmanager
+    async def _whole_term_plan(self) -> AsyncIterator[None]:
+        """Planner settings for one statement over a whole term's marks, in this transaction only.
+
+        PostgreSQL keeps no statistics on CTEs: it guesses a few rows for the term's lines where
+        there are hundreds of thousands, and its nested loops over CTE scans then go quadratic
+        (10 s for 800 students; 0.4 s with hash joins). The sorts of 40,000 students' marks (about
+        40 MB) spill to disk at the default work_mem. On an error the transaction is lost anyway,
+        and with it these local settings."""
         previous = (
             await self.session.execute(
                 select(func.current_setting("enable_nestloop"), func.current_setting("work_mem"))
@@ -234,24 +257,10 @@ class ResultService:
         await self.session.execute(
             select(plan("enable_nestloop", "off", True), plan("work_mem", "64MB", True))
         )
-        rows = await self.session.execute(
-            select(
-                taken.c.student_id,
-                taken.c.subjects,
-                per_student.c.lowest_grade,
-                func.coalesce(per_student.c.debts, literal(0)) + barred,
-                taken.c.subjects - graded - barred,
-            )
-            .outerjoin(per_student, per_student.c.student_id == taken.c.student_id)
-            .outerjoin(term.barred, term.barred.c.student_id == taken.c.student_id)
-        )
+        yield
         await self.session.execute(
             select(plan("enable_nestloop", previous[0], True), plan("work_mem", previous[1], True))
         )
-        return {
-            student_id: SessionOutcome(subjects, lowest, debts, pending)
-            for student_id, subjects, lowest, debts, pending in rows
-        }
 
     async def rating(
         self,
@@ -331,7 +340,11 @@ class ResultService:
             .limit(limit)
             .offset(offset)
         )
-        rows = (await self.session.execute(ranked)).all()
+        if group_id is None:  # a faculty, a course or the university: the whole term's marks
+            async with self._whole_term_plan():
+                rows = (await self.session.execute(ranked)).all()
+        else:
+            rows = (await self.session.execute(ranked)).all()
         total = rows[0].total_rows if rows else await self._count(scope)
         # Rows of rank, student_id, last_name, first_name, group_id, group_name, gpa,
         # average_points, debts (and total_rows, the count before paging).
