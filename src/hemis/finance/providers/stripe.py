@@ -22,15 +22,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import stripe
-from sqlalchemy import select
+from sqlalchemy import Result, Row, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.config import PaymentSettings
-from hemis.core.errors import HemisError
-from hemis.finance.ledger import LedgerService
-from hemis.finance.models import Contract, ContractInstalment, StripeCheckout
-from hemis.finance.payments import Outcome, PaymentInbox, provider_account
-from hemis.finance.rules import instalment_outstanding, refunded_tiyin, stripe_amount
+from hemis.core.audit import AuditEvent
+from hemis.core.clock import local_today
+from hemis.core.errors import Conflict, HemisError
+from hemis.core.observability import request_id_var
+from hemis.finance.ledger import ContractCancelled, LedgerService
+from hemis.finance.models import Contract, ContractInstalment, LedgerEntry, PaymentEvent, StripeCheckout
+from hemis.finance.payments import Outcome, PaymentInbox, provider_account, table_of, webhook_secret
+from hemis.finance.rules import EntryKind, instalment_outstanding, refunded_tiyin, stripe_amount
 
 PROVIDER = "stripe"
 ACTOR = "provider:stripe"
@@ -94,15 +98,22 @@ class StripeGateway:
         once. A refused one comes back `rejected` (the caller commits it alone and answers 400)."""
         headers = {"stripe-signature": (signature or "")[:500]}
         claimed_id, claimed_type = _peek(body)
-        account = await provider_account(self.session, PROVIDER)
-        if account is None or not account.webhook_secret:
+        secret = await webhook_secret(self.session, PROVIDER, self.tenant_code)
+        if not secret:
             return await self.inbox.reject(
                 PROVIDER, body, headers, "not_configured", event_id=claimed_id, event_type=claimed_type
             )
+        tolerance = self.settings.stripe_tolerance_seconds
         try:
-            stripe.Webhook.construct_event(
-                body, signature, account.webhook_secret, tolerance=self.settings.stripe_tolerance_seconds
-            )
+            try:
+                stripe.WebhookSignature.verify_header(body, signature, secret, tolerance)
+            except stripe.SignatureVerificationError:
+                # The cached secret may have been rotated: read the account again, once.
+                fresh = await webhook_secret(self.session, PROVIDER, self.tenant_code, fresh=True)
+                if not fresh or fresh == secret:
+                    raise
+                stripe.WebhookSignature.verify_header(body, signature, fresh, tolerance)
+            event = json.loads(body)
         except stripe.SignatureVerificationError as exc:
             reason = "too_old" if "tolerance" in str(exc) else "bad_signature"
             return await self.inbox.reject(
@@ -110,7 +121,8 @@ class StripeGateway:
             )
         except ValueError:  # not UTF-8 or not JSON, though signed
             return await self.inbox.reject(PROVIDER, body, headers, "malformed", event_id=claimed_id)
-        event = json.loads(body)
+        if not isinstance(event, dict):
+            return await self.inbox.reject(PROVIDER, body, headers, "malformed", event_id=claimed_id)
         return await self.ingest(event, body, headers)
 
     async def ingest(self, event: dict[str, Any], body: bytes, headers: dict[str, str]) -> Outcome:
@@ -122,45 +134,77 @@ class StripeGateway:
         if claimed.status == "duplicate":
             return claimed
         obj = (event.get("data") or {}).get("object") or {}
+        if event_type in PAID_TYPES:
+            # No savepoint: every refusal is decided before its one writing statement.
+            return await self._paid(claimed, obj)
         try:
             async with self.session.begin_nested():  # a refused effect leaves the event's row
-                if event_type in PAID_TYPES:
-                    return await self._paid(claimed, obj)
                 if event_type == "charge.refunded":
                     return await self._refunded(claimed, obj)
         except HemisError as error:
             return await self.inbox.settle(claimed, "ignored", error.message_key)
         return await self.inbox.settle(claimed, "ignored", "unhandled_type")
 
-    async def _checkout(self, obj: dict[str, Any]) -> StripeCheckout | None:
-        """Our checkout the object names (its metadata, made by us), locked: events of one
-        payment are applied one at a time."""
+    def _checkout_id(self, obj: dict[str, Any]) -> int | None:
+        """Our checkout the object names (its metadata, made by us)."""
         metadata = obj.get("metadata") or {}
         if metadata.get("hemis_tenant") != self.tenant_code:
             return None  # another university's (or not ours at all): never applied here
         try:
-            checkout_id = int(metadata.get("hemis_checkout", ""))
+            return int(metadata.get("hemis_checkout", ""))
         except ValueError:
             return None
-        return await self.session.get(StripeCheckout, checkout_id, with_for_update=True)
+
+    async def _checkout(self, obj: dict[str, Any]) -> StripeCheckout | None:
+        """Our checkout the object names, locked: events of one payment are applied one at a time."""
+        checkout_id = self._checkout_id(obj)
+        if checkout_id is None:
+            return None
+        return await self.session.get(
+            StripeCheckout, checkout_id, with_for_update=True, populate_existing=True
+        )
 
     async def _paid(self, claimed: Outcome, session_obj: dict[str, Any]) -> Outcome:
-        checkout = await self._checkout(session_obj)
-        if checkout is None or checkout.session_id != session_obj.get("id"):
+        """A paid checkout in two statements: the locking read (checkout FOR UPDATE, its
+        contract FOR SHARE, the payment's ledger entry if already made) and one write (ledger
+        entry, its audit row, the checkout, the event's row), the same checks as
+        LedgerService.record_payment made before it."""
+        checkout_id = self._checkout_id(session_obj)
+        found = None if checkout_id is None else await paid_checkout(self.session, checkout_id)
+        if found is None or found.session_id != session_obj.get("id"):
             return await self.inbox.settle(claimed, "ignored", "unknown_checkout")
         if session_obj.get("payment_status") != "paid":
-            return await self.inbox.settle(claimed, "ignored", "not_paid", contract_id=checkout.contract_id)
+            return await self.inbox.settle(claimed, "ignored", "not_paid", contract_id=found.contract_id)
         if (session_obj.get("currency"), session_obj.get("amount_total")) != (
-            checkout.currency,
-            checkout.amount_minor,
+            found.currency,
+            found.amount_minor,
         ):
             return await self.inbox.settle(
-                claimed, "ignored", "amount_mismatch", contract_id=checkout.contract_id
+                claimed, "ignored", "amount_mismatch", contract_id=found.contract_id
             )
-        entry_id = await self._record_payment(checkout, session_obj.get("payment_intent"))
-        return await self.inbox.settle(
-            claimed, "applied", contract_id=checkout.contract_id, ledger_entry_id=entry_id
+        intent = session_obj.get("payment_intent")
+        if found.entry_id is not None:  # the refund came first, or another paid event of it
+            if (found.entry_contract_id, found.entry_kind, found.entry_amount) != (
+                found.contract_id,
+                EntryKind.PAYMENT.value,
+                -found.amount,
+            ):
+                return await self.inbox.settle(
+                    claimed, "ignored", Conflict.message_key, contract_id=found.contract_id
+                )
+        elif found.contract_status != "active":
+            return await self.inbox.settle(
+                claimed, "ignored", ContractCancelled.message_key, contract_id=found.contract_id
+            )
+        entry_id = await apply_paid(
+            self.session,
+            claimed.event_row,
+            found,
+            actor=ACTOR,
+            payment_intent=intent if isinstance(intent, str) else None,
+            note=f"Stripe {found.amount_minor / 100:.2f} {found.currency.upper()}",
         )
+        return Outcome(claimed.event_row, "applied", "", entry_id)
 
     async def _record_payment(self, checkout: StripeCheckout, payment_intent: Any) -> int:
         # FOR SHARE, not FOR UPDATE: the checkout's lock already serialises this payment's events,
@@ -328,3 +372,129 @@ class StripeGateway:
                 outcome = await self.ingest(event, body, {"source": "reconcile"})
             counts[outcome.status] = counts.get(outcome.status, 0) + 1
         return counts
+
+
+async def paid_checkout(session: AsyncSession, checkout_id: int) -> Row[Any] | None:
+    """The checkout, locked FOR UPDATE (events of one payment are applied one at a time), its
+    contract FOR SHARE (payments of one contract by different checkouts need not queue behind
+    each other; cancelling the contract waits for them, and they for it) and the payment's
+    ledger entry if one was made already, in one round trip."""
+    query = (
+        select(
+            StripeCheckout.id,
+            StripeCheckout.session_id,
+            StripeCheckout.contract_id,
+            StripeCheckout.amount,
+            StripeCheckout.currency,
+            StripeCheckout.amount_minor,
+            Contract.status.label("contract_status"),
+            Contract.student_id,
+            LedgerEntry.id.label("entry_id"),
+            LedgerEntry.contract_id.label("entry_contract_id"),
+            LedgerEntry.kind.label("entry_kind"),
+            LedgerEntry.amount.label("entry_amount"),
+        )
+        .join(Contract, Contract.id == StripeCheckout.contract_id)
+        .outerjoin(
+            LedgerEntry,
+            (LedgerEntry.provider == PROVIDER) & (LedgerEntry.external_id == StripeCheckout.session_id),
+        )
+        .where(StripeCheckout.id == checkout_id)
+        .with_for_update(of=StripeCheckout)
+        # Two lock strengths in one statement (SQLAlchemy renders one locking clause).
+        .suffix_with(f"FOR SHARE OF {Contract.__tablename__}")  # lint-skip: a constant table name
+    )
+    result: Result[Any] = await session.execute(query)
+    return result.one_or_none()
+
+
+async def apply_paid(
+    session: AsyncSession,
+    event_row: int,
+    found: Row[Any],
+    *,
+    actor: str,
+    payment_intent: str | None,
+    note: str,
+) -> int:
+    """One statement: the payment's ledger entry (unless `found` has it) and its audit row,
+    the checkout paid, the event's row applied; the ledger entry's id.
+
+    The entry is inserted ON CONFLICT DO NOTHING and the event row takes whichever entry holds
+    (provider, session id): a payment recorded by a concurrent event of the same checkout after
+    `found` was read is found again, never recorded twice."""
+    now = datetime.now(UTC)
+    request_id = request_id_var.get() or ""
+    amount = -found.amount
+    ledger = table_of(LedgerEntry)
+    checkout_values: dict[str, Any] = {"status": "paid"}
+    if payment_intent is not None:
+        checkout_values["payment_intent"] = payment_intent
+    statement = update(table_of(PaymentEvent)).where(table_of(PaymentEvent).c.id == event_row)
+    existing = (
+        select(ledger.c.id)
+        .where(ledger.c.provider == PROVIDER, ledger.c.external_id == found.session_id)
+        .scalar_subquery()
+    )
+    if found.entry_id is None:
+        entry = (
+            insert(ledger)
+            .values(
+                contract_id=found.contract_id,
+                student_id=found.student_id,
+                kind=EntryKind.PAYMENT.value,
+                amount=amount,
+                booked_on=local_today(),
+                at=now,
+                actor=actor,
+                request_id=request_id,
+                note=note,
+                provider=PROVIDER,
+                external_id=found.session_id,
+            )
+            .on_conflict_do_nothing(index_elements=[ledger.c.provider, ledger.c.external_id])
+            .returning(ledger.c.id)
+            .cte("entry")
+        )
+        audit = table_of(AuditEvent)
+        data = func.jsonb_build_object(
+            literal("entry_id"),
+            entry.c.id,
+            literal("amount"),
+            literal(amount, ledger.c.amount.type),
+            literal("provider"),
+            literal(PROVIDER),
+            literal("external_id"),
+            literal(found.session_id, ledger.c.external_id.type),
+        )
+        audited = insert(audit).from_select(
+            ["at", "action", "actor", "entity", "entity_id", "request_id", "data"],
+            select(
+                literal(now, audit.c.at.type),
+                literal(f"ledger_entry.{EntryKind.PAYMENT.value}", audit.c.action.type),
+                literal(actor, audit.c.actor.type),
+                literal("contract", audit.c.entity.type),
+                literal(str(found.contract_id), audit.c.entity_id.type),
+                literal(request_id, audit.c.request_id.type),
+                data,
+            ).select_from(entry),
+        )
+        entry_id: Any = func.coalesce(select(entry.c.id).scalar_subquery(), existing)
+        statement = statement.add_cte(entry, audited.cte("audited"))
+    else:
+        entry_id = literal(found.entry_id, ledger.c.id.type)
+    paid = (
+        update(table_of(StripeCheckout))
+        .where(table_of(StripeCheckout).c.id == found.id)
+        .values(**checkout_values)
+    )
+    statement = statement.add_cte(paid.cte("paid")).values(
+        status="applied",
+        reason="",
+        applied_at=now,
+        contract_id=found.contract_id,
+        ledger_entry_id=entry_id,
+    )
+    result = await session.scalar(statement.returning(table_of(PaymentEvent).c.ledger_entry_id))
+    assert result is not None  # the entry inserted, found, or made concurrently
+    return int(result)
