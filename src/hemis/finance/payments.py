@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, exists, literal, select, update
+from sqlalchemy import Executable, Table, bindparam, exists, literal, select, update
 from sqlalchemy import text as sql_text  # noqa: TID251 - the partial index's literal predicate, no input
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,6 +64,38 @@ def table_of(model: type[Any]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
+
+
+def _claim_statement() -> Executable:
+    """One statement, one round trip: the claiming insert, and the duplicate's row only if it
+    took no slot (data-modifying CTEs run once each; `first` waits for a concurrent first
+    delivery's transaction, as two statements did). Built once: its values are parameters."""
+    table = table_of(PaymentEvent)
+    columns = ["provider", "event_id", "event_type", "received_at", "body", "headers", "request_id", "reason"]
+    params = {c: bindparam(f"e_{c}", type_=table.c[c].type) for c in columns}
+    first = (
+        insert(table)
+        .values(status="pending", **params)
+        .on_conflict_do_nothing(
+            index_elements=[table.c.provider, table.c.event_id],
+            index_where=sql_text(EVENT_SLOT_SQL),
+        )
+        .returning(table.c.id, table.c.status)
+        .cte("first")
+    )
+    copy = select(
+        *(params[c].label(c) for c in columns), literal("duplicate", table.c.status.type).label("status")
+    ).where(~exists(select(first.c.id)))
+    duplicate = (
+        insert(table)
+        .from_select([*columns, "status"], copy)
+        .returning(table.c.id, table.c.status)
+        .cte("duplicate")
+    )
+    return select(first.c.id, first.c.status).union_all(select(duplicate.c.id, duplicate.c.status))
+
+
+CLAIM = _claim_statement()
 
 
 class PaymentInbox:
@@ -111,35 +143,8 @@ class PaymentInbox:
             "request_id": request_id_var.get() or "",
             "reason": "",
         }
-        # One statement, one round trip: the claiming insert, and the duplicate's row only if
-        # it took no slot (data-modifying CTEs run once each; `first` waits for a concurrent
-        # first delivery's transaction, as the two statements did before).
-        table = table_of(PaymentEvent)
-        first = (
-            insert(table)
-            .values(status="pending", **values)
-            .on_conflict_do_nothing(
-                index_elements=[table.c.provider, table.c.event_id],
-                index_where=sql_text(EVENT_SLOT_SQL),
-            )
-            .returning(table.c.id, table.c.status)
-            .cte("first")
-        )
-        copy = select(
-            *(literal(v, table.c[k].type).label(k) for k, v in values.items()),
-            literal("duplicate", table.c.status.type).label("status"),
-        ).where(~exists(select(first.c.id)))
-        duplicate = (
-            insert(table)
-            .from_select([*values, "status"], copy)
-            .returning(table.c.id, table.c.status)
-            .cte("duplicate")
-        )
-        row = (
-            await self.session.execute(
-                select(first.c.id, first.c.status).union_all(select(duplicate.c.id, duplicate.c.status))
-            )
-        ).one()
+        connection = await self.session.connection()
+        row = (await connection.execute(CLAIM, {f"e_{k}": v for k, v in values.items()})).one()
         return Outcome(row.id, row.status)
 
     async def settle(

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import stripe
-from sqlalchemy import Result, Row, func, literal, select, update
+from sqlalchemy import Executable, Result, Row, Update, bindparam, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -374,12 +374,12 @@ class StripeGateway:
         return counts
 
 
-async def paid_checkout(session: AsyncSession, checkout_id: int) -> Row[Any] | None:
+def _paid_checkout_query() -> Executable:
     """The checkout, locked FOR UPDATE (events of one payment are applied one at a time), its
     contract FOR SHARE (payments of one contract by different checkouts need not queue behind
     each other; cancelling the contract waits for them, and they for it) and the payment's
     ledger entry if one was made already, in one round trip."""
-    query = (
+    return (
         select(
             StripeCheckout.id,
             StripeCheckout.session_id,
@@ -399,12 +399,117 @@ async def paid_checkout(session: AsyncSession, checkout_id: int) -> Row[Any] | N
             LedgerEntry,
             (LedgerEntry.provider == PROVIDER) & (LedgerEntry.external_id == StripeCheckout.session_id),
         )
-        .where(StripeCheckout.id == checkout_id)
+        .where(StripeCheckout.id == bindparam("checkout_id"))
         .with_for_update(of=StripeCheckout)
         # Two lock strengths in one statement (SQLAlchemy renders one locking clause).
         .suffix_with(f"FOR SHARE OF {Contract.__tablename__}")  # lint-skip: a constant table name
     )
-    result: Result[Any] = await session.execute(query)
+
+
+def _apply_paid_statement(new_entry: bool) -> Update:
+    """One statement: the payment's ledger entry (if `new_entry`) and its audit row, the
+    checkout paid, the event's row applied, returning the ledger entry's id. Built once.
+
+    The entry is inserted ON CONFLICT DO NOTHING and the event row takes whichever entry holds
+    (provider, session id): a payment recorded by a concurrent event of the same checkout after
+    the locking read is found again (this statement's snapshot is newer), never recorded twice."""
+    ledger, audit = table_of(LedgerEntry), table_of(AuditEvent)
+    event, checkout = table_of(PaymentEvent), table_of(StripeCheckout)
+    p = {
+        name: bindparam(f"p_{name}", type_=type_)
+        for name, type_ in [
+            ("event_row", event.c.id.type),
+            ("checkout_id", checkout.c.id.type),
+            ("intent", checkout.c.payment_intent.type),
+            ("contract_id", ledger.c.contract_id.type),
+            ("student_id", ledger.c.student_id.type),
+            ("amount", ledger.c.amount.type),
+            ("booked_on", ledger.c.booked_on.type),
+            ("now", ledger.c.at.type),
+            ("actor", ledger.c.actor.type),
+            ("request_id", ledger.c.request_id.type),
+            ("note", ledger.c.note.type),
+            ("session_id", ledger.c.external_id.type),
+            ("entry_id", ledger.c.id.type),
+        ]
+    }
+    paid = (
+        update(checkout)
+        .where(checkout.c.id == p["checkout_id"])
+        .values(
+            status="paid",
+            payment_intent=func.coalesce(p["intent"], checkout.c.payment_intent),
+            updated_at=p["now"],  # a CTE runs no Python-side onupdate
+        )
+        .cte("paid")
+    )
+    statement = update(event).where(event.c.id == p["event_row"]).add_cte(paid)
+    entry_id: Any = p["entry_id"]
+    if new_entry:
+        entry = (
+            insert(ledger)
+            .values(
+                contract_id=p["contract_id"],
+                student_id=p["student_id"],
+                kind=EntryKind.PAYMENT.value,
+                amount=p["amount"],
+                booked_on=p["booked_on"],
+                at=p["now"],
+                actor=p["actor"],
+                request_id=p["request_id"],
+                note=p["note"],
+                provider=PROVIDER,
+                external_id=p["session_id"],
+            )
+            .on_conflict_do_nothing(index_elements=[ledger.c.provider, ledger.c.external_id])
+            .returning(ledger.c.id)
+            .cte("entry")
+        )
+        data = func.jsonb_build_object(
+            literal("entry_id"),
+            entry.c.id,
+            literal("amount"),
+            p["amount"],
+            literal("provider"),
+            literal(PROVIDER),
+            literal("external_id"),
+            p["session_id"],
+        )
+        audited = insert(audit).from_select(
+            ["at", "action", "actor", "entity", "entity_id", "request_id", "data"],
+            select(
+                p["now"],
+                literal(f"ledger_entry.{EntryKind.PAYMENT.value}", audit.c.action.type),
+                p["actor"],
+                literal("contract", audit.c.entity.type),
+                func.cast(p["contract_id"], audit.c.entity_id.type),
+                p["request_id"],
+                data,
+            ).select_from(entry),
+        )
+        existing = (
+            select(ledger.c.id)
+            .where(ledger.c.provider == PROVIDER, ledger.c.external_id == p["session_id"])
+            .scalar_subquery()
+        )
+        entry_id = func.coalesce(select(entry.c.id).scalar_subquery(), existing)
+        statement = statement.add_cte(entry, audited.cte("audited"))
+    return statement.values(
+        status="applied",
+        reason="",
+        applied_at=p["now"],
+        contract_id=p["contract_id"],
+        ledger_entry_id=entry_id,
+    ).returning(event.c.ledger_entry_id)
+
+
+PAID_CHECKOUT = _paid_checkout_query()
+APPLY_PAID = {True: _apply_paid_statement(True), False: _apply_paid_statement(False)}
+
+
+async def paid_checkout(session: AsyncSession, checkout_id: int) -> Row[Any] | None:
+    connection = await session.connection()
+    result: Result[Any] = await connection.execute(PAID_CHECKOUT, {"checkout_id": checkout_id})
     return result.one_or_none()
 
 
@@ -417,84 +522,25 @@ async def apply_paid(
     payment_intent: str | None,
     note: str,
 ) -> int:
-    """One statement: the payment's ledger entry (unless `found` has it) and its audit row,
-    the checkout paid, the event's row applied; the ledger entry's id.
-
-    The entry is inserted ON CONFLICT DO NOTHING and the event row takes whichever entry holds
-    (provider, session id): a payment recorded by a concurrent event of the same checkout after
-    `found` was read is found again, never recorded twice."""
-    now = datetime.now(UTC)
-    request_id = request_id_var.get() or ""
-    amount = -found.amount
-    ledger = table_of(LedgerEntry)
-    checkout_values: dict[str, Any] = {"status": "paid"}
-    if payment_intent is not None:
-        checkout_values["payment_intent"] = payment_intent
-    statement = update(table_of(PaymentEvent)).where(table_of(PaymentEvent).c.id == event_row)
-    existing = (
-        select(ledger.c.id)
-        .where(ledger.c.provider == PROVIDER, ledger.c.external_id == found.session_id)
-        .scalar_subquery()
+    """APPLY_PAID for one event row and the checkout `found` (paid_checkout's row)."""
+    connection = await session.connection()
+    result = await connection.scalar(
+        APPLY_PAID[found.entry_id is None],
+        {
+            "p_event_row": event_row,
+            "p_checkout_id": found.id,
+            "p_intent": payment_intent,
+            "p_contract_id": found.contract_id,
+            "p_student_id": found.student_id,
+            "p_amount": -found.amount,
+            "p_booked_on": local_today(),
+            "p_now": datetime.now(UTC),
+            "p_actor": actor,
+            "p_request_id": request_id_var.get() or "",
+            "p_note": note,
+            "p_session_id": found.session_id,
+            "p_entry_id": found.entry_id,
+        },
     )
-    if found.entry_id is None:
-        entry = (
-            insert(ledger)
-            .values(
-                contract_id=found.contract_id,
-                student_id=found.student_id,
-                kind=EntryKind.PAYMENT.value,
-                amount=amount,
-                booked_on=local_today(),
-                at=now,
-                actor=actor,
-                request_id=request_id,
-                note=note,
-                provider=PROVIDER,
-                external_id=found.session_id,
-            )
-            .on_conflict_do_nothing(index_elements=[ledger.c.provider, ledger.c.external_id])
-            .returning(ledger.c.id)
-            .cte("entry")
-        )
-        audit = table_of(AuditEvent)
-        data = func.jsonb_build_object(
-            literal("entry_id"),
-            entry.c.id,
-            literal("amount"),
-            literal(amount, ledger.c.amount.type),
-            literal("provider"),
-            literal(PROVIDER),
-            literal("external_id"),
-            literal(found.session_id, ledger.c.external_id.type),
-        )
-        audited = insert(audit).from_select(
-            ["at", "action", "actor", "entity", "entity_id", "request_id", "data"],
-            select(
-                literal(now, audit.c.at.type),
-                literal(f"ledger_entry.{EntryKind.PAYMENT.value}", audit.c.action.type),
-                literal(actor, audit.c.actor.type),
-                literal("contract", audit.c.entity.type),
-                literal(str(found.contract_id), audit.c.entity_id.type),
-                literal(request_id, audit.c.request_id.type),
-                data,
-            ).select_from(entry),
-        )
-        entry_id: Any = func.coalesce(select(entry.c.id).scalar_subquery(), existing)
-        statement = statement.add_cte(entry, audited.cte("audited"))
-    else:
-        entry_id = literal(found.entry_id, ledger.c.id.type)
-    paid = (
-        update(table_of(StripeCheckout))
-        .where(table_of(StripeCheckout).c.id == found.id)
-        .values(**checkout_values)
-    )
-    statement = statement.add_cte(paid.cte("paid")).values(
-        status="applied",
-        reason="",
-        applied_at=now,
-        contract_id=found.contract_id,
-        ledger_entry_id=entry_id,
-    )
-    result = await session.scalar(statement.returning(table_of(PaymentEvent).c.ledger_entry_id))
     assert result is not None  # the entry inserted, found, or made concurrently
     return int(result)
