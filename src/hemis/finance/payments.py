@@ -9,11 +9,13 @@ How one delivery goes (providers/stripe.py, providers/payme.py call these):
 2. Authentic: `claim()` inserts the raw event as `pending` with INSERT … ON CONFLICT DO
    NOTHING on the partial unique index (provider, event_id). Of any number of concurrent
    deliveries exactly one inserts; the others wait for its transaction and, once it commits,
-   find the slot taken and are stored as `duplicate` rows (no effect). If the first one rolls
-   back, a waiting one takes the slot instead, so an event is never lost to a failed attempt.
+   find the slot taken and are stored as `duplicate` rows (no effect); both inserts are one
+   statement, so a duplicate costs one round trip. If the first one rolls back, a waiting one
+   takes the slot instead, so an event is never lost to a failed attempt.
 3. The provider applies the event's effect (ledger entry, checkout or transaction state) in a
-   savepoint and `settle()`s the row as `applied` or `ignored` (with the reason, e.g. an event
-   type without effect, an unknown checkout, a cancelled contract) in the same transaction.
+   savepoint (or, for a paid Stripe checkout, in one statement decided before it writes) and
+   settles the row as `applied` or `ignored` (with the reason, e.g. an event type without
+   effect, an unknown checkout, a cancelled contract) in the same transaction.
 
 Why the effect is applied in the request rather than by a job after a 202 (STYLE.md 14): the
 issue asks for the event to be applied in the same transaction as its effect, and applying it
@@ -27,11 +29,12 @@ transaction) as the state, locked FOR UPDATE, and every ledger write is idempote
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Executable, Table, bindparam, exists, literal, select, update
 from sqlalchemy import text as sql_text  # noqa: TID251 - the partial index's literal predicate, no input
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,6 +57,45 @@ class Outcome:
     status: str
     reason: str = ""
     ledger_entry_id: int | None = None
+
+
+def table_of(model: type[Any]) -> Table:
+    """A mapped class's table, for Core statements (its `__table__` is typed as a FromClause)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _claim_statement() -> Executable:
+    """One statement, one round trip: the claiming insert, and the duplicate's row only if it
+    took no slot (data-modifying CTEs run once each; `first` waits for a concurrent first
+    delivery's transaction, as two statements did). Built once: its values are parameters."""
+    table = table_of(PaymentEvent)
+    columns = ["provider", "event_id", "event_type", "received_at", "body", "headers", "request_id", "reason"]
+    params = {c: bindparam(f"e_{c}", type_=table.c[c].type) for c in columns}
+    first = (
+        insert(table)
+        .values(status="pending", **params)
+        .on_conflict_do_nothing(
+            index_elements=[table.c.provider, table.c.event_id],
+            index_where=sql_text(EVENT_SLOT_SQL),
+        )
+        .returning(table.c.id, table.c.status)
+        .cte("first")
+    )
+    copy = select(
+        *(params[c].label(c) for c in columns), literal("duplicate", table.c.status.type).label("status")
+    ).where(~exists(select(first.c.id)))
+    duplicate = (
+        insert(table)
+        .from_select([*columns, "status"], copy)
+        .returning(table.c.id, table.c.status)
+        .cte("duplicate")
+    )
+    return select(first.c.id, first.c.status).union_all(select(duplicate.c.id, duplicate.c.status))
+
+
+CLAIM = _claim_statement()
 
 
 class PaymentInbox:
@@ -101,22 +143,9 @@ class PaymentInbox:
             "request_id": request_id_var.get() or "",
             "reason": "",
         }
-        first = await self.session.scalar(
-            insert(PaymentEvent)
-            .values(status="pending", **values)
-            .on_conflict_do_nothing(
-                index_elements=[PaymentEvent.provider, PaymentEvent.event_id],
-                index_where=sql_text(EVENT_SLOT_SQL),
-            )
-            .returning(PaymentEvent.id)
-        )
-        if first is not None:
-            return Outcome(first, "pending")
-        duplicate = await self.session.scalar(
-            insert(PaymentEvent).values(status="duplicate", **values).returning(PaymentEvent.id)
-        )
-        assert duplicate is not None
-        return Outcome(duplicate, "duplicate")
+        connection = await self.session.connection()
+        row = (await connection.execute(CLAIM, {f"e_{k}": v for k, v in values.items()})).one()
+        return Outcome(row.id, row.status)
 
     async def settle(
         self,
@@ -193,6 +222,7 @@ class ProviderSettingsService:
         if row.currency not in STRIPE_CURRENCIES:
             row.currency = "usd"
         await self.session.flush()
+        forget_secrets()  # this process (others: after SECRET_TTL)
         await audit.record(
             self.session,
             "payment_provider.saved",
@@ -214,3 +244,34 @@ async def provider_account(session: AsyncSession, provider: str) -> PaymentProvi
     return await session.scalar(
         select(PaymentProvider).where(PaymentProvider.provider == provider, PaymentProvider.active.is_(True))
     )
+
+
+# Webhook secrets per process, for a few seconds: every delivery needs one, and reading it
+# cost a round trip each. A secret changed in this process is seen at once (`put` forgets
+# them); another worker keeps accepting the old secret (or a deactivated account's) for up
+# to SECRET_TTL seconds, while a request signed with the new one makes it read the row again
+# (StripeGateway.receive), so a rotation never refuses the new secret.
+SECRET_TTL = 5.0
+_secrets: dict[tuple[str, str], tuple[float, str]] = {}
+
+
+async def webhook_secret(
+    session: AsyncSession, provider: str, tenant_code: str, *, fresh: bool = False
+) -> str:
+    """The tenant's webhook secret at `provider` ("" if none), cached for SECRET_TTL seconds."""
+    key = (tenant_code, provider)
+    now = time.monotonic()
+    hit = _secrets.get(key)
+    if hit is not None and hit[0] > now and not fresh:
+        return hit[1]
+    account = await provider_account(session, provider)
+    secret = account.webhook_secret if account is not None else ""
+    if secret:
+        _secrets[key] = (now + SECRET_TTL, secret)
+    else:
+        _secrets.pop(key, None)
+    return secret
+
+
+def forget_secrets() -> None:
+    _secrets.clear()

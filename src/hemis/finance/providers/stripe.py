@@ -22,15 +22,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import stripe
-from sqlalchemy import select
+from sqlalchemy import Executable, Result, Row, Update, bindparam, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.config import PaymentSettings
-from hemis.core.errors import HemisError
-from hemis.finance.ledger import LedgerService
-from hemis.finance.models import Contract, ContractInstalment, StripeCheckout
-from hemis.finance.payments import Outcome, PaymentInbox, provider_account
-from hemis.finance.rules import instalment_outstanding, refunded_tiyin, stripe_amount
+from hemis.core.audit import AuditEvent
+from hemis.core.clock import local_today
+from hemis.core.errors import Conflict, HemisError
+from hemis.core.observability import request_id_var
+from hemis.finance.ledger import ContractCancelled, LedgerService
+from hemis.finance.models import Contract, ContractInstalment, LedgerEntry, PaymentEvent, StripeCheckout
+from hemis.finance.payments import Outcome, PaymentInbox, provider_account, table_of, webhook_secret
+from hemis.finance.rules import EntryKind, instalment_outstanding, refunded_tiyin, stripe_amount
 
 PROVIDER = "stripe"
 ACTOR = "provider:stripe"
@@ -94,15 +98,22 @@ class StripeGateway:
         once. A refused one comes back `rejected` (the caller commits it alone and answers 400)."""
         headers = {"stripe-signature": (signature or "")[:500]}
         claimed_id, claimed_type = _peek(body)
-        account = await provider_account(self.session, PROVIDER)
-        if account is None or not account.webhook_secret:
+        secret = await webhook_secret(self.session, PROVIDER, self.tenant_code)
+        if not secret:
             return await self.inbox.reject(
                 PROVIDER, body, headers, "not_configured", event_id=claimed_id, event_type=claimed_type
             )
+        tolerance = self.settings.stripe_tolerance_seconds
         try:
-            stripe.Webhook.construct_event(
-                body, signature, account.webhook_secret, tolerance=self.settings.stripe_tolerance_seconds
-            )
+            try:
+                stripe.WebhookSignature.verify_header(body, signature, secret, tolerance)
+            except stripe.SignatureVerificationError:
+                # The cached secret may have been rotated: read the account again, once.
+                fresh = await webhook_secret(self.session, PROVIDER, self.tenant_code, fresh=True)
+                if not fresh or fresh == secret:
+                    raise
+                stripe.WebhookSignature.verify_header(body, signature, fresh, tolerance)
+            event = json.loads(body)
         except stripe.SignatureVerificationError as exc:
             reason = "too_old" if "tolerance" in str(exc) else "bad_signature"
             return await self.inbox.reject(
@@ -110,7 +121,8 @@ class StripeGateway:
             )
         except ValueError:  # not UTF-8 or not JSON, though signed
             return await self.inbox.reject(PROVIDER, body, headers, "malformed", event_id=claimed_id)
-        event = json.loads(body)
+        if not isinstance(event, dict):
+            return await self.inbox.reject(PROVIDER, body, headers, "malformed", event_id=claimed_id)
         return await self.ingest(event, body, headers)
 
     async def ingest(self, event: dict[str, Any], body: bytes, headers: dict[str, str]) -> Outcome:
@@ -122,45 +134,77 @@ class StripeGateway:
         if claimed.status == "duplicate":
             return claimed
         obj = (event.get("data") or {}).get("object") or {}
+        if event_type in PAID_TYPES:
+            # No savepoint: every refusal is decided before its one writing statement.
+            return await self._paid(claimed, obj)
         try:
             async with self.session.begin_nested():  # a refused effect leaves the event's row
-                if event_type in PAID_TYPES:
-                    return await self._paid(claimed, obj)
                 if event_type == "charge.refunded":
                     return await self._refunded(claimed, obj)
         except HemisError as error:
             return await self.inbox.settle(claimed, "ignored", error.message_key)
         return await self.inbox.settle(claimed, "ignored", "unhandled_type")
 
-    async def _checkout(self, obj: dict[str, Any]) -> StripeCheckout | None:
-        """Our checkout the object names (its metadata, made by us), locked: events of one
-        payment are applied one at a time."""
+    def _checkout_id(self, obj: dict[str, Any]) -> int | None:
+        """Our checkout the object names (its metadata, made by us)."""
         metadata = obj.get("metadata") or {}
         if metadata.get("hemis_tenant") != self.tenant_code:
             return None  # another university's (or not ours at all): never applied here
         try:
-            checkout_id = int(metadata.get("hemis_checkout", ""))
+            return int(metadata.get("hemis_checkout", ""))
         except ValueError:
             return None
-        return await self.session.get(StripeCheckout, checkout_id, with_for_update=True)
+
+    async def _checkout(self, obj: dict[str, Any]) -> StripeCheckout | None:
+        """Our checkout the object names, locked: events of one payment are applied one at a time."""
+        checkout_id = self._checkout_id(obj)
+        if checkout_id is None:
+            return None
+        return await self.session.get(
+            StripeCheckout, checkout_id, with_for_update=True, populate_existing=True
+        )
 
     async def _paid(self, claimed: Outcome, session_obj: dict[str, Any]) -> Outcome:
-        checkout = await self._checkout(session_obj)
-        if checkout is None or checkout.session_id != session_obj.get("id"):
+        """A paid checkout in two statements: the locking read (checkout FOR UPDATE, its
+        contract FOR SHARE, the payment's ledger entry if already made) and one write (ledger
+        entry, its audit row, the checkout, the event's row), the same checks as
+        LedgerService.record_payment made before it."""
+        checkout_id = self._checkout_id(session_obj)
+        found = None if checkout_id is None else await paid_checkout(self.session, checkout_id)
+        if found is None or found.session_id != session_obj.get("id"):
             return await self.inbox.settle(claimed, "ignored", "unknown_checkout")
         if session_obj.get("payment_status") != "paid":
-            return await self.inbox.settle(claimed, "ignored", "not_paid", contract_id=checkout.contract_id)
+            return await self.inbox.settle(claimed, "ignored", "not_paid", contract_id=found.contract_id)
         if (session_obj.get("currency"), session_obj.get("amount_total")) != (
-            checkout.currency,
-            checkout.amount_minor,
+            found.currency,
+            found.amount_minor,
         ):
             return await self.inbox.settle(
-                claimed, "ignored", "amount_mismatch", contract_id=checkout.contract_id
+                claimed, "ignored", "amount_mismatch", contract_id=found.contract_id
             )
-        entry_id = await self._record_payment(checkout, session_obj.get("payment_intent"))
-        return await self.inbox.settle(
-            claimed, "applied", contract_id=checkout.contract_id, ledger_entry_id=entry_id
+        intent = session_obj.get("payment_intent")
+        if found.entry_id is not None:  # the refund came first, or another paid event of it
+            if (found.entry_contract_id, found.entry_kind, found.entry_amount) != (
+                found.contract_id,
+                EntryKind.PAYMENT.value,
+                -found.amount,
+            ):
+                return await self.inbox.settle(
+                    claimed, "ignored", Conflict.message_key, contract_id=found.contract_id
+                )
+        elif found.contract_status != "active":
+            return await self.inbox.settle(
+                claimed, "ignored", ContractCancelled.message_key, contract_id=found.contract_id
+            )
+        entry_id = await apply_paid(
+            self.session,
+            claimed.event_row,
+            found,
+            actor=ACTOR,
+            payment_intent=intent if isinstance(intent, str) else None,
+            note=f"Stripe {found.amount_minor / 100:.2f} {found.currency.upper()}",
         )
+        return Outcome(claimed.event_row, "applied", "", entry_id)
 
     async def _record_payment(self, checkout: StripeCheckout, payment_intent: Any) -> int:
         # FOR SHARE, not FOR UPDATE: the checkout's lock already serialises this payment's events,
@@ -328,3 +372,175 @@ class StripeGateway:
                 outcome = await self.ingest(event, body, {"source": "reconcile"})
             counts[outcome.status] = counts.get(outcome.status, 0) + 1
         return counts
+
+
+def _paid_checkout_query() -> Executable:
+    """The checkout, locked FOR UPDATE (events of one payment are applied one at a time), its
+    contract FOR SHARE (payments of one contract by different checkouts need not queue behind
+    each other; cancelling the contract waits for them, and they for it) and the payment's
+    ledger entry if one was made already, in one round trip."""
+    return (
+        select(
+            StripeCheckout.id,
+            StripeCheckout.session_id,
+            StripeCheckout.contract_id,
+            StripeCheckout.amount,
+            StripeCheckout.currency,
+            StripeCheckout.amount_minor,
+            Contract.status.label("contract_status"),
+            Contract.student_id,
+            LedgerEntry.id.label("entry_id"),
+            LedgerEntry.contract_id.label("entry_contract_id"),
+            LedgerEntry.kind.label("entry_kind"),
+            LedgerEntry.amount.label("entry_amount"),
+        )
+        .join(Contract, Contract.id == StripeCheckout.contract_id)
+        .outerjoin(
+            LedgerEntry,
+            (LedgerEntry.provider == PROVIDER) & (LedgerEntry.external_id == StripeCheckout.session_id),
+        )
+        .where(StripeCheckout.id == bindparam("checkout_id"))
+        .with_for_update(of=StripeCheckout)
+        # Two lock strengths in one statement (SQLAlchemy renders one locking clause).
+        .suffix_with(f"FOR SHARE OF {Contract.__tablename__}")  # lint-skip: a constant table name
+    )
+
+
+def _apply_paid_statement(new_entry: bool) -> Update:
+    """One statement: the payment's ledger entry (if `new_entry`) and its audit row, the
+    checkout paid, the event's row applied, returning the ledger entry's id. Built once.
+
+    The entry is inserted ON CONFLICT DO NOTHING and the event row takes whichever entry holds
+    (provider, session id): a payment recorded by a concurrent event of the same checkout after
+    the locking read is found again (this statement's snapshot is newer), never recorded twice."""
+    ledger, audit = table_of(LedgerEntry), table_of(AuditEvent)
+    event, checkout = table_of(PaymentEvent), table_of(StripeCheckout)
+    p = {
+        name: bindparam(f"p_{name}", type_=type_)
+        for name, type_ in [
+            ("event_row", event.c.id.type),
+            ("checkout_id", checkout.c.id.type),
+            ("intent", checkout.c.payment_intent.type),
+            ("contract_id", ledger.c.contract_id.type),
+            ("student_id", ledger.c.student_id.type),
+            ("amount", ledger.c.amount.type),
+            ("booked_on", ledger.c.booked_on.type),
+            ("now", ledger.c.at.type),
+            ("actor", ledger.c.actor.type),
+            ("request_id", ledger.c.request_id.type),
+            ("note", ledger.c.note.type),
+            ("session_id", ledger.c.external_id.type),
+            ("entry_id", ledger.c.id.type),
+        ]
+    }
+    paid = (
+        update(checkout)
+        .where(checkout.c.id == p["checkout_id"])
+        .values(
+            status="paid",
+            payment_intent=func.coalesce(p["intent"], checkout.c.payment_intent),
+            updated_at=p["now"],  # a CTE runs no Python-side onupdate
+        )
+        .cte("paid")
+    )
+    statement = update(event).where(event.c.id == p["event_row"]).add_cte(paid)
+    entry_id: Any = p["entry_id"]
+    if new_entry:
+        entry = (
+            insert(ledger)
+            .values(
+                contract_id=p["contract_id"],
+                student_id=p["student_id"],
+                kind=EntryKind.PAYMENT.value,
+                amount=p["amount"],
+                booked_on=p["booked_on"],
+                at=p["now"],
+                actor=p["actor"],
+                request_id=p["request_id"],
+                note=p["note"],
+                provider=PROVIDER,
+                external_id=p["session_id"],
+            )
+            .on_conflict_do_nothing(index_elements=[ledger.c.provider, ledger.c.external_id])
+            .returning(ledger.c.id)
+            .cte("entry")
+        )
+        data = func.jsonb_build_object(
+            literal("entry_id"),
+            entry.c.id,
+            literal("amount"),
+            p["amount"],
+            literal("provider"),
+            literal(PROVIDER),
+            literal("external_id"),
+            p["session_id"],
+        )
+        audited = insert(audit).from_select(
+            ["at", "action", "actor", "entity", "entity_id", "request_id", "data"],
+            select(
+                p["now"],
+                literal(f"ledger_entry.{EntryKind.PAYMENT.value}", audit.c.action.type),
+                p["actor"],
+                literal("contract", audit.c.entity.type),
+                func.cast(p["contract_id"], audit.c.entity_id.type),
+                p["request_id"],
+                data,
+            ).select_from(entry),
+        )
+        existing = (
+            select(ledger.c.id)
+            .where(ledger.c.provider == PROVIDER, ledger.c.external_id == p["session_id"])
+            .scalar_subquery()
+        )
+        entry_id = func.coalesce(select(entry.c.id).scalar_subquery(), existing)
+        statement = statement.add_cte(entry, audited.cte("audited"))
+    return statement.values(
+        status="applied",
+        reason="",
+        applied_at=p["now"],
+        contract_id=p["contract_id"],
+        ledger_entry_id=entry_id,
+    ).returning(event.c.ledger_entry_id)
+
+
+PAID_CHECKOUT = _paid_checkout_query()
+APPLY_PAID = {True: _apply_paid_statement(True), False: _apply_paid_statement(False)}
+
+
+async def paid_checkout(session: AsyncSession, checkout_id: int) -> Row[Any] | None:
+    connection = await session.connection()
+    result: Result[Any] = await connection.execute(PAID_CHECKOUT, {"checkout_id": checkout_id})
+    return result.one_or_none()
+
+
+async def apply_paid(
+    session: AsyncSession,
+    event_row: int,
+    found: Row[Any],
+    *,
+    actor: str,
+    payment_intent: str | None,
+    note: str,
+) -> int:
+    """APPLY_PAID for one event row and the checkout `found` (paid_checkout's row)."""
+    connection = await session.connection()
+    result = await connection.scalar(
+        APPLY_PAID[found.entry_id is None],
+        {
+            "p_event_row": event_row,
+            "p_checkout_id": found.id,
+            "p_intent": payment_intent,
+            "p_contract_id": found.contract_id,
+            "p_student_id": found.student_id,
+            "p_amount": -found.amount,
+            "p_booked_on": local_today(),
+            "p_now": datetime.now(UTC),
+            "p_actor": actor,
+            "p_request_id": request_id_var.get() or "",
+            "p_note": note,
+            "p_session_id": found.session_id,
+            "p_entry_id": found.entry_id,
+        },
+    )
+    assert result is not None  # the entry inserted, found, or made concurrently
+    return int(result)
