@@ -29,7 +29,6 @@ from starlette.types import Message, Receive, Scope, Send
 
 from admin.audience import MINISTRY, SUPPORT_DESK, AdminPerson
 from admin.login import STAFF_COOKIE, end_staff_session, set_staff_cookie
-from hemis.core.auth import Principal
 from hemis.core.i18n import pick_language, translate
 from hemis.identity.service import BadCredentials, TooManyAttempts
 from hemis.support.console import (
@@ -39,7 +38,13 @@ from hemis.support.console import (
     record_console_request,
     tenant_name,
 )
-from hemis.support.service import MINISTRY_ADMIN, PlatformAuthService, StaffMember, record_read
+from hemis.support.service import (
+    MINISTRY_ADMIN,
+    PlatformAuthService,
+    StaffMember,
+    record_read,
+    support_reader,
+)
 from hemis.support.signin import staff_sign_in
 from tenants.context import TenantRef, tenant_scope
 from tenants.resolver import TenantResolver
@@ -201,9 +206,7 @@ class MinistryConsole:
                 await record_console_request(shared, access, tenant.code, request.method, path, now)
             await shared.commit()
         if access is not None and access.grant_key is not None and recorded:
-            principal = Principal(
-                tenant_code=tenant.code, subject=access.actor, roles=frozenset(), read_only=True
-            )
+            principal = support_reader(tenant.code, access.staff.account_id)
             async with tenant_session(maker, tenant) as session:  # the university sees the read
                 await record_read(session, principal, access.grant_key, request.method, path)
                 await session.commit()

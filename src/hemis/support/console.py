@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.core.observability import request_id_var
 from hemis.support.models import PlatformAuditEvent, SupportGrant
-from hemis.support.service import MINISTRY_ADMIN, SUPPORT, PlatformAuthService, StaffMember
+from hemis.support.service import MINISTRY_ADMIN, SUPPORT, PlatformAuthService, StaffMember, grant_in_force
 from tenants.models import Tenant
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -104,9 +104,4 @@ async def console_tenants(
 
 
 def _open_grants(staff: StaffMember, now: datetime) -> Select[str]:
-    return select(SupportGrant.key).where(
-        SupportGrant.account_id == staff.account_id,
-        SupportGrant.revoked_at.is_(None),
-        SupportGrant.starts_at <= now,
-        SupportGrant.expires_at > now,
-    )
+    return select(SupportGrant.key).where(SupportGrant.account_id == staff.account_id, grant_in_force(now))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hemis.core import audit
@@ -189,9 +189,7 @@ async def support_principal(
             .where(
                 SupportGrant.token_hash == secret_hash(secret),
                 SupportGrant.tenant_code == tenant.code,
-                SupportGrant.revoked_at.is_(None),
-                SupportGrant.starts_at <= now,
-                SupportGrant.expires_at > now,
+                grant_in_force(now),
                 PlatformAccount.active.is_(True),
             )
         )
@@ -199,10 +197,22 @@ async def support_principal(
     if row is None:
         return None
     key, account_id = row
-    principal = Principal(
-        tenant_code=tenant.code, subject=f"support:{account_id}", roles=frozenset(), read_only=True
+    return support_reader(tenant.code, account_id), key
+
+
+def grant_in_force(now: datetime) -> ColumnElement[bool]:
+    """A grant that is neither revoked nor outside its time box at `now`."""
+    return and_(
+        SupportGrant.revoked_at.is_(None), SupportGrant.starts_at <= now, SupportGrant.expires_at > now
     )
-    return principal, key
+
+
+def support_reader(tenant_code: str, account_id: int) -> Principal:
+    """What a support person with a grant is in the university: read-only, no roles, and named
+    the same on every trail (the grant, the API's reads, the console's reads)."""
+    return Principal(
+        tenant_code=tenant_code, subject=f"support:{account_id}", roles=frozenset(), read_only=True
+    )
 
 
 async def open_staff_account(
