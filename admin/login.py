@@ -33,8 +33,10 @@ SESSION_COOKIE = "hemis_session"
 STAFF_COOKIE = "hemis_staff_console"  # platform staff in the ministry console (national host)
 
 
-class HemisLogin:
-    """The login form of the current university's console (tenants.context)."""
+class _LoginForm:
+    """What piccolo-admin's login form posts, checked alike for every door: a POST with a user
+    name and password, then the TOTP code ("MFA code required" first, before anything is
+    checked); refusals in the console's language. Subclasses sign the person in."""
 
     def __init__(self, maker: async_sessionmaker[AsyncSession], limits: IdentitySettings) -> None:
         self.maker = maker
@@ -55,21 +57,35 @@ class HemisLogin:
             return _detail(422, translate("error.validation", language))
         if not code:
             return _detail(401, MFA_REQUIRED)
-        tenant = current_tenant()
         try:
-            user, secret = await sign_in(
-                lambda: tenant_session(self.maker, tenant),
-                self.limits,
-                username=username,
-                password=password,
-                code=code,
-                ip=request.client.host if request.client else "",
-                user_agent=request.headers.get("user-agent", ""),
-                replaces=None,  # the browser's session ends only once the new one is an admin's
-                now=datetime.now(UTC),
-            )
+            return await self._sign_in(request, username, password, code, language)
         except (BadCredentials, TooManyAttempts) as refused:
             return _detail(refused.status_code, translate(refused.message_key, language))
+
+    async def _sign_in(
+        self, request: Request, username: str, password: str, code: str, language: str
+    ) -> JSONResponse:
+        raise NotImplementedError
+
+
+class HemisLogin(_LoginForm):
+    """The login form of the current university's console (tenants.context)."""
+
+    async def _sign_in(
+        self, request: Request, username: str, password: str, code: str, language: str
+    ) -> JSONResponse:
+        tenant = current_tenant()
+        user, secret = await sign_in(
+            lambda: tenant_session(self.maker, tenant),
+            self.limits,
+            username=username,
+            password=password,
+            code=code,
+            ip=request.client.host if request.client else "",
+            user_agent=request.headers.get("user-agent", ""),
+            replaces=None,  # the browser's session ends only once the new one is an admin's
+            now=datetime.now(UTC),
+        )
         admin = Role.ADMIN in user.roles and not user.must_change_password
         ended = secret if not admin else request.cookies.get(SESSION_COOKIE)
         if ended:
@@ -108,37 +124,19 @@ class HemisLogout:
         await response(scope, receive, send)
 
 
-class StaffLogin:
+class StaffLogin(_LoginForm):
     """The ministry console's login form (national host): platform staff, always with TOTP."""
 
-    def __init__(self, maker: async_sessionmaker[AsyncSession], limits: IdentitySettings) -> None:
-        self.maker = maker
-        self.limits = limits
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        if request.method != "POST":
-            await _detail(405, "Method not allowed")(scope, receive, send)
-            return
-        language = console_language(request.scope)
-        body = await _body(request)
-        username, password, code = (str(body.get(k) or "") for k in ("username", "password", "mfa_code"))
-        if not username or not password:
-            response = _detail(422, translate("error.validation", language))
-        elif not code:
-            response = _detail(401, MFA_REQUIRED)
-        else:
-            try:
-                secret = await staff_sign_in(
-                    self.maker, self.limits, username=username, password=password, code=code,
-                    ip=request.client.host if request.client else "", now=datetime.now(UTC),
-                )  # fmt: skip
-            except (BadCredentials, TooManyAttempts) as refused:
-                response = _detail(refused.status_code, translate(refused.message_key, language))
-            else:
-                response = JSONResponse({"message": "ok"})
-                set_staff_cookie(response, request, secret)
-        await response(scope, receive, send)
+    async def _sign_in(
+        self, request: Request, username: str, password: str, code: str, language: str
+    ) -> JSONResponse:
+        secret = await staff_sign_in(
+            self.maker, self.limits, username=username, password=password, code=code,
+            ip=request.client.host if request.client else "", now=datetime.now(UTC),
+        )  # fmt: skip
+        response = JSONResponse({"message": "ok"})
+        set_staff_cookie(response, request, secret)
+        return response
 
 
 class StaffLogout:
