@@ -174,10 +174,13 @@ class LedgerService:
         query = select(LedgerEntry).where(LedgerEntry.contract_id == contract_id)
         return list(await self.session.scalars(query.order_by(LedgerEntry.id)))
 
-    async def balance(self, contract_id: int) -> int:
+    async def balance(self, contract_id: int, kind: EntryKind | None = None) -> int:
+        """The contract's balance; with `kind`, the sum of that kind of entry alone."""
         query = select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
             LedgerEntry.contract_id == contract_id
         )
+        if kind is not None:
+            query = query.where(LedgerEntry.kind == kind)
         return int(await self.session.scalar(query) or 0)
 
     async def balances(self, contract_ids: Sequence[int]) -> dict[int, int]:

@@ -362,14 +362,7 @@ class ContractService:
             raise DiscountTwice(field="discount_id")
         # Discounts stack on the charge, never past it: otherwise a credit nobody paid in could
         # be refunded as cash.
-        given_off = -int(
-            await self.session.scalar(
-                select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
-                    LedgerEntry.contract_id == contract.id, LedgerEntry.kind == EntryKind.DISCOUNT
-                )
-            )
-            or 0
-        )
+        given_off = -await self.ledger.balance(contract.id, EntryKind.DISCOUNT)
         off = min(_discount_of(contract.amount, discount), contract.amount - given_off)
         if off <= 0:
             raise Conflict(field="discount_id")
