@@ -392,6 +392,7 @@ class Student(Table, tablename="student"):
     group_id = ForeignKey(references=AcademicGroup, on_delete=OnDelete.restrict)
     payment_form = Varchar(length=8)
     status = Varchar(length=8, default='"11"')
+    region_code = Varchar(length=8, null=True)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 
@@ -402,6 +403,7 @@ class TeachingAssignment(Table, tablename="teaching_assignment"):
     curriculum_subject_id = ForeignKey(references=CurriculumSubject, on_delete=OnDelete.restrict)
     group_id = ForeignKey(references=AcademicGroup, on_delete=OnDelete.restrict)
     training_type = Varchar(length=8)
+    e_course_url = Varchar(length=500, null=True)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 

@@ -123,6 +123,46 @@ class TestAssignments:
             await client.delete(f"{T}/teaching-assignments/{created.json()['id']}", headers=admin)
         ).status_code == 204
 
+    async def test_e_course_link_is_set_checked_and_cleared(
+        self, client: httpx.AsyncClient, admin: dict[str, str], term: dict[str, Any], token_for: TokenFactory
+    ) -> None:
+        teacher = (
+            await client.post(
+                f"{T}/employees", json=employee_body(term["group"]["department_id"]), headers=admin
+            )
+        ).json()
+        body = {
+            "employee_id": teacher["id"],
+            "curriculum_subject_id": term["line"]["id"],
+            "group_id": term["group"]["id"],
+            "training_type": "11",
+            "e_course_url": "javascript:alert(1)",
+        }
+        refused = await client.post(f"{T}/teaching-assignments", json=body, headers=admin)
+        assert refused.status_code in (400, 422), refused.text
+        assert refused.json()["field"] == "e_course_url"
+        body["e_course_url"] = "https://lms.tatu.uz/course/view.php?id=17"
+        created = await client.post(f"{T}/teaching-assignments", json=body, headers=admin)
+        assert created.status_code == 201, created.text
+        assert created.json()["e_course_url"] == body["e_course_url"]
+        url = f"{T}/teaching-assignments/{created.json()['id']}"
+        cleared = await client.patch(url, json={"e_course_url": None}, headers=admin)
+        assert cleared.status_code == 200, cleared.text
+        assert cleared.json()["e_course_url"] is None
+        beta = await token_for("beta", Role.REGISTRAR)
+        other = await client.patch(
+            url.replace("/t/alpha/", "/t/beta/"), json={"e_course_url": "https://evil.example/"}, headers=beta
+        )
+        assert other.status_code == 404
+        listed = (
+            await client.get(f"{T}/teaching-assignments?employee_id={teacher['id']}", headers=admin)
+        ).json()
+        assert [a["e_course_url"] for a in listed["items"]] == [None]
+        # Only the link can change here: moving an assignment is a new one.
+        moved = await client.patch(url, json={"group_id": 1}, headers=admin)
+        assert moved.status_code in (400, 422)
+        assert moved.json()["field"] == "group_id"
+
     @pytest.mark.parametrize("field", ["employee_id", "curriculum_subject_id", "group_id"])
     async def test_unknown_reference_is_named(
         self, client: httpx.AsyncClient, admin: dict[str, str], term: dict[str, Any], field: str

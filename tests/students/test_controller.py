@@ -40,6 +40,7 @@ class TestEnrol:
             ({"phone": "90 123 45 67"}, "phone"),
             ({"last_name": "Karimov2"}, "last_name"),
             ({"student_id_number": "12ab"}, "student_id_number"),
+            ({"region_code": "9999"}, "region_code"),  # not an h_soato code
         ],
     )
     async def test_bad_input_names_the_field_and_writes_nothing(
@@ -56,6 +57,20 @@ class TestEnrol:
         assert response.json()["field"] == field
         listed = (await client.get(f"{T}/students?search={body['student_id_number']}", headers=admin)).json()
         assert listed["total"] == 0
+
+    async def test_home_region_is_kept_and_can_be_cleared(
+        self, client: httpx.AsyncClient, admin: dict[str, str], group: dict[str, Any]
+    ) -> None:
+        created = await client.post(
+            f"{T}/students", json=student_body(group, region_code="1703"), headers=admin
+        )
+        assert created.status_code == 201, created.text
+        assert created.json()["region_code"] == "1703"
+        cleared = await client.patch(
+            f"{T}/students/{created.json()['id']}", json={"region_code": None}, headers=admin
+        )
+        assert cleared.status_code == 200, cleared.text
+        assert cleared.json()["region_code"] is None
 
     async def test_thirteen_digit_pinfl_message_in_russian(
         self, client: httpx.AsyncClient, admin: dict[str, str], group: dict[str, Any]

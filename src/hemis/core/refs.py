@@ -19,8 +19,11 @@ class UnknownCode(HemisError):
 async def check_sent_codes(
     session: AsyncSession, values: dict[str, Any], changed: frozenset[str], codes: dict[str, str]
 ) -> None:
-    """Check the coded fields of `codes` (field → classifier) that the caller sent."""
-    await check_codes(session, {f: (c, values[f]) for f, c in codes.items() if f in changed})
+    """Check the coded fields of `codes` (field → classifier) that the caller sent; an optional
+    field sent as null is a cleared value, not a code."""
+    await check_codes(
+        session, {f: (c, values[f]) for f, c in codes.items() if f in changed and values[f] is not None}
+    )
 
 
 async def check_codes(session: AsyncSession, fields: dict[str, tuple[str, str]]) -> None:

@@ -13,7 +13,14 @@ from hemis.core.deps import provide_service
 from hemis.core.listing import ListParams, PathId, QueryId, provide_list_params
 from hemis.core.schemas import Page, changes, page_of, to_read, without
 from hemis.staff.models import Employee, Position
-from hemis.staff.schemas import AssignmentCreate, AssignmentRead, EmployeeCreate, EmployeeRead, EmployeeUpdate
+from hemis.staff.schemas import (
+    AssignmentCreate,
+    AssignmentRead,
+    AssignmentUpdate,
+    EmployeeCreate,
+    EmployeeRead,
+    EmployeeUpdate,
+)
 from hemis.staff.service import AssignmentService, EmployeeService
 
 STAFF = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER, Role.INTEGRATION, Role.ACCOUNTANT)
@@ -117,6 +124,16 @@ class AssignmentController(Controller):
     ) -> AssignmentRead:
         """Assign a teacher to a curriculum subject of a group, for one training type."""
         return to_read(await assignments.create(changes(data)), AssignmentRead)
+
+    @patch("/{item_id:int}", operation_id="UpdateTeachingAssignment", guards=[HR])
+    async def update_assignment(
+        self,
+        assignments: NamedDependency[AssignmentService],
+        item_id: PathId,
+        data: JSONBody[AssignmentUpdate],
+    ) -> AssignmentRead:
+        """Set or clear the teacher's e-course link for this subject."""
+        return to_read(await assignments.update(item_id, changes(data)), AssignmentRead)
 
     @delete("/{item_id:int}", operation_id="DeleteTeachingAssignment", guards=[HR])
     async def delete_assignment(

@@ -73,3 +73,6 @@ class TeachingAssignment(TenantModel):
     )
     group_id: Mapped[int] = mapped_column(ForeignKey("academic_group.id", ondelete="RESTRICT"), index=True)
     training_type: Mapped[str] = mapped_column(String(8))  # h_training_type: lecture, laboratory, practice …
+    # The teacher's e-course for this subject (LMS, Moodle, Module): the ministry's KPI of
+    # teachers with e-courses counts teachers with at least one.
+    e_course_url: Mapped[str | None] = mapped_column(String(500), default=None)

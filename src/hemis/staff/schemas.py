@@ -15,6 +15,8 @@ from hemis.students.schemas import Email, Patronymic, PersonName, Phone, Pinfl
 Unset = msgspec.UnsetType
 UNSET = msgspec.UNSET
 EmployeeNumber = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4,20}$")]
+# A web address students open: http(s) only, so no javascript: or data: link reaches a page.
+ECourseUrl = Annotated[str, msgspec.Meta(max_length=500, pattern=r"^https?://[^\s/$.?#][^\s]*$")]
 
 
 class EmployeeRead(Struct):
@@ -73,6 +75,7 @@ class AssignmentRead(Struct):
     curriculum_subject_id: int
     group_id: int
     training_type: str
+    e_course_url: str | None
 
 
 class AssignmentCreate(Input):
@@ -80,3 +83,8 @@ class AssignmentCreate(Input):
     curriculum_subject_id: Id
     group_id: Id
     training_type: ClassCode
+    e_course_url: ECourseUrl | None = None
+
+
+class AssignmentUpdate(Input):
+    e_course_url: ECourseUrl | Unset | None = UNSET

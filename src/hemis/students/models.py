@@ -61,6 +61,8 @@ class Student(TenantModel):
     group_id: Mapped[int] = mapped_column(ForeignKey("academic_group.id", ondelete="RESTRICT"), index=True)
     payment_form: Mapped[str] = mapped_column(String(8))  # h_payment_form
     status: Mapped[str] = mapped_column(String(8), default="11", index=True)  # h_student_status
+    # h_soato: where the student permanently lives; the ministry counts contingent by region.
+    region_code: Mapped[str | None] = mapped_column(String(8), default=None)
 
 
 # One active record per person: a graduate may come back (e.g. for a master's) as a new student.

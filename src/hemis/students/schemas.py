@@ -72,6 +72,7 @@ class StudentRead(Struct):
     status: str
     gender: str
     citizenship: str
+    region_code: str | None
     # Personal data: null unless the caller's role may see it (ASVS 8.2.3).
     pinfl: str | None
     birth_date: date | None
@@ -90,6 +91,7 @@ class StudentCreate(Input):
     group_id: Id
     payment_form: ClassCode
     pinfl: Pinfl | None = None  # required for citizens of Uzbekistan
+    region_code: ClassCode | None = None  # h_soato: where the student permanently lives
     patronymic: Patronymic = ""
     passport: Passport = ""
     phone: Phone = ""
@@ -108,6 +110,7 @@ class StudentUpdate(Input):
     email: Email | Unset = UNSET
     group_id: Id | Unset = UNSET
     payment_form: ClassCode | Unset = UNSET
+    region_code: ClassCode | Unset | None = UNSET
 
 
 class StatusChangeCreate(Input):

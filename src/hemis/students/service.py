@@ -64,7 +64,12 @@ GROUP_CODES = {
     "education_lang": "h_language",
     "course": "h_course",
 }
-STUDENT_CODES = {"gender": "h_gender", "citizenship": "h_citizenship_type", "payment_form": "h_payment_form"}
+STUDENT_CODES = {
+    "gender": "h_gender",
+    "citizenship": "h_citizenship_type",
+    "payment_form": "h_payment_form",
+    "region_code": "h_soato",
+}
 
 
 class GroupService(CrudService[AcademicGroup]):
