@@ -183,6 +183,12 @@ class PaymentProvider(Table, tablename="payment_provider"):
     updated_at = Timestamptz()
 
 
+class RollupOutbox(Table, tablename="rollup_outbox"):
+    id = BigSerial(primary_key=True)
+    source = Varchar(length=63)
+    at = Timestamptz()
+
+
 class Specialty(Table, tablename="specialty"):
     id = BigSerial(primary_key=True)
     code = Varchar(length=20, unique=True)
@@ -640,6 +646,7 @@ TABLES: tuple[type[Table], ...] = (
     InstitutionProfile,
     LoginThrottle,
     PaymentProvider,
+    RollupOutbox,
     Specialty,
     StipendRule,
     StipendRun,

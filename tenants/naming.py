@@ -73,6 +73,17 @@ def ref_reader_role(prefix: str = "") -> str:
     return f"{validate_prefix(prefix)}hemis_ref_reader"
 
 
+def national_role(prefix: str = "") -> str:
+    """The NOLOGIN role of the roll-up worker's transactions: writes schema national."""
+    return f"{validate_prefix(prefix)}hemis_national"
+
+
+def national_reader_role(prefix: str = "") -> str:
+    """The NOLOGIN role that reads every university's rows in schema national: the national
+    tenant's role and the worker hold it; a university's role reads only its own rows."""
+    return f"{validate_prefix(prefix)}hemis_national_reader"
+
+
 def quote(identifier: str) -> str:
     """Quote an identifier that has already passed one of the validators above."""
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", identifier):
@@ -85,3 +96,4 @@ def tenant_search_path(code: str) -> str:
 
 
 SHARED_SEARCH_PATH = f"{SHARED_SCHEMA}, {REF_SCHEMA}"
+NATIONAL_SEARCH_PATH = f"{NATIONAL_SCHEMA}, {REF_SCHEMA}"

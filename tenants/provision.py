@@ -114,6 +114,59 @@ async def ensure_platform(engine: AsyncEngine, prefix: str, app_password: str) -
                 f"GRANT UPDATE (totp_last_step, updated_at) ON {sh}.platform_account TO {naming.quote(shared)}"
             )
         )
+        await _national_access(conn, prefix)
+
+
+# Tables of schema national holding one university's rows under tenant_role (hemis.rollups).
+NATIONAL_FIGURES = (
+    "attendance",
+    "contingent",
+    "finance",
+    "freshness",
+    "kpi",
+    "performance",
+    "staff",
+    "stipend",
+    "student_registry",
+)
+
+
+async def _national_access(conn: AsyncConnection, prefix: str) -> None:
+    """Schema national: the worker's role writes it; the national tenant reads all of it; a
+    university's role reads its own rows (row-level security on tenant_role) and the list of
+    universities. Policies name roles, which carry the deployment's prefix, so they are made
+    here rather than in a migration; DROP + CREATE keeps this idempotent."""
+    writer, reader = naming.national_role(prefix), naming.national_reader_role(prefix)
+    q_writer, q_reader = naming.quote(writer), naming.quote(reader)
+    q_app, q_ref = naming.quote(naming.app_role(prefix)), naming.quote(naming.ref_reader_role(prefix))
+    nat = naming.NATIONAL_SCHEMA
+    await _create_role_if_missing(conn, writer, "NOLOGIN")
+    await _create_role_if_missing(conn, reader, "NOLOGIN")
+    statements = [
+        f"GRANT {q_writer} TO {q_app}",
+        f"GRANT {q_reader} TO {q_writer}",
+        f"GRANT {q_ref} TO {q_writer}",
+        f"GRANT USAGE ON SCHEMA {nat} TO {q_writer}, {q_ref}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {nat} TO {q_writer}",
+        f"GRANT SELECT ON ALL TABLES IN SCHEMA {nat} TO {q_ref}",
+        f"ALTER TABLE {nat}.university ENABLE ROW LEVEL SECURITY",
+        f"DROP POLICY IF EXISTS listed ON {nat}.university",
+        f"CREATE POLICY listed ON {nat}.university FOR SELECT USING (true)",
+        f"DROP POLICY IF EXISTS worker ON {nat}.university",
+        f"CREATE POLICY worker ON {nat}.university TO {q_writer} USING (true) WITH CHECK (true)",
+    ]
+    for table in NATIONAL_FIGURES:
+        statements += [
+            f"ALTER TABLE {nat}.{table} ENABLE ROW LEVEL SECURITY",
+            f"DROP POLICY IF EXISTS own ON {nat}.{table}",
+            # tenant_role '': a region's or the country's total, for every university to compare with.
+            f"CREATE POLICY own ON {nat}.{table} FOR SELECT USING (tenant_role IN (current_user, ''))",
+            f"DROP POLICY IF EXISTS ministry ON {nat}.{table}",
+            f"CREATE POLICY ministry ON {nat}.{table} FOR SELECT TO {q_reader} USING (true)",
+            f"DROP POLICY IF EXISTS worker ON {nat}.{table}",
+            f"CREATE POLICY worker ON {nat}.{table} TO {q_writer} USING (true) WITH CHECK (true)",
+        ]
+    await _run_script(conn, ";\n".join(statements) + ";")
 
 
 async def _run_script(conn: AsyncConnection, script: str) -> None:
@@ -169,6 +222,12 @@ async def provision(
                     "" if role_exists else f"CREATE ROLE {q_role} NOLOGIN;",
                     f"GRANT {q_role} TO {naming.quote(naming.app_role(prefix))};",
                     f"GRANT {naming.quote(naming.ref_reader_role(prefix))} TO {q_role};",
+                    # The ministry's tenant reads every university's national rows.
+                    (
+                        f"GRANT {naming.quote(naming.national_reader_role(prefix))} TO {q_role};"
+                        if spec.kind == TenantKind.NATIONAL
+                        else ""
+                    ),
                     f"CREATE SCHEMA {q_schema};",
                     f"GRANT USAGE ON SCHEMA {q_schema} TO {q_role};",
                     f"ALTER DEFAULT PRIVILEGES IN SCHEMA {q_schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {q_role};",

@@ -21,6 +21,7 @@ from tenants.context import TenantMismatchError, TenantNotSetError, TenantRef, c
 
 TENANT_KEY = "hemis_tenant"
 SHARED_KEY = "hemis_shared_only"
+NATIONAL_KEY = "hemis_national_writer"
 PREFIX_KEY = "hemis_role_prefix"
 
 # One round trip switches both; the third argument `true` makes each setting local to
@@ -40,6 +41,8 @@ def scope_settings(session: Session) -> tuple[str, str]:
     because the identity map (same primary keys in every schema) would mix their rows.
     """
     prefix = session.info.get(PREFIX_KEY, "")
+    if session.info.get(NATIONAL_KEY):
+        return naming.national_role(prefix), naming.NATIONAL_SEARCH_PATH
     if session.info.get(SHARED_KEY):
         return naming.shared_role(prefix), naming.SHARED_SEARCH_PATH
     ambient = current_tenant_or_none()
@@ -85,4 +88,11 @@ def shared_session(maker: async_sessionmaker[AsyncSession]) -> AsyncSession:
     """A session for platform tables only (registry, classifiers); sees no tenant schema."""
     session = maker()
     session.info[SHARED_KEY] = True
+    return session
+
+
+def national_session(maker: async_sessionmaker[AsyncSession]) -> AsyncSession:
+    """A session of the roll-up worker writing schema national; sees no tenant schema."""
+    session = maker()
+    session.info[NATIONAL_KEY] = True
     return session

@@ -463,6 +463,52 @@ def finance_reconcile(tenant: str, since: str | None, as_json: bool) -> None:
 
 
 @main.group()
+def rollups() -> None:
+    """National roll-ups: the worker that keeps schema national current, and full recomputes."""
+
+
+@rollups.command("worker")
+@click.option(
+    "--interval", default=5.0, show_default=True, type=click.FloatRange(0.5, 60), help="Seconds per round."
+)
+@click.option("--parallel", default=2, show_default=True, type=click.IntRange(1, 32))
+def rollups_worker(interval: float, parallel: int) -> None:
+    """Poll every university's outbox and apply its changes to schema national (runs until stopped)."""
+    from hemis.rollups.worker import RollupWorker
+
+    async def run(engine: AsyncEngine, settings: Settings) -> None:
+        await RollupWorker(engine, settings.tenancy.role_prefix).run_forever(
+            interval=interval, parallel=parallel
+        )
+
+    _with_engine(run)
+
+
+@rollups.command("recompute")
+@click.option("--tenant", "codes", multiple=True, help="Only these universities (default: all).")
+@click.option("--parallel", default=2, show_default=True, type=click.IntRange(1, 32))
+@click.option("--json", "as_json", is_flag=True)
+def rollups_recompute(codes: tuple[str, ...], parallel: int, as_json: bool) -> None:
+    """Recompute every figure of every (or the named) university from its own data: the repair path."""
+    import time
+
+    from hemis.rollups.worker import RollupWorker
+
+    async def run(engine: AsyncEngine, settings: Settings) -> dict[str, Any]:
+        worker = RollupWorker(engine, settings.tenancy.role_prefix)
+        started = time.perf_counter()
+        done = await worker.recompute(codes=[naming.validate_code(c) for c in codes], parallel=parallel)
+        return {"universities": len(done), "seconds": round(time.perf_counter() - started, 2)}
+
+    result = _with_engine(run)
+    _emit(
+        as_json,
+        result,
+        lambda: console.print(f"recomputed {result['universities']} universities in {result['seconds']} s"),
+    )
+
+
+@main.group()
 def db() -> None:
     """Platform database: roles, shared schemas, classifiers."""
 

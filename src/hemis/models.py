@@ -9,6 +9,7 @@ from hemis.finance import models as finance_models
 from hemis.grading import models as grading_models
 from hemis.identity import models as identity_models
 from hemis.institution import models as institution_models
+from hemis.rollups import models as rollups_models
 from hemis.staff import models as staff_models
 from hemis.stipends import models as stipends_models
 from hemis.structure import models as structure_models
@@ -27,6 +28,7 @@ __all__ = [
     "grading_models",
     "identity_models",
     "institution_models",
+    "rollups_models",
     "staff_models",
     "stipends_models",
     "structure_models",

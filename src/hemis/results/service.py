@@ -13,7 +13,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Numeric, Row, String, bindparam, case, cast, func, literal, select, values
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Numeric,
+    Row,
+    String,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    values,
+)
 from sqlalchemy import column as sql_column
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -222,7 +235,7 @@ class ResultService:
         )
         graded = func.coalesce(per_student.c.graded, literal(0))
         barred = func.coalesce(term.barred.c.barred, literal(0))
-        async with self._whole_term_plan():
+        async with whole_term_plan(self.session):
             rows = await self.session.execute(
                 select(
                     taken.c.student_id,
@@ -238,29 +251,6 @@ class ResultService:
             student_id: SessionOutcome(subjects, lowest, debts, pending)
             for student_id, subjects, lowest, debts, pending in rows
         }
-
-    @asynccontextmanager
-    async def _whole_term_plan(self) -> AsyncIterator[None]:
-        """Planner settings for one statement over a whole term's marks, in this transaction only.
-
-        PostgreSQL keeps no statistics on CTEs: it guesses a few rows for the term's lines where
-        there are hundreds of thousands, and its nested loops over CTE scans then go quadratic
-        (10 s for 800 students; 0.4 s with hash joins). The sorts of 40,000 students' marks (about
-        40 MB) spill to disk at the default work_mem. On an error the transaction is lost anyway,
-        and with it these local settings."""
-        previous = (
-            await self.session.execute(
-                select(func.current_setting("enable_nestloop"), func.current_setting("work_mem"))
-            )
-        ).one()
-        plan = func.set_config  # lint-skip: planner settings, not a role or search_path
-        await self.session.execute(
-            select(plan("enable_nestloop", "off", True), plan("work_mem", "64MB", True))
-        )
-        yield
-        await self.session.execute(
-            select(plan("enable_nestloop", previous[0], True), plan("work_mem", previous[1], True))
-        )
 
     async def rating(
         self,
@@ -341,7 +331,7 @@ class ResultService:
             .offset(offset)
         )
         if group_id is None:  # a faculty, a course or the university: the whole term's marks
-            async with self._whole_term_plan():
+            async with whole_term_plan(self.session):
                 rows = (await self.session.execute(ranked)).all()
         else:
             rows = (await self.session.execute(ranked)).all()
@@ -349,6 +339,72 @@ class ResultService:
         # Rows of rank, student_id, last_name, first_name, group_id, group_name, gpa,
         # average_points, debts (and total_rows, the count before paging).
         return list(rows), total
+
+    async def cohort_performance(self) -> list[Row[Any]]:
+        """The results of every studying student's current and previous study year, summed by
+        education type, form and course: what the ministry's roll-ups report (hemis.rollups).
+
+        The same rules as ratings (_term_results), aggregated in SQL. Both study years, so the
+        figure has a whole year's sessions at any time of the year, not only after January's.
+        Rows: education_type, education_form, course, students, graded, points_100, points_sum,
+        grade_5 … grade_2, debts, debtors, gpa_sum, gpa_students."""
+        scales = await self._scales_by_curriculum()
+        if not scales:
+            return []
+        scope = (
+            select(
+                Student.id.label("student_id"),
+                AcademicGroup.curriculum_id,
+                AcademicGroup.education_type,
+                AcademicGroup.education_form,
+                AcademicGroup.course,
+            )
+            .join(AcademicGroup, AcademicGroup.id == Student.group_id)
+            .where(Student.status == STUDYING, AcademicGroup.curriculum_id.is_not(None))
+            .cte("scope")
+        )
+        # h_semester n (code 10 + n) belongs to study year (n + 1) // 2; h_course k to year k - 10.
+        study_year = (cast(CurriculumSubject.semester, Integer) - 9) / 2
+        current = cast(scope.c.course, Integer) - 10
+        term = _term_results(scope, scales, study_year.between(current - 1, current))
+        graded = term.graded
+        # Average points mean something only on a 100-point total (not on the 5-point system).
+        on_100 = scope.c.curriculum_id.in_([cid for cid, scale in scales.items() if scale.max_points == 100])
+        per_student = (
+            select(
+                graded.c.student_id,
+                func.count().label("graded"),
+                func.count().filter(on_100).label("points_100"),
+                func.coalesce(func.sum(graded.c.total).filter(on_100), 0).label("points_sum"),
+                *(func.count().filter(graded.c.grade == g).label(f"grade_{g}") for g in (5, 4, 3, 2)),
+                func.count().filter(graded.c.debt).label("debts"),
+                func.round(
+                    func.sum(graded.c.credit * graded.c.grade) / func.nullif(func.sum(graded.c.credit), 0), 1
+                ).label("gpa"),
+            )
+            .join(scope, scope.c.student_id == graded.c.student_id)
+            .group_by(graded.c.student_id)
+            .cte("per_student")
+        )
+        cohort = (scope.c.education_type, scope.c.education_form, scope.c.course)
+        query = (
+            select(
+                *cohort,
+                func.count().label("students"),
+                func.sum(per_student.c.graded).label("graded"),
+                func.sum(per_student.c.points_100).label("points_100"),
+                func.sum(per_student.c.points_sum).label("points_sum"),
+                *(func.sum(per_student.c[f"grade_{g}"]).label(f"grade_{g}") for g in (5, 4, 3, 2)),
+                func.sum(per_student.c.debts).label("debts"),
+                func.count().filter(per_student.c.debts > 0).label("debtors"),
+                func.coalesce(func.sum(per_student.c.gpa), 0).label("gpa_sum"),
+                func.count(per_student.c.gpa).label("gpa_students"),
+            )
+            .join(per_student, per_student.c.student_id == scope.c.student_id)
+            .group_by(*cohort)
+        )
+        async with whole_term_plan(self.session):
+            return list((await self.session.execute(query)).all())
 
     async def _count(self, scope: Any) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(scope)) or 0)
@@ -362,6 +418,28 @@ class ResultService:
             )
         ).all()
         return await scales_for(self.session, [(cid, system, own) for cid, system, own in curricula])
+
+
+@asynccontextmanager
+async def whole_term_plan(session: AsyncSession) -> AsyncIterator[None]:
+    """Planner settings for one statement over a whole term's marks, in this transaction only.
+
+    PostgreSQL keeps no statistics on CTEs: it guesses a few rows for the term's lines where
+    there are hundreds of thousands, and its nested loops over CTE scans then go quadratic
+    (10 s for 800 students; 0.4 s with hash joins). The sorts of 40,000 students' marks (about
+    40 MB) spill to disk at the default work_mem. On an error the transaction is lost anyway,
+    and with it these local settings."""
+    previous = (
+        await session.execute(
+            select(func.current_setting("enable_nestloop"), func.current_setting("work_mem"))
+        )
+    ).one()
+    plan = func.set_config  # lint-skip: planner settings, not a role or search_path
+    await session.execute(select(plan("enable_nestloop", "off", True), plan("work_mem", "64MB", True)))
+    yield
+    await session.execute(
+        select(plan("enable_nestloop", previous[0], True), plan("work_mem", previous[1], True))
+    )
 
 
 @dataclass(frozen=True, slots=True)

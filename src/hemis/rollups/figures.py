@@ -1,0 +1,377 @@
+"""One university's figures for the national roll-ups, read in that university's own transaction.
+
+Each family is a function of the tenant session returning plain rows for its national table
+(hemis.rollups.models); which tables feed which family is SOURCES, so a change to `mark`
+recomputes performance and the KPIs, not the contingent. Grading rules are not repeated
+here: performance comes from ResultService, as ratings and stipends do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Date, Integer, Numeric, cast, exists, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hemis.attendance.models import Absence
+from hemis.curriculum.models import CurriculumSubject, CurriculumWeek
+from hemis.finance.models import Contract, LedgerEntry
+from hemis.grading.models import Mark, MarkSheet
+from hemis.identity.models import UserAccount
+from hemis.institution.models import InstitutionProfile
+from hemis.results.service import STUDYING, ResultService, whole_term_plan
+from hemis.staff.models import Employee, TeachingAssignment
+from hemis.stipends.models import StipendLine, StipendRun
+from hemis.students.models import AcademicGroup, Student
+from hemis.trajectory.service import taken_lines
+
+CITIZEN = "11"
+THEORY_WEEK = "11"  # h_education_week_type: theoretical study
+ACADEMIC_YEAR_START_MONTH = 9
+
+# The tenant tables each family reads: a statement on any of them makes the family stale.
+STUDENT_TABLES = frozenset({"student", "academic_group"})
+SOURCES: dict[str, frozenset[str]] = {
+    "profile": frozenset({"institution_profile"}),
+    "contingent": STUDENT_TABLES,
+    "registry": STUDENT_TABLES,
+    "performance": STUDENT_TABLES
+    | {"mark", "mark_sheet", "curriculum", "curriculum_subject", "grading_scale", "elective_choice"}
+    | {"absence"},  # a subject without a final is a debt once absences bar it
+    "attendance": STUDENT_TABLES | {"absence", "curriculum_subject", "curriculum_week", "elective_choice"},
+    "finance": frozenset({"contract", "ledger_entry"}),
+    "stipends": frozenset({"stipend_run", "stipend_line"}),
+    "staff": frozenset({"employee", "teaching_assignment"}),
+    # The KPIs are recomputed with any family; these are what they read beyond the families.
+    "kpi": STUDENT_TABLES | {"employee", "mark", "mark_sheet", "user_account"},
+}
+FAMILIES = tuple(SOURCES)
+WATCHED_TABLES = frozenset().union(*SOURCES.values())
+
+
+def families_of(sources: set[str]) -> set[str]:
+    """The families made stale by statements on these tables (the KPIs with any of them)."""
+    stale = {family for family, tables in SOURCES.items() if tables & sources}
+    return stale | {"kpi"} if stale else stale
+
+
+def academic_year_of(day: date) -> int:
+    return day.year if day.month >= ACADEMIC_YEAR_START_MONTH else day.year - 1
+
+
+def running_semester_offset(day: date) -> int:
+    """0 in the autumn semester (its session runs into January), 1 in the spring one."""
+    return 0 if day.month >= ACADEMIC_YEAR_START_MONTH or day.month == 1 else 1
+
+
+def fallback_share(day: date) -> Decimal:
+    """How much of the running semester's classes have passed, for a curriculum without a week
+    calendar: autumn classes from 2 September, spring ones from 26 January, 15 weeks each."""
+    start = (
+        date(day.year if day.month >= ACADEMIC_YEAR_START_MONTH else day.year - 1, 9, 2)
+        if running_semester_offset(day) == 0
+        else date(day.year, 1, 26)
+    )
+    weeks = Decimal(max(0, (day - start).days)) / 7
+    return min(Decimal(1), (weeks / 15).quantize(Decimal("0.0001")))
+
+
+Family = Callable[[AsyncSession, date], Awaitable[list[dict[str, Any]]]]
+
+
+async def profile(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+    row = (await session.execute(select(InstitutionProfile).limit(1))).scalar_one_or_none()
+    if row is None:
+        return []
+    return [
+        {
+            "name_uz": row.name_uz,
+            "name_ru": row.name_ru or row.name_uz,
+            "name_en": row.name_en or row.name_uz,
+            "short_name": row.short_name,
+            "region_code": (row.region_code or "")[:4],
+        }
+    ]
+
+
+async def contingent(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+    dims = {
+        "status": Student.status,
+        "education_type": AcademicGroup.education_type,
+        "education_form": AcademicGroup.education_form,
+        "payment_form": Student.payment_form,
+        "course": AcademicGroup.course,
+        "gender": Student.gender,
+        "region_code": func.coalesce(func.left(Student.region_code, 4), ""),
+        "citizenship": Student.citizenship,
+    }
+    query: Any = (
+        select(*(c.label(k) for k, c in dims.items()), func.count().label("students"))
+        .join(AcademicGroup, AcademicGroup.id == Student.group_id)
+        .group_by(*dims.values())
+    )
+    return [dict(r._mapping) for r in await session.execute(query)]
+
+
+async def registry(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+    query = (
+        select(
+            Student.pinfl,
+            Student.id.label("student_id"),
+            Student.status,
+            AcademicGroup.education_type,
+            AcademicGroup.course,
+            Student.updated_at.label("changed_at"),
+        )
+        .join(AcademicGroup, AcademicGroup.id == Student.group_id)
+        .where(Student.pinfl.is_not(None))
+    )
+    return [dict(r._mapping) for r in await session.execute(query)]
+
+
+async def performance(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+    rows = await ResultService(session, actor="rollups").cohort_performance()
+    year = academic_year_of(today)
+    return [{"academic_year": year, **r._mapping} for r in rows]
+
+
+async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+    """Classroom hours of the running semester up to `today`: each subject's hours times the share
+    of its theory weeks begun (the curriculum's week calendar; fixed dates where it has none)."""
+    course_year = cast(AcademicGroup.course, Integer) - 10
+    semester = cast(10 + 2 * course_year - 1 + running_semester_offset(today), Numeric)
+    scope = (
+        select(
+            Student.id.label("student_id"),
+            AcademicGroup.curriculum_id,
+            AcademicGroup.education_form,
+            AcademicGroup.course,
+            semester.label("semester"),
+        )
+        .join(AcademicGroup, AcademicGroup.id == Student.group_id)
+        .where(Student.status == STUDYING, AcademicGroup.curriculum_id.is_not(None))
+        .cte("scope")
+    )
+    classroom = (
+        CurriculumSubject.lecture_hours
+        + CurriculumSubject.practice_hours
+        + CurriculumSubject.laboratory_hours
+        + CurriculumSubject.seminar_hours
+    )
+    lines = (
+        select(
+            scope.c.student_id,
+            scope.c.education_form,
+            scope.c.course,
+            CurriculumSubject.id.label("line_id"),
+            CurriculumSubject.curriculum_id,
+            CurriculumSubject.semester,
+            classroom.label("classroom"),
+        )
+        .join(CurriculumSubject, taken_lines(scope.c.student_id, scope.c.curriculum_id))
+        .where(cast(CurriculumSubject.semester, Numeric) == scope.c.semester)
+        .cte("lines")
+    )
+    theory = CurriculumWeek.week_type == THEORY_WEEK
+    weeks = (
+        select(
+            CurriculumWeek.curriculum_id,
+            CurriculumWeek.semester,
+            (
+                cast(
+                    func.count().filter(theory, CurriculumWeek.start_date <= cast(literal(today), Date)),
+                    Numeric,
+                )
+                / func.nullif(func.count().filter(theory), 0)
+            ).label("share"),
+        )
+        .group_by(CurriculumWeek.curriculum_id, CurriculumWeek.semester)
+        .cte("weeks")
+    )
+    missed = (
+        select(
+            Absence.student_id,
+            Absence.curriculum_subject_id.label("line_id"),
+            func.sum(Absence.hours).label("hours"),
+            func.coalesce(func.sum(Absence.hours).filter(Absence.excuse_document.is_not(None)), 0).label(
+                "excused"
+            ),
+        )
+        .where(Absence.lesson_date <= today)
+        .group_by(Absence.student_id, Absence.curriculum_subject_id)
+        .cte("missed")
+    )
+    share = func.coalesce(weeks.c.share, fallback_share(today))
+    query = (
+        select(
+            lines.c.education_form,
+            lines.c.course,
+            func.coalesce(func.sum(func.round(lines.c.classroom * share)), 0).label("planned_hours"),
+            func.coalesce(func.sum(missed.c.hours), 0).label("missed_hours"),
+            func.coalesce(func.sum(missed.c.excused), 0).label("excused_hours"),
+        )
+        .outerjoin(
+            weeks, (weeks.c.curriculum_id == lines.c.curriculum_id) & (weeks.c.semester == lines.c.semester)
+        )
+        .outerjoin(
+            missed, (missed.c.student_id == lines.c.student_id) & (missed.c.line_id == lines.c.line_id)
+        )
+        .group_by(lines.c.education_form, lines.c.course)
+    )
+    year = academic_year_of(today)
+    async with whole_term_plan(session):
+        rows = (await session.execute(query)).all()
+    return [
+        {"academic_year": year, **{k: int(v) if k.endswith("hours") else v for k, v in r._mapping.items()}}
+        for r in rows
+    ]
+
+
+async def finance(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+    """Per academic year of the contracts (cancelled ones keep what was paid on them)."""
+    entry = LedgerEntry
+    online = entry.provider.is_not(None)
+    per_contract = (
+        select(
+            entry.contract_id,
+            func.sum(entry.amount).filter(entry.kind == "charge").label("billed"),
+            func.sum(entry.amount).filter(entry.kind == "discount").label("discount"),
+            func.sum(entry.amount).filter(entry.kind.in_(("payment", "refund"))).label("paid"),
+            func.sum(entry.amount).filter(entry.kind.in_(("payment", "refund")), online).label("online"),
+            func.count().filter(entry.kind == "payment").label("payments"),
+            func.count().filter(entry.kind == "payment", online).label("payments_online"),
+            func.sum(entry.amount).label("balance"),
+        )
+        .group_by(entry.contract_id)
+        .cte("per_contract")
+    )
+    active = Contract.status == "active"
+    query = (
+        select(
+            Contract.academic_year,
+            func.count().filter(active).label("contracts"),
+            func.coalesce(func.sum(per_contract.c.billed), 0).label("billed"),
+            (-func.coalesce(func.sum(per_contract.c.discount), 0)).label("discounts"),
+            (-func.coalesce(func.sum(per_contract.c.paid), 0)).label("paid"),
+            (-func.coalesce(func.sum(per_contract.c.online), 0)).label("paid_online"),
+            func.coalesce(func.sum(per_contract.c.payments), 0).label("payments"),
+            func.coalesce(func.sum(per_contract.c.payments_online), 0).label("payments_online"),
+            func.coalesce(
+                func.sum(per_contract.c.balance).filter(active, per_contract.c.balance > 0), 0
+            ).label("debt"),
+            func.count().filter(active, per_contract.c.balance > 0).label("debtors"),
+        )
+        .outerjoin(per_contract, per_contract.c.contract_id == Contract.id)
+        .group_by(Contract.academic_year)
+    )
+    return [{k: int(v) for k, v in r._mapping.items()} for r in await session.execute(query)]
+
+
+async def stipends(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+    query = (
+        select(
+            StipendRun.month,
+            func.count(func.distinct(StipendLine.student_id))
+            .filter(StipendLine.amount_tiyin > 0)
+            .label("students"),
+            func.coalesce(func.sum(StipendLine.amount_tiyin), 0).label("total"),
+        )
+        .join(StipendLine, StipendLine.run_id == StipendRun.id)
+        .where(StipendRun.status == "approved")
+        .group_by(StipendRun.month)
+    )
+    return [dict(r._mapping) for r in await session.execute(query)]
+
+
+async def staff(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+    teaches = exists().where(TeachingAssignment.employee_id == Employee.id)
+    e_course = exists().where(
+        TeachingAssignment.employee_id == Employee.id, TeachingAssignment.e_course_url.is_not(None)
+    )
+    dims = (
+        Employee.position,
+        Employee.academic_degree,
+        Employee.academic_rank,
+        Employee.gender,
+        Employee.employment_form,
+    )
+    query = (
+        select(
+            *dims,
+            func.count().label("employees"),
+            func.sum(Employee.rate).label("rate_sum"),
+            func.count().filter(teaches).label("teachers"),
+            func.count().filter(e_course).label("with_e_course"),
+        )
+        .where(Employee.active.is_(True))
+        .group_by(*dims)
+    )
+    return [dict(r._mapping) for r in await session.execute(query)]
+
+
+FAMILY_FUNCTIONS: dict[str, Family] = {
+    "profile": profile,
+    "contingent": contingent,
+    "registry": registry,
+    "performance": performance,
+    "attendance": attendance,
+    "finance": finance,
+    "stipends": stipends,
+    "staff": staff,
+}
+
+
+async def kpi_extras(session: AsyncSession, today: date) -> dict[str, int]:
+    """What the KPIs read beyond the families: how complete the records the statistical report
+    is made of are, how many marks went in on time, and how many students can see their own."""
+    studying = Student.status == STUDYING
+    students = (
+        await session.execute(
+            select(
+                func.count().filter(studying),
+                func.count().filter(
+                    studying, or_(Student.pinfl.is_not(None), Student.citizenship != CITIZEN)
+                ),
+                func.count().filter(studying, Student.region_code.is_not(None)),
+                func.count().filter(studying, Student.passport != ""),
+                func.count().filter(studying, Student.phone != ""),
+                func.count().filter(
+                    studying,
+                    exists().where(UserAccount.student_id == Student.id, UserAccount.active.is_(True)),
+                ),
+            )
+        )
+    ).one()
+    employees = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count().filter(Employee.pinfl.is_not(None)),
+                func.count().filter(or_(Employee.phone != "", Employee.email != "")),
+            ).where(Employee.active.is_(True))
+        )
+    ).one()
+    # Marks of the last twelve months' sheets; on time = entered before the sheet locked.
+    since = date(today.year - 1, today.month, 1)
+    deadline = MarkSheet.held_on + MarkSheet.lock_after_days
+    marks = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count().filter(cast(Mark.created_at, Date) <= deadline),
+            )
+            .join(MarkSheet, MarkSheet.id == Mark.sheet_id)
+            .where(MarkSheet.held_on >= since, MarkSheet.held_on <= today)
+        )
+    ).one()
+    return {
+        "students": students[0],
+        "report_fields": 4 * students[0] + 2 * employees[0],
+        "report_fields_filled": sum(students[1:5]) + employees[1] + employees[2],
+        "students_with_access": students[5],
+        "marks": marks[0],
+        "marks_on_time": marks[1],
+    }

@@ -1,0 +1,254 @@
+"""The roll-up outbox and worker: a change reaches schema national, nothing else is read or
+written across universities, and the database itself keeps each university to its own rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from hemis.config import Settings
+from hemis.core.auth import Role
+from hemis.rollups import figures
+from hemis.rollups.models import Contingent, Freshness, Kpi, RollupOutbox, StudentRegistry
+from hemis.rollups.worker import RollupWorker
+from hemis.students.models import Student
+from tenants.context import TenantRef
+from tenants.session import national_session, tenant_session
+from tests.conftest import TokenFactory
+from tests.students.conftest import admin, group, pinfl, student_body  # noqa: F401  (fixtures reused)
+
+T = "/t/alpha/api/v1"
+
+
+@pytest.fixture
+def worker(app_db: AsyncEngine, settings: Settings) -> RollupWorker:
+    # The app's own fail-closed login: the worker needs no more rights than the roles it switches to.
+    return RollupWorker(app_db, settings.tenancy.role_prefix)
+
+
+async def studying(maker: async_sessionmaker[AsyncSession], reader: TenantRef, code: str = "alpha") -> int:
+    """What `reader`'s role reads as university `code`'s studying students."""
+    async with tenant_session(maker, reader) as session:
+        return int(
+            await session.scalar(
+                select(func.coalesce(func.sum(Contingent.students), 0)).where(
+                    Contingent.tenant_code == code, Contingent.status == "11"
+                )
+            )
+            or 0
+        )
+
+
+async def outbox(maker: async_sessionmaker[AsyncSession], tenant: TenantRef) -> list[str]:
+    async with tenant_session(maker, tenant) as session:
+        return list((await session.scalars(select(RollupOutbox.source))).all())
+
+
+class TestOutbox:
+    async def test_every_table_the_figures_read_has_the_trigger(
+        self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
+    ) -> None:
+        async with tenant_session(maker, tenants["alpha"]) as session:
+            triggered = set(
+                (
+                    await session.scalars(
+                        text(  # lint-skip: a catalog read, no tenant data
+                            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                            "WHERE t.tgname = 'rollup_outbox' AND c.relnamespace = 't_alpha'::regnamespace"
+                        )
+                    )
+                ).all()
+            )
+        assert triggered == figures.WATCHED_TABLES
+
+    async def test_a_change_is_recorded_in_its_own_transaction_and_only_then(
+        self,
+        maker: async_sessionmaker[AsyncSession],
+        tenants: dict[str, TenantRef],
+        client: httpx.AsyncClient,
+        admin: dict[str, str],  # noqa: F811
+        group: dict[str, Any],  # noqa: F811
+    ) -> None:
+        alpha = tenants["alpha"]
+        created = await client.post(f"{T}/students", json=student_body(group), headers=admin)
+        assert created.status_code == 201, created.text
+        before = len(await outbox(maker, alpha))
+        assert "student" in await outbox(maker, alpha)
+        async with tenant_session(maker, alpha) as session:
+            await session.execute(update(Student).where(Student.id == created.json()["id"]).values(phone=""))
+            await session.rollback()
+        assert len(await outbox(maker, alpha)) == before  # rolled back with the change
+
+
+class TestWorker:
+    async def test_a_new_student_reaches_the_national_figures(
+        self,
+        worker: RollupWorker,
+        maker: async_sessionmaker[AsyncSession],
+        tenants: dict[str, TenantRef],
+        client: httpx.AsyncClient,
+        admin: dict[str, str],  # noqa: F811
+        group: dict[str, Any],  # noqa: F811
+    ) -> None:
+        alpha, national = tenants["alpha"], tenants["national"]
+        await worker.recompute()
+        assert await outbox(maker, alpha) == []
+        counted = await studying(maker, national)
+        body = student_body(group)
+        assert (await client.post(f"{T}/students", json=body, headers=admin)).status_code == 201
+        assert await studying(maker, national) == counted  # not before the worker ran
+
+        done = await worker.run_once()
+        assert [(r.tenant, "contingent" in r.families, "registry" in r.families) for r in done] == [
+            ("alpha", True, True)
+        ]
+        assert await studying(maker, national) == counted + 1
+        assert await outbox(maker, alpha) == []
+        async with tenant_session(maker, national) as session:
+            registered = (
+                await session.execute(
+                    select(StudentRegistry.tenant_code, StudentRegistry.status).where(
+                        StudentRegistry.pinfl == body["pinfl"]
+                    )
+                )
+            ).all()
+            fresh = await session.scalar(
+                select(Freshness.computed_at).where(
+                    Freshness.tenant_code == "alpha", Freshness.family == "contingent"
+                )
+            )
+        assert [tuple(r) for r in registered] == [("alpha", "11")]
+        assert fresh is not None and datetime.now(UTC) - fresh < timedelta(minutes=1)
+
+    async def test_nothing_to_do_touches_nothing(self, worker: RollupWorker) -> None:
+        await worker.recompute()
+        assert await worker.run_once() == []
+
+    async def test_a_person_studying_at_two_universities_is_visible_to_the_ministry(
+        self,
+        worker: RollupWorker,
+        maker: async_sessionmaker[AsyncSession],
+        tenants: dict[str, TenantRef],
+        client: httpx.AsyncClient,
+        admin: dict[str, str],  # noqa: F811
+        group: dict[str, Any],  # noqa: F811
+        token_for: TokenFactory,
+    ) -> None:
+        body = student_body(group)
+        assert (await client.post(f"{T}/students", json=body, headers=admin)).status_code == 201
+        beta_admin = await token_for("beta", Role.REGISTRAR)
+        beta_group = await _group(client, "beta", beta_admin)
+        again = student_body(beta_group, pinfl=body["pinfl"])
+        assert (
+            await client.post("/t/beta/api/v1/students", json=again, headers=beta_admin)
+        ).status_code == 201
+        await worker.run_once()
+        async with tenant_session(maker, tenants["national"]) as session:
+            places = (
+                await session.scalars(
+                    select(StudentRegistry.tenant_code)
+                    .where(StudentRegistry.pinfl == body["pinfl"], StudentRegistry.status == "11")
+                    .order_by(StudentRegistry.tenant_code)
+                )
+            ).all()
+        assert places == ["alpha", "beta"]
+
+    async def test_an_older_computation_never_overwrites_a_newer_one(
+        self, worker: RollupWorker, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
+    ) -> None:
+        await worker.recompute(codes=["alpha"])
+        later = datetime.now(UTC) + timedelta(hours=1)
+        async with national_session(maker) as session:
+            await session.execute(
+                update(Freshness)
+                .where(Freshness.tenant_code == "alpha", Freshness.family == "contingent")
+                .values(as_of=later)
+            )
+            await session.commit()
+        try:
+            done = await worker.recompute(codes=["alpha"])
+            assert done[0].skipped == ["contingent"]
+        finally:
+            async with national_session(maker) as session:
+                await session.execute(
+                    update(Freshness).where(Freshness.tenant_code == "alpha").values(as_of=func.now())
+                )
+                await session.commit()
+
+    async def test_an_unknown_university_is_refused(self, worker: RollupWorker) -> None:
+        with pytest.raises(LookupError):
+            await worker.recompute(codes=["nosuch"])
+
+
+class TestIsolation:
+    async def test_a_university_reads_only_its_own_national_rows(
+        self, worker: RollupWorker, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
+    ) -> None:
+        await worker.recompute()
+        for code in ("alpha", "beta"):
+            async with tenant_session(maker, tenants[code]) as session:
+                seen = set((await session.scalars(select(Contingent.tenant_code).distinct())).all())
+                registry = set((await session.scalars(select(StudentRegistry.tenant_code).distinct())).all())
+            assert seen <= {code} and registry <= {code}, (code, seen, registry)
+        async with tenant_session(maker, tenants["national"]) as session:
+            everyone = set((await session.scalars(select(Contingent.tenant_code).distinct())).all())
+        assert {"alpha", "beta"} <= everyone
+
+    async def test_kpi_totals_are_shared_and_universities_rows_are_not(
+        self, worker: RollupWorker, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
+    ) -> None:
+        await worker.recompute()
+        async with tenant_session(maker, tenants["national"]) as session:
+            rows = (await session.execute(select(Kpi.tenant_code, Kpi.students, Kpi.month))).all()
+        month = max(r.month for r in rows)
+        current = {r.tenant_code: r.students for r in rows if r.month == month}
+        assert current["*"] == current["alpha"] + current["beta"]
+        async with tenant_session(maker, tenants["alpha"]) as session:
+            seen = set((await session.scalars(select(Kpi.tenant_code).where(Kpi.month == month))).all())
+        assert "alpha" in seen and "*" in seen and "beta" not in seen
+
+    async def test_a_university_cannot_write_national_rows(
+        self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
+    ) -> None:
+        for tenant in (tenants["alpha"], tenants["national"]):
+            async with tenant_session(maker, tenant) as session:
+                with pytest.raises(DBAPIError, match=r"permission denied|row-level security"):
+                    await session.execute(
+                        update(Contingent).where(Contingent.tenant_code == "beta").values(students=0)
+                    )
+                await session.rollback()
+
+
+async def _group(client: httpx.AsyncClient, code: str, auth: dict[str, str]) -> dict[str, Any]:
+    base = f"/t/{code}/api/v1"
+    faculty = await client.post(
+        f"{base}/structure/departments",
+        json={
+            "code": f"F{pinfl(datetime(2000, 1, 1))[-6:]}",
+            "name": "Iqtisodiyot fakulteti",
+            "structure_type": "11",
+        },
+        headers=auth,
+    )
+    assert faculty.status_code == 201, faculty.text
+    created = await client.post(
+        f"{base}/groups",
+        json={
+            "name": f"IQ-{pinfl(datetime(2000, 1, 1))[-6:]}",
+            "department_id": faculty.json()["id"],
+            "education_type": "11",
+            "education_form": "11",
+            "education_lang": "11",
+            "course": "11",
+            "admission_year": 2025,
+        },
+        headers=auth,
+    )
+    assert created.status_code == 201, created.text
+    return dict(created.json())
