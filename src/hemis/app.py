@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
@@ -22,6 +24,7 @@ from hemis.core.errors import handle_exception
 from hemis.core.observability import configure_logging, init_sentry
 from hemis.identity.controller import authenticate_session
 from hemis.identity.sso import SsoClient
+from hemis.rollups.worker import RollupWorker
 from hemis.support.controller import authenticate_support
 from tenants.database import app_engine
 from tenants.guards import tenant_kind_guard
@@ -62,7 +65,24 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
     sso = SsoClient(allowed_networks=settings.identity.sso_allowed_networks)
     admin_sites = AdminSites(settings, maker, settings.admin_max_open)
 
+    rollups: list[asyncio.Task[None]] = []
+
+    async def start_rollups() -> None:
+        if settings.rollups.in_process:
+            worker = RollupWorker(engine, settings.tenancy.role_prefix)
+            rollups.append(
+                asyncio.create_task(
+                    worker.run_forever(
+                        interval=settings.rollups.interval_seconds, parallel=settings.rollups.parallel
+                    )
+                )
+            )
+
     async def dispose_engine() -> None:
+        for task in rollups:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await admin_sites.close()
         await sso.close()
         await engine.dispose()
@@ -80,6 +100,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
         state=None,
+        on_startup=[start_rollups],
         on_shutdown=[dispose_engine],
         debug=settings.debug,
         **overrides,

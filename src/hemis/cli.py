@@ -547,8 +547,18 @@ def demo(serve: bool) -> None:
     if any(not r.ok for r in results):
         console.print("[red]migration failed[/red]")
         sys.exit(1)
+    # The ministry's figures from the demo data at once; then the worker keeps them current.
+    _with_engine(_recompute_rollups)
     if serve:
+        settings.rollups.in_process = True
         _serve(settings)
+
+
+async def _recompute_rollups(engine: AsyncEngine, settings: Settings) -> None:
+    from hemis.rollups.worker import RollupWorker
+
+    done = await RollupWorker(engine, settings.tenancy.role_prefix).recompute()
+    console.print(f"national roll-ups computed for {len(done)} universities")
 
 
 def _serve(settings: Settings) -> None:

@@ -85,6 +85,14 @@ class PaymentSettings(BaseModel):
     payme_timeout_ms: int = 43_200_000  # 12 hours, Payme's documented timeout
 
 
+class RollupSettings(BaseModel):
+    # Run the roll-up worker inside the web process (`hemis demo` turns it on: one process, no
+    # second command). In production run `hemis rollups worker` once, beside the web workers.
+    in_process: bool = False
+    interval_seconds: float = 5.0  # one round over every university's outbox
+    parallel: int = 2  # universities recomputed at once
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEMIS_", env_nested_delimiter="__", extra="ignore")
 
@@ -106,6 +114,7 @@ class Settings(BaseSettings):
     i18n: I18nSettings = Field(default_factory=I18nSettings)
     identity: IdentitySettings = Field(default_factory=IdentitySettings)
     payments: PaymentSettings = Field(default_factory=PaymentSettings)
+    rollups: RollupSettings = Field(default_factory=RollupSettings)
 
 
 @lru_cache(maxsize=1)

@@ -49,6 +49,11 @@ SURNAME_STEMS = (
     "Ergashev", "Xolmatov", "Nazarov", "Rasulov", "Mirzayev", "Sobirov", "Hasanov", "Umarov", "Jo'rayev",
     "Olimov", "Sharipov", "To'xtayev", "Salimov", "Bakirov", "Normatov", "Fayzullayev", "Eshonqulov",
 )  # fmt: skip
+# h_soato regions (level region) and roughly how many students come from each.
+HOME_REGIONS = (
+    ("1703", 9), ("1706", 6), ("1708", 4), ("1710", 10), ("1712", 3), ("1714", 8), ("1718", 11),
+    ("1722", 8), ("1724", 3), ("1726", 9), ("1727", 9), ("1730", 11), ("1733", 5), ("1735", 6),
+)  # fmt: skip
 SUBJECTS = (
     "Oliy matematika", "Fizika", "Dasturlash asoslari", "Algoritmlar va ma'lumotlar tuzilmasi",
     "Diskret matematika", "Ehtimollar nazariyasi va matematik statistika", "Ma'lumotlar bazasi",
@@ -125,6 +130,8 @@ class TermSeeder:
         self.year = academic_year(today)
         self.counts = TermCounts()
         self.subjects: dict[str, int] = {}
+        self.sheet_dates: dict[int, date] = {}
+        self.e_course: dict[int, bool] = {}  # teacher → keeps e-courses for what they teach
         self.serial = rng.randrange(10_000, 90_000) * 10
 
     async def _insert(self, model: type[Any], rows: Sequence[dict[str, Any]]) -> list[int]:
@@ -340,6 +347,9 @@ class TermSeeder:
                     "group_id": group_id,
                     "payment_form": "11" if self.rng.random() < 0.25 else "12",  # state grant / contract
                     "status": STUDYING,
+                    "region_code": self.rng.choices(
+                        [code for code, _ in HOME_REGIONS], [weight for _, weight in HOME_REGIONS]
+                    )[0],
                 }
             )
         ids = await self._insert(Student, rows)
@@ -396,12 +406,21 @@ class TermSeeder:
             for control, attempt, held_on in controls
         ]
         ids = await self._insert(MarkSheet, rows)
+        self.sheet_dates.update((sheet_id, row["held_on"]) for row, sheet_id in zip(rows, ids, strict=True))
         return {
             (row["curriculum_subject_id"], row["control_type"], row["attempt"]): sheet_id
             for row, sheet_id in zip(rows, ids, strict=True)
         }
 
     async def _marks(self, rows: list[dict[str, Any]]) -> None:
+        """Marks as teachers enter them: most within a day or two of the control, some late."""
+        for row in rows:
+            late = self.rng.random() < 0.08
+            held = self.sheet_dates[row["sheet_id"]]
+            entered = datetime.combine(held, datetime.min.time(), UTC) + timedelta(
+                hours=self.rng.randint(72, 400) if late else self.rng.randint(2, 40)
+            )
+            row["created_at"] = row["updated_at"] = min(entered, datetime.now(UTC))
         if rows:
             await self.session.execute(insert(Mark), rows)
             self.counts.marks += len(rows)
@@ -476,6 +495,12 @@ class TermSeeder:
             for line in mine
             for training in (TRAINING_LECTURE, TRAINING_PRACTICE)
         ]
+        for row in assignments:
+            teacher = row["employee_id"]
+            if self.e_course.setdefault(teacher, self.rng.random() < 0.7):
+                row["e_course_url"] = (
+                    f"https://lms.example.uz/course/view.php?id={row['curriculum_subject_id']}"
+                )
         await self._insert(TeachingAssignment, assignments)
         sheets = await self._sheets(
             group_id,

@@ -326,7 +326,8 @@ class TestAssignmentsAndRules:
         body = {
             "student_id": student["id"],
             "rate_code": "14",
-            "valid_from": "2025-01-01",
+            # Before the first month next_month() gives (2025-02): it ends the December before.
+            "valid_from": "2024-01-01",
             "reason": "PF-1 farmoni",
         }
         created = (await client.post(f"{S}/assignments", json=body, headers=accountant)).json()
