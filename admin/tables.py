@@ -433,6 +433,8 @@ class Contract(Table, tablename="contract"):
     base_amount = BigInt(null=True)
     status = Varchar(length=10, default='"active"')
     verify_token = Varchar(length=64, unique=True)
+    cancelled_at = Timestamptz(null=True)
+    cancel_reason = Varchar(length=500, default='""')
     created_at = Timestamptz()
     updated_at = Timestamptz()
 
