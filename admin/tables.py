@@ -206,7 +206,9 @@ class StipendRule(Table, tablename="stipend_rule"):
 
 class StipendRun(Table, tablename="stipend_run"):
     id = BigSerial(primary_key=True)
-    month = Date(unique=True)
+    month = Date()
+    kind = Varchar(length=12, default='"regular"')
+    sequence = SmallInt(default=0)
     status = Varchar(length=10, default='"draft"')
     prepared_by = Varchar(length=255)
     prepared_at = Timestamptz()
@@ -480,6 +482,7 @@ class StipendLine(Table, tablename="stipend_line"):
     rate_code = Varchar(length=8, null=True)
     amount_tiyin = BigInt()
     reasons = Array(base_column=Varchar(length=32))
+    previous_tiyin = BigInt(default=0)
 
 
 class StudentStatusChange(Table, tablename="student_status_change"):
