@@ -202,10 +202,20 @@ class AssignmentService(CrudService[StipendAssignment]):
         if "student_id" in changed and not await self.exists(Student, values["student_id"]):
             raise NotFound(field="student_id")
 
+    async def get(self, item_id: int, *, for_update: bool = False) -> StipendAssignment:
+        """One assignment, if the caller may read its student (a dean: their faculty's)."""
+        row = await super().get(item_id, for_update=for_update)
+        await check_student(self.session, self.principal, row.student_id)
+        return row
+
     async def page(
         self, params: ListParams, *, student_id: int | None
     ) -> tuple[list[StipendAssignment], int]:
+        """Assignments of the students the caller may read (a dean: their faculty's; the reasons
+        are personal: a disability, orphanhood)."""
         query = select(StipendAssignment)
+        if (mine := group_filter(self.principal, Student.group_id)) is not None:
+            query = query.join(Student, Student.id == StipendAssignment.student_id).where(mine)
         if student_id is not None:
             query = query.where(StipendAssignment.student_id == student_id)
         return await fetch_page(
