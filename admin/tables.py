@@ -212,7 +212,9 @@ class StipendRule(Table, tablename="stipend_rule"):
 
 class StipendRun(Table, tablename="stipend_run"):
     id = BigSerial(primary_key=True)
-    month = Date(unique=True)
+    month = Date()
+    kind = Varchar(length=12, default='"regular"')
+    sequence = SmallInt(default=0)
     status = Varchar(length=10, default='"draft"')
     prepared_by = Varchar(length=255)
     prepared_at = Timestamptz()
@@ -441,6 +443,8 @@ class Contract(Table, tablename="contract"):
     base_amount = BigInt(null=True)
     status = Varchar(length=10, default='"active"')
     verify_token = Varchar(length=64, unique=True)
+    cancelled_at = Timestamptz(null=True)
+    cancel_reason = Varchar(length=500, default='""')
     created_at = Timestamptz()
     updated_at = Timestamptz()
 
@@ -486,6 +490,7 @@ class StipendLine(Table, tablename="stipend_line"):
     rate_code = Varchar(length=8, null=True)
     amount_tiyin = BigInt()
     reasons = Array(base_column=Varchar(length=32))
+    previous_tiyin = BigInt(default=0)
 
 
 class StudentStatusChange(Table, tablename="student_status_change"):

@@ -54,7 +54,7 @@ class Setup:
         response = await self.client.post(
             f"{A}/groups",
             json={
-                "name": f"KI-{uuid.uuid4().hex[:6]}",
+                "name": f"KI-{uuid.uuid4().hex[:12]}",
                 "department_id": self.faculty["id"],
                 "education_type": "11",
                 "education_form": "11",

@@ -3,6 +3,7 @@ field named in the caller's language; the national BHM readable by date; who may
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from typing import Any
 
@@ -37,6 +38,50 @@ class TestBaseAmounts:
     async def test_listed_in_tiyin(self, client: httpx.AsyncClient, accountant: dict[str, str]) -> None:
         rows = (await client.get(f"{F}/base-amounts", headers=accountant)).json()
         assert {"valid_from": "2024-10-01", "amount": 37_500_000, "note": "BHM"} in rows
+
+    @pytest.mark.parametrize(
+        ("day", "som"),
+        [
+            (date(2021, 1, 31), None),
+            (date(2021, 2, 1), 245_000),
+            (date(2021, 8, 31), 245_000),
+            (date(2021, 9, 1), 270_000),  # dated 2022-04-01 by the first release
+            (date(2022, 5, 31), 270_000),
+            (date(2022, 6, 1), 300_000),  # missing from the first release (review finding)
+            (date(2023, 4, 30), 300_000),
+            (date(2023, 5, 1), 330_000),  # dated 2023-06-01 by the first release
+            (date(2023, 9, 30), 330_000),
+            (date(2023, 10, 1), 340_000),
+            (date(2024, 9, 30), 340_000),
+            (date(2024, 10, 1), 375_000),
+            (date(2025, 7, 31), 375_000),
+            (date(2025, 8, 1), 412_000),
+        ],
+    )
+    async def test_in_force_around_each_step(
+        self,
+        maker: async_sessionmaker[AsyncSession],
+        tenants: dict[str, TenantRef],
+        day: date,
+        som: int | None,
+    ) -> None:
+        async with tenant_session(maker, tenants["alpha"]) as session:
+            found = await base_amount_on(session, day)
+        assert (found.amount if found else None) == (som * 100 if som else None)
+
+    async def test_each_row_is_a_change(self, client: httpx.AsyncClient, accountant: dict[str, str]) -> None:
+        rows = (await client.get(f"{F}/base-amounts", headers=accountant)).json()
+        assert [(r["valid_from"], r["amount"] // 100) for r in rows][:7] == [
+            ("2021-02-01", 245_000),
+            ("2021-09-01", 270_000),
+            ("2022-06-01", 300_000),
+            ("2023-05-01", 330_000),
+            ("2023-10-01", 340_000),
+            ("2024-10-01", 375_000),
+            ("2025-08-01", 412_000),
+        ]
+        amounts = [r["amount"] for r in rows]
+        assert all(a < b for a, b in itertools.pairwise(amounts))  # every step a rise
 
 
 class TestFeeStructures:

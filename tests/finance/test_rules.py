@@ -192,6 +192,9 @@ class TestSmallRules:
             (EntryKind.REFUND, -1, False),
             (EntryKind.CARRY_OVER, -5, True),
             (EntryKind.CARRY_OVER, 0, False),
+            (EntryKind.CANCELLATION, -1, True),
+            (EntryKind.CANCELLATION, 0, False),
+            (EntryKind.CANCELLATION, 1, False),
         ],
     )
     def test_sign_of_each_entry_kind(self, kind: EntryKind, amount: int, ok: bool) -> None:

@@ -21,7 +21,7 @@ from hemis.students.models import Student
 from tenants.context import TenantRef
 from tenants.session import national_session, tenant_session
 from tests.conftest import TokenFactory
-from tests.students.conftest import admin, group, pinfl, student_body  # noqa: F401  (fixtures reused)
+from tests.students.conftest import admin, group, new_group, student_body  # noqa: F401  (fixtures reused)
 
 T = "/t/alpha/api/v1"
 
@@ -143,7 +143,7 @@ class TestWorker:
         body = student_body(group)
         assert (await client.post(f"{T}/students", json=body, headers=admin)).status_code == 201
         beta_admin = await token_for("beta", Role.REGISTRAR)
-        beta_group = await _group(client, "beta", beta_admin)
+        beta_group = await new_group(client, beta_admin, "beta", "Iqtisodiyot fakulteti")
         again = student_body(beta_group, pinfl=body["pinfl"])
         assert (
             await client.post("/t/beta/api/v1/students", json=again, headers=beta_admin)
@@ -223,32 +223,3 @@ class TestIsolation:
                         update(Contingent).where(Contingent.tenant_code == "beta").values(students=0)
                     )
                 await session.rollback()
-
-
-async def _group(client: httpx.AsyncClient, code: str, auth: dict[str, str]) -> dict[str, Any]:
-    base = f"/t/{code}/api/v1"
-    faculty = await client.post(
-        f"{base}/structure/departments",
-        json={
-            "code": f"F{pinfl(datetime(2000, 1, 1))[-6:]}",
-            "name": "Iqtisodiyot fakulteti",
-            "structure_type": "11",
-        },
-        headers=auth,
-    )
-    assert faculty.status_code == 201, faculty.text
-    created = await client.post(
-        f"{base}/groups",
-        json={
-            "name": f"IQ-{pinfl(datetime(2000, 1, 1))[-6:]}",
-            "department_id": faculty.json()["id"],
-            "education_type": "11",
-            "education_form": "11",
-            "education_lang": "11",
-            "course": "11",
-            "admission_year": 2025,
-        },
-        headers=auth,
-    )
-    assert created.status_code == 201, created.text
-    return dict(created.json())

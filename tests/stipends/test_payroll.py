@@ -31,17 +31,6 @@ def next_month() -> str:
     return next(_months)
 
 
-@pytest.fixture
-async def accountant(token_for: TokenFactory) -> dict[str, str]:
-    return await token_for("alpha", Role.ACCOUNTANT)
-
-
-@pytest.fixture
-async def second(token_for: TokenFactory) -> dict[str, str]:
-    """Another person of accounting (a second token: another subject)."""
-    return await token_for("alpha", Role.ACCOUNTANT, Role.ADMIN)
-
-
 async def prepare(client: httpx.AsyncClient, headers: dict[str, str], month: str) -> dict[str, Any]:
     response = await client.post(f"{S}/runs", json={"month": month}, headers=headers)
     assert response.status_code == 201, response.text

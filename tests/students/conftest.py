@@ -47,22 +47,24 @@ async def admin(token_for: TokenFactory) -> dict[str, str]:
     return await token_for("alpha", Role.REGISTRAR)
 
 
-@pytest.fixture
-async def group(client: httpx.AsyncClient, admin: dict[str, str]) -> dict[str, Any]:
-    base = "/t/alpha/api/v1"
+async def new_group(
+    client: httpx.AsyncClient,
+    auth: dict[str, str],
+    tenant: str = "alpha",
+    faculty_name: str = "Dasturiy injiniring fakulteti",
+) -> dict[str, Any]:
+    """A new faculty of `tenant` and a first-year full-time bachelor group in it (names unique)."""
+    base = f"/t/{tenant}/api/v1"
     faculty = await client.post(
         f"{base}/structure/departments",
-        json={
-            "code": f"F{uuid.uuid4().hex[:8]}",
-            "name": "Dasturiy injiniring fakulteti",
-            "structure_type": "11",
-        },
-        headers=admin,
+        json={"code": f"F{uuid.uuid4().hex[:8]}", "name": faculty_name, "structure_type": "11"},
+        headers=auth,
     )
+    assert faculty.status_code == 201, faculty.text
     response = await client.post(
         f"{base}/groups",
         json={
-            "name": f"DI-{uuid.uuid4().hex[:6]}",
+            "name": f"G-{uuid.uuid4().hex[:12]}",
             "department_id": faculty.json()["id"],
             "education_type": "11",
             "education_form": "11",
@@ -70,7 +72,12 @@ async def group(client: httpx.AsyncClient, admin: dict[str, str]) -> dict[str, A
             "course": "11",
             "admission_year": 2025,
         },
-        headers=admin,
+        headers=auth,
     )
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+@pytest.fixture
+async def group(client: httpx.AsyncClient, admin: dict[str, str]) -> dict[str, Any]:
+    return await new_group(client, admin)

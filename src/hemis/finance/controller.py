@@ -23,6 +23,7 @@ from hemis.finance.schemas import (
     BaseAmountRead,
     BulkResult,
     ContractBulkCreate,
+    ContractCancel,
     ContractCreate,
     ContractRead,
     ContractVerification,
@@ -86,6 +87,8 @@ async def contract_view(
         balance=balance,
         instalments=[InstalmentRead(number=i.number, due_on=i.due_on, amount=i.amount) for i in schedule],
         verify_url=verify_url(request, contract.verify_token),
+        cancelled_at=contract.cancelled_at,
+        cancel_reason=contract.cancel_reason,
     )
 
 
@@ -107,6 +110,8 @@ async def contract_views(
             status=c.status,
             balance=balances[c.id],
             verify_url=verify_url(request, c.verify_token),
+            cancelled_at=c.cancelled_at,
+            cancel_reason=c.cancel_reason,
         )
         for c in rows
     ]
@@ -368,6 +373,26 @@ class FinanceController(Controller):
             note=data.note,
         )
         return to_read(entry, LedgerEntryRead)
+
+    @post(
+        "/contracts/{contract_id:int}/cancel",
+        operation_id="CancelContract",
+        guards=[ACCOUNTS],
+        status_code=200,
+    )
+    async def cancel_contract(
+        self,
+        contracts: NamedDependency[ContractService],
+        request: Request[Any, Any, Any],
+        contract_id: PathId,
+        data: JSONBody[ContractCancel],
+    ) -> ContractRead:
+        """Cancel a contract with the reason: its charge less discounts is written off in the
+        ledger, the money paid stays the student's credit (refund it, or it moves into their next
+        contract). A contract is cancelled once (409); one whose balance already moved into a
+        later year's contract is not cancelled (409)."""
+        contract = await contracts.cancel(contract_id, data.reason)
+        return await contract_view(contracts, contract, request, detail=True)
 
     @post("/contracts/{contract_id:int}/refunds", operation_id="RecordRefund", guards=[ACCOUNTS])
     async def record_refund(

@@ -135,6 +135,7 @@ class Contract(TenantModel):
         UniqueConstraint("academic_year", "seq", name="uq_contract_year_seq"),
         CheckConstraint(f"contract_type IN {CONTRACT_TYPES_SQL}", name="contract_type"),
         CheckConstraint("status IN ('active', 'cancelled')", name="status"),
+        CheckConstraint("status = 'cancelled' OR cancelled_at IS NULL", name="cancelled_when"),
         CheckConstraint("seq > 0", name="seq_positive"),
         # One contract a year per student (a cancelled one may be replaced).
         Index(
@@ -161,6 +162,9 @@ class Contract(TenantModel):
     status: Mapped[str] = mapped_column(String(10), default="active", index=True)
     # The secret in the QR code's verification URL (unguessable; not the id or the number).
     verify_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # Set once, by cancelling (ContractService.cancel): when and why.
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    cancel_reason: Mapped[str] = mapped_column(String(500), default="")
 
 
 class ContractInstalment(TenantModel):
@@ -184,7 +188,9 @@ class LedgerEntry(TenantBase):
 
     __tablename__ = "ledger_entry"
     __table_args__ = (
-        CheckConstraint("kind IN ('charge', 'discount', 'payment', 'refund', 'carry_over')", name="kind"),
+        CheckConstraint(
+            "kind IN ('charge', 'discount', 'payment', 'refund', 'carry_over', 'cancellation')", name="kind"
+        ),
         CheckConstraint(SIGN_RULE_SQL, name="sign_of_kind"),
         CheckConstraint(
             "(provider IS NULL) = (external_id IS NULL) AND (provider IS NULL OR kind IN ('payment', 'refund'))",

@@ -40,6 +40,9 @@ class EntryKind(StrEnum):
     PAYMENT = "payment"
     REFUND = "refund"
     CARRY_OVER = "carry_over"
+    # A cancelled contract's charge less its discounts, written off: what was paid stays the
+    # student's credit on the contract (refunded, or carried into their next contract).
+    CANCELLATION = "cancellation"
 
 
 class DiscountKind(StrEnum):
@@ -51,7 +54,7 @@ class DiscountKind(StrEnum):
 SIGN_RULE_SQL = (
     "(kind = 'charge' AND amount >= 0) OR (kind = 'discount' AND amount < 0) "
     "OR (kind = 'payment' AND amount < 0) OR (kind = 'refund' AND amount > 0) "
-    "OR (kind = 'carry_over' AND amount <> 0)"
+    "OR (kind = 'carry_over' AND amount <> 0) OR (kind = 'cancellation' AND amount < 0)"
 )
 
 
@@ -62,6 +65,7 @@ def sign_ok(kind: EntryKind, amount: int) -> bool:
         EntryKind.PAYMENT: amount < 0,
         EntryKind.REFUND: amount > 0,
         EntryKind.CARRY_OVER: amount != 0,
+        EntryKind.CANCELLATION: amount < 0,
     }[kind]
 
 

@@ -153,6 +153,14 @@ class ContractRead(Struct):
     instalments: list[InstalmentRead] = msgspec.field(default_factory=list)
     # The public verification page (the QR code's target); staff and the student see it.
     verify_url: str = ""
+    cancelled_at: datetime | None = None  # set when the contract was cancelled
+    cancel_reason: str = ""
+
+
+class ContractCancel(Input):
+    """Why the contract is cancelled (an order's number and date, the student's application …)."""
+
+    reason: Annotated[str, msgspec.Meta(min_length=3, max_length=500)]
 
 
 class SkippedStudent(Struct):

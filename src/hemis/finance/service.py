@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +20,7 @@ from hemis.core.errors import Conflict, HemisError, NotFound
 from hemis.core.listing import ListParams, fetch_page, fetch_row_page
 from hemis.curriculum.models import Curriculum
 from hemis.finance.fees import NoBaseAmount, base_amount_on, plan_parts
-from hemis.finance.ledger import LedgerService
+from hemis.finance.ledger import ContractCancelled, LedgerService
 from hemis.finance.models import (
     Contract,
     ContractCounter,
@@ -84,6 +84,16 @@ class DiscountTwice(HemisError):
 class BulkTarget(HemisError):
     status_code = 422
     message_key = "finance.bulk_target"
+
+
+class AlreadyCancelled(HemisError):
+    status_code = 409
+    message_key = "finance.already_cancelled"
+
+
+class CarriedOver(HemisError):
+    status_code = 409
+    message_key = "finance.cancel_carried_over"
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,12 +206,13 @@ class ContractService:
             raise NotStudying(field="student_id", current=student.status)
         if await self._active_contract(student.id, year) is not None:
             raise Duplicate(field="student_id")
-        # Earlier years' contracts are locked now, before their balances are summed for the
-        # carry-over and before the number counter (always the last lock taken): a payment on
-        # one of them either lands before the sum or waits for this contract.
+        # Earlier years' contracts (and this year's cancelled ones) are locked now, before their
+        # balances are summed for the carry-over and before the number counter (always the last
+        # lock taken): a payment on one of them either lands before the sum or waits for this
+        # contract.
         await self.session.scalars(
             select(Contract.id)
-            .where(Contract.student_id == student.id, Contract.academic_year < year)
+            .where(Contract.student_id == student.id, _carried_from(year))
             .order_by(Contract.id)
             .with_for_update()
         )
@@ -310,14 +321,13 @@ class ContractService:
 
     async def _carry_over(self, contract: Contract, booked_on: date) -> None:
         """Move what earlier years' contracts still hold (debt or overpayment) into this one: each
-        old contract is closed by one entry, the new one opens with its twin. The student's total
-        does not change."""
+        old contract is closed by one entry, the new one opens with its twin. A cancelled contract
+        of the same year counts as earlier: the money paid on it, and any debt carried into it,
+        move into the contract that replaces it. The student's total does not change."""
         earlier = (
             select(LedgerEntry.contract_id, func.sum(LedgerEntry.amount).label("balance"))
             .join(Contract, Contract.id == LedgerEntry.contract_id)
-            .where(
-                LedgerEntry.student_id == contract.student_id, Contract.academic_year < contract.academic_year
-            )
+            .where(LedgerEntry.student_id == contract.student_id, _carried_from(contract.academic_year))
             .group_by(LedgerEntry.contract_id)
             .having(func.sum(LedgerEntry.amount) != 0)
             .order_by(LedgerEntry.contract_id)
@@ -352,6 +362,8 @@ class ContractService:
     async def apply_discount(self, contract_id: int, discount_id: int) -> LedgerEntry:
         """Grant a discount after the contract was made: off its charge, at most once per discount."""
         contract = await self.get(contract_id, for_update=True)
+        if contract.status != "active":
+            raise ContractCancelled(field="contract_id")
         discount = await self._discount(discount_id)
         given = await self.session.scalar(
             select(LedgerEntry.id).where(
@@ -417,6 +429,54 @@ class ContractService:
         return await self.ledger.record_refund(
             contract, amount, provider=provider, external_id=external_id, booked_on=booked_on, note=note
         )
+
+    async def cancel(self, contract_id: int, reason: str) -> Contract:
+        """Cancel a contract: its charge less its discounts is written off by one `cancellation`
+        entry, so nothing of it is owed any more; what the student paid stays theirs as a credit
+        on this contract (refunded from it, or carried into their next contract, a replacement of
+        the same year included); a debt carried into it from an earlier year stays owed. Refused
+        for a contract whose balance already moved into a later year's contract (correct that
+        one instead), and a second time."""
+        contract = await self.get(contract_id, for_update=True)
+        if contract.status != "active":
+            raise AlreadyCancelled(field="contract_id")
+        later = await self.session.scalar(
+            select(Contract.number)
+            .join(LedgerEntry, LedgerEntry.related_contract_id == Contract.id)
+            .where(
+                LedgerEntry.contract_id == contract.id,
+                LedgerEntry.kind == EntryKind.CARRY_OVER,
+                Contract.academic_year > contract.academic_year,
+            )
+            .limit(1)
+        )
+        if later is not None:
+            raise CarriedOver(field="contract_id", number=later)
+        charged = await self.ledger.balance(contract.id, EntryKind.CHARGE)
+        discounted = await self.ledger.balance(contract.id, EntryKind.DISCOUNT)
+        written_off = charged + discounted  # discounts never pass the charge: >= 0
+        if written_off > 0:
+            await self.ledger.add(contract, EntryKind.CANCELLATION, -written_off, note=reason)
+        contract.status, contract.cancelled_at, contract.cancel_reason = (
+            "cancelled",
+            datetime.now(UTC),
+            reason,
+        )
+        await self.session.flush()
+        await audit.record(
+            self.session,
+            "contract.cancelled",
+            entity="contract",
+            entity_id=contract.id,
+            actor=self.actor,
+            data={
+                "number": contract.number,
+                "reason": reason,
+                "written_off": written_off,
+                "balance": await self.ledger.balance(contract.id),
+            },
+        )
+        return contract
 
     # Reads
 
@@ -563,6 +623,14 @@ class ContractService:
             tiebreak=Student.id,
             searchable=[Student.last_name, Student.student_id_number],
         )
+
+
+def _carried_from(year: int) -> ColumnElement[bool]:
+    """The contracts whose balance a new contract of `year` takes over: earlier years' and this
+    year's cancelled ones."""
+    return or_(
+        Contract.academic_year < year, and_(Contract.academic_year == year, Contract.status == "cancelled")
+    )
 
 
 def _discount_of(charge: int, discount: FeeDiscount | None) -> int:

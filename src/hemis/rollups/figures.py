@@ -237,7 +237,8 @@ async def finance(session: AsyncSession, today: date) -> list[dict[str, Any]]:
     per_contract = (
         select(
             entry.contract_id,
-            func.sum(entry.amount).filter(entry.kind == "charge").label("billed"),
+            # A cancellation writes off what a charge left after discounts: billed is net of it.
+            func.sum(entry.amount).filter(entry.kind.in_(("charge", "cancellation"))).label("billed"),
             func.sum(entry.amount).filter(entry.kind == "discount").label("discount"),
             func.sum(entry.amount).filter(entry.kind.in_(("payment", "refund"))).label("paid"),
             func.sum(entry.amount).filter(entry.kind.in_(("payment", "refund")), online).label("online"),

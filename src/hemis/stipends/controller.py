@@ -38,6 +38,7 @@ READERS = requires_role(Role.ACCOUNTANT, Role.ADMIN, Role.REGISTRAR, Role.DEAN)
 HISTORY_READERS = requires_role(Role.ACCOUNTANT, Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.STUDENT)
 RateCodePath = Annotated[str, PathParameter(pattern=r"^1[1-5]$")]
 RunStatus = Annotated[str | None, QueryParameter(pattern=r"^(draft|approved)$")]
+RunKind = Annotated[str | None, QueryParameter(pattern=r"^(regular|correction)$")]
 ExportFormat = Annotated[Literal["csv", "xlsx"], QueryParameter()]
 Day = Annotated[date | None, QueryParameter()]
 Paid = Annotated[bool | None, QueryParameter()]
@@ -135,9 +136,11 @@ class StipendController(Controller):
         payroll: NamedDependency[PayrollService],
         params: NamedDependency[ListParams],
         status: RunStatus = None,
+        kind: RunKind = None,
     ) -> Page[RunRead]:
-        """Every payroll run, the latest month first: who prepared and approved it, and when."""
-        rows, total = await payroll.page(params, status=status)
+        """Every payroll run, the latest month first (a month's corrections after its regular
+        run): who prepared and approved it, and when."""
+        rows, total = await payroll.page(params, status=status, kind=kind)
         return page_of(rows, total, params.limit, params.offset, RunRead)
 
     @post("/runs", operation_id="PrepareStipendRun", guards=[PAYROLL])
@@ -146,6 +149,15 @@ class StipendController(Controller):
     ) -> RunRead:
         """Compute the month's payroll as a draft (again: recomputed); an approved month is closed."""
         return to_read(await payroll.prepare(data.month), RunRead)
+
+    @post("/corrections", operation_id="PrepareStipendCorrection", guards=[PAYROLL])
+    async def prepare_correction(
+        self, payroll: NamedDependency[PayrollService], data: JSONBody[RunCreate]
+    ) -> RunRead:
+        """Compute a correction of an approved month as a draft (again: recomputed): the students
+        whose stipend changed since, each with the difference to pay or (negative) to recover.
+        It is approved by a second person and exported like any run; approved runs stay as they are."""
+        return to_read(await payroll.prepare_correction(data.month), RunRead)
 
     @get("/runs/{run_id:int}", operation_id="GetStipendRun", guards=[READERS])
     async def get_run(self, payroll: NamedDependency[PayrollService], run_id: PathId) -> RunRead:
@@ -174,9 +186,10 @@ class StipendController(Controller):
     async def export_run(
         self, payroll: NamedDependency[PayrollService], run_id: PathId, format: ExportFormat = "csv"
     ) -> Response[bytes]:
-        """An approved run's payment file (CSV or XLSX): the paid students and amounts."""
+        """An approved run's payment file (CSV or XLSX): the paid students and amounts; a
+        correction's has its recoveries too, as negative amounts."""
         run, rows = await payroll.payments(run_id)
-        name = f"stipendiya-{run.month:%Y-%m}"
+        name = f"stipendiya-{run.month:%Y-%m}" + (f"-tuzatish-{run.sequence}" if run.sequence else "")
         body = export.to_xlsx(rows, name) if format == "xlsx" else export.to_csv(rows)
         return Response(
             body,

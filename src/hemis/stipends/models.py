@@ -13,10 +13,12 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Identity,
+    Index,
     Integer,
     SmallInteger,
     String,
     UniqueConstraint,
+    text,  # noqa: TID251 - a partial index predicate, no user input
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
@@ -74,28 +76,38 @@ class StipendAssignment(TenantModel):
 
 class StipendRun(TenantModel):
     """One month's payroll: a draft (prepared, recomputed on each preparation) until a second
-    person approves it; approved runs never change and their month is closed."""
+    person approves it; approved runs never change. The month's regular run (sequence 0) comes
+    first; once it is approved the month is closed to it, and later changes (a retake passed, an
+    assignment backdated) are paid or recovered by correction runs (sequence 1, 2 …), each the
+    difference against what the month's approved runs already gave. One draft a month at a time."""
 
     __tablename__ = "stipend_run"
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'approved')", name="status"),
         CheckConstraint("EXTRACT(DAY FROM month) = 1", name="first_of_month"),
+        CheckConstraint("kind IN ('regular', 'correction')", name="kind"),
+        CheckConstraint("(kind = 'regular') = (sequence = 0)", name="sequence_of_kind"),
+        UniqueConstraint("month", "sequence", name="uq_stipend_run_month_sequence"),
+        Index("uq_stipend_run_draft_month", "month", unique=True, postgresql_where=text("status = 'draft'")),
     )
 
-    month: Mapped[date] = mapped_column(Date, unique=True)
+    month: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(12), default="regular")
+    sequence: Mapped[int] = mapped_column(SmallInteger, default=0)
     status: Mapped[str] = mapped_column(String(10), default="draft")
     prepared_by: Mapped[str] = mapped_column(String(255))
     prepared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     approved_by: Mapped[str | None] = mapped_column(String(255), default=None)
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    students: Mapped[int] = mapped_column(Integer, default=0)
-    paid: Mapped[int] = mapped_column(Integer, default=0)
-    total_tiyin: Mapped[int] = mapped_column(BigInteger, default=0)
+    students: Mapped[int] = mapped_column(Integer, default=0)  # lines
+    paid: Mapped[int] = mapped_column(Integer, default=0)  # lines paying something (a correction: > 0)
+    total_tiyin: Mapped[int] = mapped_column(BigInteger, default=0)  # a correction: net of recoveries
 
 
 class StipendLine(TenantBase):
     """A student's line of a run: the stipend and its amount, or nothing and the reasons why; with
-    the session it was decided by, so the decision can be explained after marks change."""
+    the session it was decided by, so the decision can be explained after marks change. A
+    correction run has lines only for students whose decision changed."""
 
     __tablename__ = "stipend_line"
     __table_args__ = (UniqueConstraint("run_id", "student_id"),)
@@ -108,5 +120,8 @@ class StipendLine(TenantBase):
     lowest_grade: Mapped[int | None] = mapped_column(SmallInteger)
     debts: Mapped[int | None] = mapped_column(SmallInteger)
     rate_code: Mapped[str | None] = mapped_column(String(8))
+    # What this run pays the student: a regular run the month's stipend; a correction run the
+    # difference against `previous_tiyin` (< 0: to recover).
     amount_tiyin: Mapped[int] = mapped_column(BigInteger)
     reasons: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
+    previous_tiyin: Mapped[int] = mapped_column(BigInteger, default=0)  # the month's approved runs before

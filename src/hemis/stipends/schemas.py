@@ -75,14 +75,16 @@ class RunCreate(Input):
 class RunRead(Struct):
     id: int
     month: date
+    kind: str  # regular | correction
+    sequence: int  # 0 the month's regular run, 1, 2 … its corrections
     status: str  # draft | approved
     prepared_by: str
     prepared_at: datetime
     approved_by: str | None
     approved_at: datetime | None
-    students: int
-    paid: int
-    total_tiyin: int
+    students: int  # lines (a correction: the students whose stipend changed)
+    paid: int  # lines paying something (a correction: paying more than before)
+    total_tiyin: int  # a correction: net of what it recovers
 
 
 class LineRead(Struct):
@@ -93,13 +95,15 @@ class LineRead(Struct):
     lowest_grade: int | None
     debts: int | None
     rate_code: str | None  # null: nothing paid, see reasons
-    amount_tiyin: int
+    amount_tiyin: int  # what this run pays; a correction: the difference (< 0: recovered)
     reasons: list[str]
+    previous_tiyin: int  # a correction: what the month's approved runs gave before it
 
 
 class StudentLineRead(Struct):
     run_id: int
     month: date
+    kind: str  # regular | correction (its amount is the difference paid or recovered)
     rate_code: str | None
     amount_tiyin: int
     reasons: list[str]

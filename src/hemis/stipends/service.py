@@ -8,16 +8,28 @@ for students, one for assignments, the pure rules in memory, and one INSERT of e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, SmallInteger, String, and_, bindparam, delete, func, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy import (
+    BigInteger,
+    SmallInteger,
+    String,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, distinct_on, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.core import audit
 from hemis.core.auth import Principal
+from hemis.core.clock import UNIVERSITY_TZ
 from hemis.core.crud import CrudService, Duplicate
 from hemis.core.errors import HemisError, NotFound
 from hemis.core.listing import ListParams, fetch_page
@@ -35,9 +47,10 @@ from hemis.stipends.rules import (
     monthly_amounts,
     rates_in_force,
 )
-from hemis.students.models import CURRENT_STATUSES, AcademicGroup, Student
+from hemis.students.models import CURRENT_STATUSES, AcademicGroup, Student, StudentStatusChange
 
 DRAFT, APPROVED = "draft", "approved"
+REGULAR, CORRECTION = "regular", "correction"
 
 
 class MonthApproved(HemisError):
@@ -60,6 +73,11 @@ class SamePerson(HemisError):
     message_key = "stipends.same_person"
 
 
+class MonthNotApproved(HemisError):
+    status_code = 409
+    message_key = "stipends.month_not_approved"
+
+
 class NoBaseRate(HemisError):
     status_code = 409
     message_key = "stipends.no_base_rate"
@@ -73,6 +91,28 @@ class AutomaticType(HemisError):
 class BadPeriod(HemisError):
     status_code = 422
     message_key = "stipends.period"
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One student's decided line of a run, before it is stored."""
+
+    student_id: int
+    group_id: int
+    semester: str | None
+    lowest_grade: int | None
+    debts: int | None
+    rate_code: str | None
+    amount_tiyin: int
+    reasons: str  # comma-separated (stored as an array)
+    previous_tiyin: int = 0
+
+    def correcting(self, given: int) -> Line:
+        """This decision as a correction of `given` tiyin already paid: the difference."""
+        return Line(
+            self.student_id, self.group_id, self.semester, self.lowest_grade, self.debts,
+            self.rate_code, self.amount_tiyin - given, self.reasons, given,
+        )  # fmt: skip
 
 
 def month_start(month: str) -> date:
@@ -162,10 +202,20 @@ class AssignmentService(CrudService[StipendAssignment]):
         if "student_id" in changed and not await self.exists(Student, values["student_id"]):
             raise NotFound(field="student_id")
 
+    async def get(self, item_id: int, *, for_update: bool = False) -> StipendAssignment:
+        """One assignment, if the caller may read its student (a dean: their faculty's)."""
+        row = await super().get(item_id, for_update=for_update)
+        await check_student(self.session, self.principal, row.student_id)
+        return row
+
     async def page(
         self, params: ListParams, *, student_id: int | None
     ) -> tuple[list[StipendAssignment], int]:
+        """Assignments of the students the caller may read (a dean: their faculty's; the reasons
+        are personal: a disability, orphanhood)."""
         query = select(StipendAssignment)
+        if (mine := group_filter(self.principal, Student.group_id)) is not None:
+            query = query.join(Student, Student.id == StipendAssignment.student_id).where(mine)
         if student_id is not None:
             query = query.where(StipendAssignment.student_id == student_id)
         return await fetch_page(
@@ -188,18 +238,69 @@ class PayrollService:
         return await rates_on(self.session, day)
 
     async def prepare(self, month: str) -> StipendRun:
-        """Compute the month's draft run (a draft of the month is recomputed; an approved month is
-        closed: 409). Prepared by the caller, who then may not approve it."""
+        """Compute the month's regular run as a draft (a draft of the month is recomputed; once one
+        of the month's runs is approved the month is closed to it: 409, corrections take over).
+        Prepared by the caller, who then may not approve it."""
         first = month_start(month)
-        run = await self.session.scalar(select(StipendRun).where(StipendRun.month == first).with_for_update())
-        if run is not None and run.status == APPROVED:
+        runs = await self._month_runs(first)
+        if any(run.status == APPROVED for run in runs):
             raise MonthApproved(field="month", month=month)
+        amounts = await self._amounts(first, month)
+        run = runs[0] if runs else None
+        decided = await self._decide(first, amounts)
+        return await self._store(run, first, REGULAR, 0, list(decided.values()))
+
+    async def prepare_correction(self, month: str) -> StipendRun:
+        """Compute the month's correction run as a draft (recomputed while it is one): each student
+        decided again as the regular run did, by the session its lines were decided by, and a
+        line for every student whose stipend changed against what the month's approved runs gave
+        (amount: the difference, < 0 to recover). Needs an approved run of the month (409)."""
+        first = month_start(month)
+        runs = await self._month_runs(first)
+        approved = [run for run in runs if run.status == APPROVED]
+        if not approved:
+            raise MonthNotApproved(field="month", month=month)
+        draft = next((run for run in runs if run.status == DRAFT), None)
+        amounts = await self._amounts(first, month)
+        ids = [run.id for run in approved]
+        before = await self._approved_lines(ids)
+        decided = await self._decide(
+            first, amounts, semesters=await self._decided_semesters(ids), kept_from=ids
+        )
+        lines = []
+        for student_id, line in decided.items():
+            given, code = before.get(student_id, (0, None))
+            if (line.amount_tiyin, line.rate_code) == (given, code):
+                continue  # unchanged: nothing to pay or recover
+            lines.append(line.correcting(given))
+        sequence = draft.sequence if draft is not None else max(run.sequence for run in runs) + 1
+        return await self._store(draft, first, CORRECTION, sequence, lines)
+
+    async def _month_runs(self, first: date) -> list[StipendRun]:
+        """The month's runs, locked: a second preparation of the month waits for this one."""
+        query = select(StipendRun).where(StipendRun.month == first).order_by(StipendRun.sequence)
+        return list(await self.session.scalars(query.with_for_update()))
+
+    async def _amounts(self, first: date, month: str) -> dict[str, int]:
         _, amounts = await rates_on(self.session, first)
         if RateCode.BASE not in amounts:
             raise NoBaseRate(field="month", month=month)
+        return amounts
+
+    async def _store(
+        self, run: StipendRun | None, first: date, kind: str, sequence: int, lines: list[Line]
+    ) -> StipendRun:
+        """Write the draft (new, or its lines replaced), its lines and totals, audited."""
         now = datetime.now(UTC)
         if run is None:
-            run = StipendRun(month=first, status=DRAFT, prepared_by=self.actor, prepared_at=now)
+            run = StipendRun(
+                month=first,
+                kind=kind,
+                sequence=sequence,
+                status=DRAFT,
+                prepared_by=self.actor,
+                prepared_at=now,
+            )
             self.session.add(run)
             try:
                 await self.session.flush()
@@ -208,19 +309,68 @@ class PayrollService:
         else:
             await self.session.execute(delete(StipendLine).where(StipendLine.run_id == run.id))
             run.prepared_by, run.prepared_at = self.actor, now
-        students, paid, total = await self._compute(run.id, first, amounts)
-        run.students, run.paid, run.total_tiyin = students, paid, total
+        await self._insert_lines(run.id, lines)
+        run.students = len(lines)
+        run.paid = sum(
+            line.amount_tiyin > 0 if kind == CORRECTION else line.rate_code is not None for line in lines
+        )
+        run.total_tiyin = sum(line.amount_tiyin for line in lines)
         await self.session.flush()
         await self._audit(run, "prepared")
         return run
 
-    async def _compute(self, run_id: int, first: date, amounts: dict[str, int]) -> tuple[int, int, int]:
+    async def _approved_lines(self, run_ids: list[int]) -> dict[int, tuple[int, str | None]]:
+        """Per student, what the approved runs gave them this month and the latest decision's type."""
+        latest = func.array_agg(aggregate_order_by(StipendLine.rate_code, StipendRun.sequence.desc()))[1]
+        rows = await self.session.execute(
+            select(StipendLine.student_id, func.sum(StipendLine.amount_tiyin), latest)
+            .join(StipendRun, StipendRun.id == StipendLine.run_id)
+            .where(StipendLine.run_id.in_(run_ids))
+            .group_by(StipendLine.student_id)
+        )
+        return {student_id: (int(given), code) for student_id, given, code in rows}
+
+    async def _decided_semesters(self, run_ids: list[int]) -> dict[int, str | None]:
+        """The session each group was decided by in the month's regular run: groups move up a
+        course in September, so a later correction must not take the course they have now."""
+        rows = await self.session.execute(
+            select(StipendLine.group_id, StipendLine.semester)
+            .join(StipendRun, StipendRun.id == StipendLine.run_id)
+            .where(StipendLine.run_id.in_(run_ids), StipendRun.kind == REGULAR)
+            .distinct()
+        )
+        return {group_id: semester for group_id, semester in rows}
+
+    async def _statuses_at(self, cutoff: datetime) -> dict[int, str]:
+        """The status of every student whose status changed after `cutoff`, as it was then (the
+        old status of their first change since). Students created since are not in it."""
+        rows = await self.session.execute(
+            select(StudentStatusChange.student_id, StudentStatusChange.old_status)
+            .where(StudentStatusChange.at >= cutoff, StudentStatusChange.old_status.is_not(None))
+            .order_by(StudentStatusChange.student_id, StudentStatusChange.at, StudentStatusChange.id)
+            .ext(distinct_on(StudentStatusChange.student_id))
+        )
+        return {student_id: status for student_id, status in rows if status is not None}
+
+    async def _decide(
+        self,
+        first: date,
+        amounts: dict[str, int],
+        *,
+        semesters: dict[int, str | None] | None = None,
+        kept_from: Sequence[int] = (),
+    ) -> dict[int, Line]:
+        """Every student's line for the month: those studying at the month's end (a change of
+        status recorded later does not count), and whoever has a line in the runs `kept_from`
+        (a correction must decide again for them, whatever became of them). `semesters`: the
+        session each group was decided by before (a correction); else its last one by course."""
         rules = {
             code: rule
             for code, (rule, _) in (await RuleService(self.session, actor=self.actor).effective()).items()
         }
         groups = await self.session.execute(select(AcademicGroup.id, AcademicGroup.course))
         semester_of = {group_id: last_session_semester(course, first) for group_id, course in groups}
+        semester_of.update(semesters or {})
         examined = {g: s for g, s in semester_of.items() if s is not None}
         sessions = await ResultService(self.session, actor=self.actor).session_results(examined)
         assigned: dict[int, set[str]] = {}
@@ -231,17 +381,20 @@ class PayrollService:
             )
         ):
             assigned.setdefault(student_id, set()).add(code)
-        columns: dict[str, list[Any]] = {
-            "student_id": [], "group_id": [], "semester": [], "lowest_grade": [], "debts": [],
-            "rate_code": [], "amount_tiyin": [], "reasons": [],
-        }  # fmt: skip
-        paid = total = 0
+        cutoff = datetime.combine(month_end(first) + timedelta(days=1), time(), tzinfo=UNIVERSITY_TZ)
+        then = await self._statuses_at(cutoff)
+        changed = select(StudentStatusChange.student_id).where(StudentStatusChange.at >= cutoff)
+        kept = Student.id.in_(select(StipendLine.student_id).where(StipendLine.run_id.in_(kept_from)))
         students = await self.session.execute(
-            select(Student.id, Student.group_id, Student.status, Student.payment_form)
-            .where(Student.status.in_(CURRENT_STATUSES))
+            select(Student.id, Student.group_id, Student.status, Student.payment_form, kept)
+            .where(or_(Student.status.in_(CURRENT_STATUSES), Student.id.in_(changed), kept))
             .order_by(Student.id)
         )
-        for student_id, group_id, status, payment_form in students:
+        lines: dict[int, Line] = {}
+        for student_id, group_id, status, payment_form, has_line in students:
+            status = then.get(student_id, status)
+            if status not in CURRENT_STATUSES and not has_line:
+                continue
             semester = semester_of.get(group_id)
             session = sessions.get(student_id) if semester is not None else None
             decision = decide(
@@ -255,36 +408,37 @@ class PayrollService:
                 rules,
                 amounts,
             )
-            paid += decision.rate_code is not None
-            total += decision.amount_tiyin
-            for key, value in (
-                ("student_id", student_id),
-                ("group_id", group_id),
-                ("semester", semester),
-                ("lowest_grade", session.lowest_grade if session else None),
-                ("debts", session.debts if session else None),
-                ("rate_code", decision.rate_code),
-                ("amount_tiyin", decision.amount_tiyin),
-                ("reasons", ",".join(decision.reasons)),
-            ):
-                columns[key].append(value)
-        await self._insert_lines(run_id, columns)
-        return len(columns["student_id"]), paid, total
+            lines[student_id] = Line(
+                student_id=student_id,
+                group_id=group_id,
+                semester=semester,
+                lowest_grade=session.lowest_grade if session else None,
+                debts=session.debts if session else None,
+                rate_code=decision.rate_code,
+                amount_tiyin=decision.amount_tiyin,
+                reasons=",".join(decision.reasons),
+            )
+        return lines
 
-    async def _insert_lines(self, run_id: int, columns: dict[str, list[Any]]) -> None:
+    async def _insert_lines(self, run_id: int, lines: list[Line]) -> None:
         """Every line in one statement: parallel arrays unnested into rows."""
-        if not columns["student_id"]:
+        if not lines:
             return
         types = {
             "student_id": BigInteger, "group_id": BigInteger, "semester": String, "lowest_grade": SmallInteger,
             "debts": SmallInteger, "rate_code": String, "amount_tiyin": BigInteger, "reasons": String,
+            "previous_tiyin": BigInteger,
         }  # fmt: skip
-        arrays: list[Any] = [bindparam(key, columns[key], type_=ARRAY(types[key])) for key in types]
+        arrays: list[Any] = [
+            bindparam(key, [getattr(line, key) for line in lines], type_=ARRAY(types[key])) for key in types
+        ]
         rows = func.unnest(*arrays).table_valued(*types).render_derived(name="line")
         source = select(
             bindparam("run_id", run_id, type_=BigInteger),
-            *(rows.c[key] for key in types if key != "reasons"),
-            func.string_to_array(rows.c.reasons, ","),
+            *(
+                rows.c[key] if key != "reasons" else func.string_to_array(rows.c.reasons, ",")
+                for key in types
+            ),
         )
         await self.session.execute(insert(StipendLine).from_select(["run_id", *types], source))
 
@@ -306,10 +460,14 @@ class PayrollService:
             raise NotFound(field="run_id")
         return run
 
-    async def page(self, params: ListParams, *, status: str | None) -> tuple[list[StipendRun], int]:
+    async def page(
+        self, params: ListParams, *, status: str | None, kind: str | None = None
+    ) -> tuple[list[StipendRun], int]:
         query = select(StipendRun)
         if status is not None:
             query = query.where(StipendRun.status == status)
+        if kind is not None:
+            query = query.where(StipendRun.kind == kind)
         return await fetch_page(
             self.session,
             query,
@@ -341,10 +499,13 @@ class PayrollService:
         )
 
     async def payments(self, run_id: int) -> tuple[StipendRun, Sequence[Any]]:
-        """An approved run's paid lines with the student's identity, for the bank's file; audited."""
+        """An approved run's paid lines (a correction's: every line that moves money) with the
+        student's identity, for the bank's file; audited."""
         run = await self.get(run_id)
         if run.status != APPROVED:
             raise NotApproved(field="run_id")
+        # A correction's file has the recoveries too (negative amounts: withheld or reclaimed).
+        paying = StipendLine.amount_tiyin != 0 if run.kind == CORRECTION else StipendLine.amount_tiyin > 0
         rows = (
             await self.session.execute(
                 select(
@@ -359,7 +520,7 @@ class PayrollService:
                 )
                 .join(Student, Student.id == StipendLine.student_id)
                 .join(AcademicGroup, AcademicGroup.id == StipendLine.group_id)
-                .where(StipendLine.run_id == run_id, StipendLine.amount_tiyin > 0)
+                .where(StipendLine.run_id == run_id, paying)
                 .order_by(AcademicGroup.name, Student.last_name, Student.first_name, Student.id)
             )
         ).all()
@@ -367,20 +528,22 @@ class PayrollService:
         return run, rows
 
     async def history(self, student_id: int) -> list[Any]:
-        """A student's lines in approved runs, the latest month first."""
+        """A student's lines in approved runs, the latest month first; a month's corrections
+        after its regular line (their amounts are the differences paid or recovered)."""
         await check_student(self.session, self.principal, student_id)
         rows = (
             await self.session.execute(
                 select(
                     StipendRun.id.label("run_id"),
                     StipendRun.month,
+                    StipendRun.kind,
                     StipendLine.rate_code,
                     StipendLine.amount_tiyin,
                     StipendLine.reasons,
                 )
                 .join(StipendRun, StipendRun.id == StipendLine.run_id)
                 .where(and_(StipendLine.student_id == student_id, StipendRun.status == APPROVED))
-                .order_by(StipendRun.month.desc())
+                .order_by(StipendRun.month.desc(), StipendRun.sequence.desc())
             )
         ).all()
         if not rows and await self.session.get(Student, student_id) is None:
@@ -396,6 +559,8 @@ class PayrollService:
             actor=self.actor,
             data={
                 "month": run.month.isoformat(),
+                "kind": run.kind,
+                "sequence": run.sequence,
                 "status": run.status,
                 "students": run.students,
                 "paid": run.paid,

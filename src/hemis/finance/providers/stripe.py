@@ -263,7 +263,10 @@ class StripeGateway:
         self, contract: Contract, instalment: int, *, actor: str, success_url: str, cancel_url: str
     ) -> StripeCheckout:
         """A Checkout Session for what is still unpaid of one instalment (a recent open one for
-        the same amount is handed out again rather than a second session made)."""
+        the same amount is handed out again rather than a second session made). A cancelled
+        contract takes no payment: its checkout's money would have nowhere to go."""
+        if contract.status != "active":
+            raise ContractCancelled(field="contract_id")
         account = await provider_account(self.session, PROVIDER)
         if account is None or not account.api_key:
             raise NotConfigured(field="provider")
