@@ -188,8 +188,19 @@ class TestWorker:
 
 class TestIsolation:
     async def test_a_university_reads_only_its_own_national_rows(
-        self, worker: RollupWorker, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
+        self,
+        worker: RollupWorker,
+        maker: async_sessionmaker[AsyncSession],
+        tenants: dict[str, TenantRef],
+        client: httpx.AsyncClient,
+        token_for: TokenFactory,
     ) -> None:
+        for code in ("alpha", "beta"):  # each has a student of its own, whatever ran before
+            auth = await token_for(code, Role.REGISTRAR)
+            body = student_body(await new_group(client, auth, code))
+            assert (
+                await client.post(f"/t/{code}/api/v1/students", json=body, headers=auth)
+            ).status_code == 201
         await worker.recompute()
         for code in ("alpha", "beta"):
             async with tenant_session(maker, tenants[code]) as session:
