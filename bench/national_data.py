@@ -664,9 +664,9 @@ class TenantBuilder:
         offered = {
             f: set(rng.sample(range(faculties), max(1, faculties // 3))) for f in forms if f != FULL_TIME
         }
+        everyone, graduated = sum(forms.values()), 0.015  # an average faculty's bachelor's weight
         for form, where in offered.items():
             forms[form] *= faculties / len(where)
-        everyone, graduated = sum(forms.values()), 0.015
         cells: list[tuple[int, str, str, int, bool]] = []
         cell_weights: list[float] = []
         for fac in range(faculties):
@@ -1280,8 +1280,8 @@ def numeric_binary(value: Decimal | int) -> bytes:
     """PostgreSQL's binary numeric: base-10000 digits with weight, sign and display scale."""
     sign, digits, exponent = Decimal(value).as_tuple()
     assert isinstance(exponent, int), "no NaN or infinity"
-    text = "".join(map(str, digits)) + "0" * max(0, exponent)
     scale = max(0, -exponent)
+    text = ("".join(map(str, digits)) + "0" * max(0, exponent)).zfill(scale)
     whole, fraction = text[: len(text) - scale].lstrip("0"), text[len(text) - scale :]
     whole = whole.zfill(-(-len(whole) // 4) * 4)
     fraction = fraction.ljust(-(-len(fraction) // 4) * 4, "0")
