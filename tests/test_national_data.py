@@ -15,15 +15,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from bench.national_data import (
-    REGION_CODES,
-    NationalDataset,
-    NationalParams,
-    load_connection,
-    national_dataset,
-    plan_universities,
-    university_sizes,
-)
+from bench.national_data import NationalDataset, NationalParams, national_dataset
+from bench.national_data.load import load_connection
+from bench.national_data.plan import plan_universities, university_sizes
+from bench.national_data.vocabulary import REGION_CODES
 from hemis.classifiers.service import load_data
 from hemis.platform import tenant_ref
 from hemis.results.service import ResultService
