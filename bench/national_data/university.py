@@ -210,6 +210,7 @@ class TenantBuilder:
         self.enrolments: list[Enrolment] = []
         self.teachers: list[list[int]] = []
         self.with_e_course: set[int] = set()
+        self.fee_paying: list[Enrolment] = []  # studying on a contract: they get this year's contract
         self.turn = 0
 
     def next_id(self, table: str) -> int:
@@ -294,10 +295,8 @@ class TenantBuilder:
             mandatory = count - (1 if semester >= 3 else 0)
             start = (semester * 7 + (3 if master else 0)) % len(pool)
             part = (semester + 1) // 2
-            entries = [
-                (f"{pool[(start + i) % len(pool)]} {'(ilg`or kurs)' if master else part}", False)
-                for i in range(mandatory)
-            ]
+            suffix = "(ilg'or kurs)" if master else str(part)
+            entries = [(f"{pool[(start + i) % len(pool)]} {suffix}", False) for i in range(mandatory)]
             if semester >= 3:
                 first = (semester * 3 + faculty) % len(ELECTIVE_SUBJECTS)
                 entries += [
@@ -466,7 +465,6 @@ class TenantBuilder:
     def student_rows(self) -> None:
         """Students, their status history, and who owes a contract this year."""
         rng = self.rng
-        self.fee_paying = []
         reasons = {
             EXPELLED: "O'z xohishiga ko'ra chetlashtirish",
             LEAVE: "Akademik ta'til (sog'lig'i bo'yicha)",
