@@ -60,6 +60,12 @@ async def main(params: NationalParams, parallel: int, reuse: bool) -> dict[str, 
         "transferred_persons": counts.get("transferred_persons"),
         "rows": {k: v for k, v in sorted(counts.items()) if k in COLUMNS},
         "worker_seconds": {k[3:]: round(v / 1000, 1) for k, v in counts.items() if k.startswith("ms_")},
+        # CPU the universities took (worker processes and their PostgreSQL backends, from /proc):
+        # on a shared box the wall time says how busy it was, this how much work the build is.
+        "cpu_seconds": {
+            "workers": round(counts.get("cpu_ms_client", 0) / 1000, 1),
+            "postgres": round(counts.get("cpu_ms_postgres", 0) / 1000, 1),
+        },
     }
 
 

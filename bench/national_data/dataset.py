@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -65,20 +67,39 @@ def _settings(url: str, prefix: str, base_domain: str) -> Settings:
     return settings
 
 
+def backend_cpu(pid: int) -> float:
+    """CPU seconds a PostgreSQL backend on this machine has used (0 when it runs elsewhere): the
+    box is shared, so the build reports the CPU it took beside its wall time."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def build_university(job: Job, engine: AsyncEngine, conn: LoadConnection) -> dict[str, int]:
     """Provision one university through the platform, then load its data (two transactions)."""
     plan = job.plan
     spec = TenantSpec(code=plan.code, name_uz=plan.name_uz, name_ru=plan.name_ru, name_en=plan.name_en,
                       hemis_code=f"{plan.number:03d}")  # fmt: skip
     city = REGIONS[plan.region][0]
-    started = time.perf_counter()
+    async with engine.connect() as probe:  # the pool's one connection: create_tenant's too
+        provisioner = (await probe.get_raw_connection()).driver_connection.get_server_pid()  # type: ignore[union-attr]
+    started, cpu = time.perf_counter(), time.process_time()
+    server = backend_cpu(provisioner) + backend_cpu(conn.get_server_pid())
     await create_tenant(
         engine, _settings(job.url, job.prefix, job.base_domain), spec,
         short_name=plan.short_name, region_code=plan.region, website=f"https://{plan.code}.edu.uz",
         address=f"{city} sh., Universitet ko'chasi, {plan.number}",
     )  # fmt: skip
     provisioned = round((time.perf_counter() - started) * 1000)
-    return await load_university(conn, plan, job.params, job.base_amounts) | {"ms_provision": provisioned}
+    counts = await load_university(conn, plan, job.params, job.base_amounts)
+    server = backend_cpu(provisioner) + backend_cpu(conn.get_server_pid()) - server
+    return counts | {
+        "ms_provision": provisioned,
+        "cpu_ms_client": round((time.process_time() - cpu) * 1000),
+        "cpu_ms_postgres": round(server * 1000),
+    }
 
 
 _worker: dict[str, Any] = {}  # per worker process: its event loop, engine and COPY connection
