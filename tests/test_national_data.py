@@ -266,6 +266,16 @@ class TestReuse:
         again = await national_dataset(PARAMS, parallel=1, db=natdb, reuse=True)
         assert again.reused and again.codes == dataset.codes and again.counts == dataset.counts
 
+    async def test_from_another_checkout_the_builds_roles_are_used(
+        self, dataset: NationalDataset, natdb: testing.TestDatabase
+    ) -> None:
+        elsewhere = natdb.settings.model_copy(deep=True)
+        elsewhere.tenancy.role_prefix = "htelsewhere_"
+        again = await national_dataset(
+            PARAMS, parallel=1, db=testing.TestDatabase(elsewhere, natdb.admin_url), reuse=True
+        )
+        assert again.reused and again.settings.tenancy.role_prefix == natdb.settings.tenancy.role_prefix
+
 
 async def test_numerics_and_times_reach_the_database_as_written(dataset: NationalDataset) -> None:
     conn = await load_connection(dataset.url)

@@ -3,9 +3,10 @@
     uv run python -m bench.national_data [--tenants 225] [--students 1450000] [--marks 40]
                                          [--parallel 2] [--seed 1] [--today 2026-12-01] [--reuse]
 
-Builds, in the private database of `bench.common.bench_database("national")`, the platform,
-the ministry (`national`, as hemis.demo makes it) and universities u001…u225, each with its
-profile (h_soato region: Tashkent city has the most; a realistic name) and one running
+Builds, in the private database of `bench.common.bench_database("national")` (parameters
+other than the defaults get a database of their own, so a trial never drops the full build:
+dataset.database_name), the platform, the ministry (`national`, as hemis.demo makes it) and
+universities u001…u225, each with its profile (h_soato region: Tashkent city has the most; a realistic name) and one running
 term: faculties and kafedras, bachelor's and master's specialties, full curricula (all
 semesters: mandatory subjects with credits adding up to 30 a semester, hours, JN/ON/YN maxima
 adding up to 100, an elective block from semester 3), groups by course, form of study and
@@ -36,8 +37,8 @@ path), then filled in ONE transaction of its own with binary COPY, in --parallel
 processes, largest universities first; marks are generated while they stream to the server.
 The load runs as the superuser owner with `session_replication_role = replica`, which skips
 triggers and foreign-key checks: in particular the grade history trigger does not run, so
-`grade_event` stays empty (`hemis grades verify` reports these marks as having no history),
-and no audit rows are written. The tables are truncated (empty anyway) in that transaction so
+`grade_event` stays empty (`hemis grades verify` lists every mark as disagreeing with its
+empty history), and no audit rows are written. The tables are truncated (empty anyway) in that transaction so
 that COPY may FREEZE: rows go in frozen and all-visible, as in a settled database, with no
 VACUUM to follow. mark and absence get their indexes and keys after their rows. Ids are
 explicit per tenant and the identity sequences are set after the load, so the app inserts

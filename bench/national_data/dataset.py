@@ -4,6 +4,7 @@ completion marker and --reuse."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import multiprocessing
 import os
@@ -210,23 +211,30 @@ async def _to_head(settings: Settings, codes: Sequence[str]) -> None:
             raise RuntimeError(f"migrating the kept dataset failed: {failed[0].code}: {failed[0].error}")
 
 
+def database_name(params: NationalParams) -> str:
+    """`national` for the default parameters (the dataset other benches keep), another name per
+    other set, so that a trial at another size never drops the full build."""
+    if params == NationalParams():
+        return "national"
+    return "nat" + hashlib.sha1(json.dumps(params.as_json()).encode(), usedforsecurity=False).hexdigest()[:6]
+
+
 async def national_dataset(
     params: NationalParams | None = None, *, parallel: int = 2, reuse: bool = False, db: TestDatabase | None = None,
     progress: Any = None,
 ) -> NationalDataset:  # fmt: skip
     """The national dataset of `params` in its private database (`bench_database("national")`
-    unless `db` is given): kept when `reuse` and a completed build of the same parameters is
+    for the default parameters, see database_name; or `db`): kept when `reuse` and a completed build of the same parameters is
     there, else built afresh."""
     params = params or NationalParams()
-    db = db or await bench_database("national", fresh=False)
+    db = db or await bench_database(database_name(params), fresh=False)
     settings = db.settings
     if reuse:
         found = await completed_build(db.url)
-        if (
-            found
-            and found["params"] == params.as_json()
-            and found["role_prefix"] == settings.tenancy.role_prefix
-        ):
+        if found and found["params"] == params.as_json():
+            # The roles are the build's (a database named from another checkout keeps its own).
+            settings = settings.model_copy(deep=True)
+            settings.tenancy.role_prefix = found["role_prefix"]
             await _to_head(settings, [NATIONAL_CODE, *found["codes"]])
             return NationalDataset(settings, tuple(found["codes"]), params, found["counts"], reused=True)
     started = time.perf_counter()
