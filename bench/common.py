@@ -16,15 +16,17 @@ from tenants.migrate import alembic_config, tenant_head
 from tenants.testing import TestDatabase, recreate_database, worker_database
 
 
-async def bench_database(name: str) -> TestDatabase:
-    """A fresh database `hemis_test_bench_<name>_<checkout>` on DATABASE_URL's server (or the embedded one)."""
+async def bench_database(name: str, *, fresh: bool = True) -> TestDatabase:
+    """The database `hemis_test_bench_<name>_<checkout>` on DATABASE_URL's server (or the embedded
+    one): dropped and created afresh, or (fresh=False) left as it is, maybe not yet created."""
     base = os.environ.get("DATABASE_URL", "")
     if not base:
         settings = Settings()
         settings.db.embedded_dir = REPO_ROOT / ".hemis" / "bench-pgdata"
         base = ensure_database_url(settings).db.url
     db = worker_database(base, worker=f"bench_{name}")
-    await recreate_database(db)
+    if fresh:
+        await recreate_database(db)
     return db
 
 
