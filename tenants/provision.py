@@ -166,6 +166,13 @@ async def _national_access(conn: AsyncConnection, prefix: str) -> None:
             f"DROP POLICY IF EXISTS worker ON {nat}.{table}",
             f"CREATE POLICY worker ON {nat}.{table} TO {q_writer} USING (true) WITH CHECK (true)",
         ]
+    # A national tenant made before these roles existed reads the country too (provisioning
+    # grants it to new ones).
+    ministries = await conn.scalars(text("SELECT code FROM shared.tenant WHERE kind = 'national'"))
+    for code in ministries.all():
+        role = naming.tenant_role(code, prefix)
+        if await conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}):
+            statements.append(f"GRANT {q_reader} TO {naming.quote(role)}")
     await _run_script(conn, ";\n".join(statements) + ";")
 
 
