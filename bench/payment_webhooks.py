@@ -7,7 +7,13 @@ uvicorn (like bench.my_grades): the copies of each event land in the same window
 requests, in shuffled order, so duplicates race each other. Reported: distinct events per
 second (the target), deliveries per second, latency, and the check from the database that
 every event had exactly one effect: N stripe payments in the ledger summing to N × the amount,
-N applied and 2N duplicate rows in payment_event, every answer 200.
+N applied and 2N duplicate rows in payment_event, every answer 200; and, for the measured
+phase, CPU seconds of this client, of each server worker and of the whole machine.
+
+The `--concurrency` keep-alive connections are opened before the clock, during a warm-up of
+GET /health on them, connection i starting i/N × RAMP seconds late (as bench.my_grades): the
+workers share one listening socket, and a burst of connects is accepted by whichever worker
+wakes first (all of them, often), which leaves the other worker idle and measures one core.
 
     uv run python -m bench.payment_webhooks [--events 1500] [--concurrency 32] [--workers 2]
 """
@@ -16,19 +22,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
+import os
 import random
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
+import asyncpg
 from sqlalchemy import func, select
 
 from bench.common import bench_database, pct
-from bench.my_grades import HttpConnection, Server
+from bench.my_grades import HttpConnection, Server, machine_cpu, process_cpu
 from hemis.config import Settings
 from hemis.finance.demo import seed_finance
 from hemis.finance.models import Contract, LedgerEntry, PaymentEvent, PaymentProvider, StripeCheckout
@@ -43,6 +53,7 @@ SECRET = "whsec_bench_0123456789abcdef"  # the bench tenant's own webhook secret
 AMOUNT = 5_000_000  # 50,000 so'm a checkout, charged in UZS (tiyin = Stripe's minor unit)
 SIZE = TermSize(groups_per_course=4, students_per_group=25, courses=2, teachers_per_kafedra=1)
 TARGET = 200
+RAMP, WARMUP = 0.5, 1.0  # seconds: connections open over RAMP, GET /health until WARMUP
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -129,9 +140,62 @@ async def post(conn: HttpConnection, target: bytes, body: bytes, signature: str)
     return int(lines[0].split(b" ", 2)[1])
 
 
-async def load(port: int, bodies: list[bytes], concurrency: int) -> dict[str, Any]:
+async def warm_connections(port: int, concurrency: int) -> list[HttpConnection]:
+    """The keep-alive connections of the load, opened while the server is busy (see the module's
+    docstring): connection i starts i/N × RAMP late and sends GET /health until WARMUP is over."""
+    conns = [HttpConnection("127.0.0.1", port) for _ in range(concurrency)]
+    deadline = time.perf_counter() + WARMUP
+
+    async def warm(conn: HttpConnection, delay: float) -> None:
+        await asyncio.sleep(delay)
+        while time.perf_counter() < deadline:
+            status, _ = await conn.get(b"/health", b"")
+            assert status == 200, status
+
+    await asyncio.gather(*(warm(c, i * RAMP / concurrency) for i, c in enumerate(conns)))
+    return conns
+
+
+def connections_per_worker(port: int, workers: list[int]) -> list[int]:
+    """Established TCP connections on `port` held by each worker process (from /proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":  # ESTABLISHED
+                    inodes.add(fields[9])
+    counts = []
+    for pid in workers:
+        n = 0
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    link = os.readlink(f"/proc/{pid}/fd/{fd}")
+                    n += link.startswith("socket:[") and link[8:-1] in inodes
+        counts.append(n)
+    return counts
+
+
+async def backends_cpu(database_url: str) -> float:
+    """CPU seconds of this database's PostgreSQL backends so far (the app pools' connections are
+    opened by the load and kept, so at its end this is their work during the load)."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await conn.close()
+    return sum(process_cpu([int(r[0]) for r in rows]))
+
+
+async def load(
+    port: int, bodies: list[bytes], conns: list[HttpConnection], workers: list[int], database_url: str
+) -> dict[str, Any]:
     """Every event 3×: events shuffled, then cut into windows of about a third of the concurrency
     whose 3 copies each are shuffled together, so copies of one event are in flight at once."""
+    concurrency = len(conns)
     order = list(range(len(bodies)))
     random.shuffle(order)
     window = max(1, concurrency // 3)
@@ -146,17 +210,20 @@ async def load(port: int, bodies: list[bytes], concurrency: int) -> dict[str, An
     latencies: list[float] = []
     queue = iter(deliveries)
 
-    async def worker() -> None:
-        conn = HttpConnection("127.0.0.1", port)
+    async def worker(conn: HttpConnection) -> None:
         for index in queue:
             began = time.perf_counter()
             statuses[await post(conn, target, bodies[index], signatures[index])] += 1
             latencies.append(time.perf_counter() - began)
         conn.close()
 
+    busy0, client0, workers0 = machine_cpu()[0], time.process_time(), process_cpu(workers)
     began = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await asyncio.gather(*(worker(c) for c in conns))
     elapsed = time.perf_counter() - began
+    busy, client = machine_cpu()[0] - busy0, time.process_time() - client0
+    worker_cpu = [round(b - a, 2) for a, b in zip(workers0, process_cpu(workers), strict=True)]
+    postgres = await backends_cpu(database_url)
     return {
         "events": len(bodies),
         "deliveries": len(deliveries),
@@ -166,6 +233,13 @@ async def load(port: int, bodies: list[bytes], concurrency: int) -> dict[str, An
         "p50_ms": round(pct(latencies, 50) * 1000, 1),
         "p99_ms": round(pct(latencies, 99) * 1000, 1),
         "statuses": dict(statuses),
+        "cpu_s": {
+            "client": round(client, 2),
+            "workers": worker_cpu,
+            "postgres_backends": round(postgres, 2),
+            "machine": round(busy, 2),
+            "machine_cores": round(busy / elapsed, 2),
+        },
     }
 
 
@@ -207,18 +281,20 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     server = Server(settings, args.workers)
     try:
         await server.wait_ready()
-        # A short warm-up on events of their own would add effects; warm the workers with health checks.
-        for _ in range(20 * args.workers):
-            conn = HttpConnection("127.0.0.1", server.port)
-            await conn.get(b"/health", b"")
-            conn.close()
-        figures = await load(server.port, bodies, args.concurrency)
+        # A warm-up on events of their own would add effects; warm the workers with health checks.
+        conns = await warm_connections(server.port, args.concurrency)
+        workers = [p for p in server.pids() if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        spread = connections_per_worker(server.port, workers)
+        loadavg = round(os.getloadavg()[0], 2)  # other work on the machine skews every figure
+        figures = await load(server.port, bodies, conns, workers, settings.db.url)
     finally:
         server.stop()
     result = {
         "bench": "payment_webhooks",
         "workers": args.workers,
         "concurrency": args.concurrency,
+        "loadavg_before": loadavg,
+        "connections_per_worker": spread,
         **figures,
         **await effects(settings, args.events),
         "target_events_per_s": TARGET,

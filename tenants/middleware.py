@@ -12,6 +12,7 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
+from contextlib import nullcontext
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -57,10 +58,12 @@ class TenantEdge:
         status: list[int] = [0]
         tenant_code: list[str | None] = [None]
         started = time.perf_counter()
+        # A forked Sentry scope per request: tags set on a shared scope would label one
+        # request's crash with another concurrent request's tenant. Without a client (no DSN)
+        # nothing is ever reported, so there is nothing to fork or tag.
+        sentry_on = sentry_sdk.get_client().is_active()
         try:
-            # A forked Sentry scope per request: tags set on a shared scope would label one
-            # request's crash with another concurrent request's tenant.
-            with sentry_sdk.isolation_scope():
+            with sentry_sdk.isolation_scope() if sentry_on else nullcontext():
                 await self._dispatch(
                     scope,
                     receive,
@@ -68,6 +71,7 @@ class TenantEdge:
                     headers,
                     request_id,
                     tenant_code,
+                    sentry_on,
                 )
         finally:
             log.info(
@@ -88,6 +92,7 @@ class TenantEdge:
         headers: dict[str, str],
         request_id: str,
         tenant_code: list[str | None],
+        sentry_on: bool,
     ) -> None:
         path: str = scope["path"]
         host = normalise_host(headers.get("host", ""))
@@ -115,7 +120,8 @@ class TenantEdge:
         state = scope.setdefault("state", {})
         state["tenant"] = tenant
         tenant_code[0] = tenant.code if tenant else None
-        tag_scope(tenant=tenant.code if tenant else None, request_id=request_id)
+        if sentry_on:
+            tag_scope(tenant=tenant.code if tenant else None, request_id=request_id)
         with structlog.contextvars.bound_contextvars(tenant=tenant.code if tenant else None):
             if tenant is None:
                 await self.app(scope, receive, send)

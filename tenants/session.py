@@ -5,16 +5,22 @@ connection in transaction mode) never carries one tenant's settings into another
 request. A session-level SET would (django-tenants #545, #732, #1112).
 Why it raises: the app role can read nothing by itself, and a session with no tenant and
 no explicit shared-only mark must never run SQL "somewhere" (fail closed).
+Why BEGIN and the switch go in one round trip (asyncpg): every request paid a BEGIN and then
+the switch as two statements; sent together they are one message and one answer, and the
+switch skips SQLAlchemy's statement execution (bench/README.md, payment webhooks).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.util import await_only
 
 from tenants import naming
 from tenants.context import TenantMismatchError, TenantNotSetError, TenantRef, current_tenant_or_none
@@ -61,7 +67,80 @@ def _switch_tenant(session: Session, transaction: SessionTransaction, connection
     # after_begin fires once per connection per outer transaction; SAVEPOINTs inherit the
     # SET LOCAL of their enclosing transaction, so nested transactions need nothing more.
     role, path = scope_settings(session)
-    connection.execute(SWITCH, {"role": role, "path": path})
+    if not _begin_switched(connection, role, path):
+        connection.execute(SWITCH, {"role": role, "path": path})
+
+
+# SQLAlchemy's asyncpg adapter sends BEGIN itself, lazily, before the first statement of a
+# transaction, with these options (as asyncpg's Transaction.start builds it).
+_ISOLATION = {
+    None: "",
+    "read_committed": " ISOLATION LEVEL READ COMMITTED",
+    "read_uncommitted": " ISOLATION LEVEL READ UNCOMMITTED",
+    "repeatable_read": " ISOLATION LEVEL REPEATABLE READ",
+    "serializable": " ISOLATION LEVEL SERIALIZABLE",
+}
+
+
+class _Begun:
+    """The adapter's handle on a transaction begun here: it ends it with COMMIT or ROLLBACK
+    (what asyncpg's Transaction sends), and nothing else of the adapter needs more."""
+
+    def __init__(self, driver: Any) -> None:
+        self._driver = driver
+
+    async def commit(self) -> None:
+        await self._driver.execute("COMMIT;")
+
+    async def rollback(self) -> None:
+        await self._driver.execute("ROLLBACK;")
+
+
+def _literal(value: str) -> str:
+    """A string literal of an already validated role name or search path (letters, digits, _ , space)."""
+    if not all(c.isascii() and (c.isalnum() or c in "_, ") for c in value):
+        raise naming.InvalidIdentifierError(f"refusing to quote {value!r}")
+    return f"'{value}'"
+
+
+def _begin_switched(connection: Connection, role: str, path: str) -> bool:
+    """BEGIN and the switch in one simple-query message, when SQLAlchemy's asyncpg adapter has
+    not begun this transaction yet (anything else: False, and the caller runs SWITCH)."""
+    adapter = connection.connection.dbapi_connection
+    if not isinstance(adapter, AsyncAdapt_asyncpg_connection) or adapter._transaction is not None:
+        return False
+    if adapter.isolation_level == "autocommit" or adapter.isolation_level not in _ISOLATION:
+        return False
+    begin = "BEGIN" + _ISOLATION[adapter.isolation_level]
+    begin += " READ ONLY" if adapter.readonly else ""
+    begin += " DEFERRABLE" if adapter.deferrable else ""
+    switch = f"SELECT set_config('role', {_literal(role)}, true), set_config('search_path', {_literal(path)}, true)"
+    sql = f"{begin}; {switch};"
+    driver = adapter._connection
+    # Registered before the round trip: if the switch fails, the transaction is open (aborted)
+    # and the adapter must roll it back when the connection goes back to the pool.
+    adapter._transaction = _Begun(driver)
+    try:
+        await_only(driver.execute(sql))
+    except Exception as error:  # noqa: BLE001 - always raised again, as SQLAlchemy's error
+        _raise_as_sqlalchemy(connection, adapter, sql, error)
+    return True
+
+
+def _raise_as_sqlalchemy(
+    connection: Connection, adapter: AsyncAdapt_asyncpg_connection, sql: str, error: Exception
+) -> NoReturn:
+    """The error as SQLAlchemy raises a statement's (DBAPIError with its SQLSTATE), the
+    connection invalidated if it is gone, as Connection.execute would have done."""
+    try:
+        adapter._handle_exception(error)  # the adapter's DBAPI error for a driver's (else `error`)
+    except adapter.dbapi.Error as dbapi_error:
+        if connection.dialect.is_disconnect(dbapi_error, connection.connection.dbapi_connection, None):
+            connection.invalidate(dbapi_error)
+        raise DBAPIError.instance(
+            sql, None, dbapi_error, adapter.dbapi.Error, hide_parameters=True, dialect=connection.dialect
+        ) from error
+    raise AssertionError("unreachable: _handle_exception always raises")
 
 
 def make_sessionmaker(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hemis.config import Settings
 from hemis.institution.models import InstitutionProfile
@@ -116,5 +117,63 @@ class TestNothingSurvivesTheTransaction:
                     one.tenancy.role_prefix
                 )
                 assert "t_alpha" not in await conn.scalar(text("SHOW search_path"))
+        finally:
+            await engine.dispose()
+
+
+class TestOneRoundTripToBegin:
+    """BEGIN and the switch are sent as one message; a failed switch leaves nothing behind."""
+
+    @staticmethod
+    def _one_connection_engine(settings: Settings) -> AsyncEngine:
+        from tenants.database import app_engine
+
+        one = settings.model_copy(deep=True)
+        one.db.pool_size, one.db.max_overflow = 1, 0
+        return app_engine(one)
+
+    async def test_begin_and_switch_are_one_message(
+        self, settings: Settings, tenants: dict[str, TenantRef]
+    ) -> None:
+        from tenants.session import make_sessionmaker
+
+        engine = self._one_connection_engine(settings)
+        sent: list[str] = []
+        try:
+            async with engine.connect() as conn:  # open the pool's only connection, log its queries
+                driver = (await conn.get_raw_connection()).driver_connection
+                assert driver is not None
+                driver.add_query_logger(lambda record: sent.append(record.query))
+            maker = make_sessionmaker(engine, settings.tenancy.role_prefix)
+            async with tenant_session(maker, tenants["alpha"]) as session:
+                assert await session.scalar(select(InstitutionProfile.tenant_code)) == "alpha"
+                await session.commit()
+        finally:
+            await engine.dispose()
+        # The logger sees simple queries (prepared statements are not logged): no BEGIN of its own.
+        role = naming.tenant_role("alpha", settings.tenancy.role_prefix)
+        assert sent == [
+            f"BEGIN; SELECT set_config('role', '{role}', true), set_config('search_path', 't_alpha, ref', true);",
+            "COMMIT;",
+        ]
+
+    async def test_failed_switch_raises_and_the_connection_is_clean(self, settings: Settings) -> None:
+        from tenants.context import TenantKind
+        from tenants.session import make_sessionmaker
+
+        engine = self._one_connection_engine(settings)
+        try:
+            maker = make_sessionmaker(engine, settings.tenancy.role_prefix)
+            ghost = TenantRef(id=999_999, code="ghost", kind=TenantKind.UNIVERSITY)  # no such role
+            async with tenant_session(maker, ghost) as session:
+                with pytest.raises(DBAPIError, match="ghost"):
+                    await session.scalar(select(InstitutionProfile.tenant_code))
+            async with engine.connect() as conn:  # the same (only) pooled connection
+                assert await conn.scalar(text("SELECT current_user")) == naming.app_role(
+                    settings.tenancy.role_prefix
+                )
+                driver = (await conn.get_raw_connection()).driver_connection
+                assert driver is not None
+                assert driver.is_in_transaction()  # this connection's own, just begun
         finally:
             await engine.dispose()

@@ -10,8 +10,9 @@ How one delivery goes (providers/stripe.py, providers/payme.py call these):
    NOTHING on the partial unique index (provider, event_id). Of any number of concurrent
    deliveries exactly one inserts; the others wait for its transaction and, once it commits,
    find the slot taken and are stored as `duplicate` rows (no effect); both inserts are one
-   statement, so a duplicate costs one round trip. If the first one rolls back, a waiting one
-   takes the slot instead, so an event is never lost to a failed attempt.
+   statement, so a duplicate costs one round trip (run on the driver: core/prepared.py). If
+   the first one rolls back, a waiting one takes the slot instead, so an event is never lost
+   to a failed attempt.
 3. The provider applies the event's effect (ledger entry, checkout or transaction state) in a
    savepoint (or, for a paid Stripe checkout, in one statement decided before it writes) and
    settles the row as `applied` or `ignored` (with the reason, e.g. an event type without
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Executable, Table, bindparam, exists, literal, select, update
+from sqlalchemy import ClauseElement, Table, bindparam, exists, literal, select, update
 from sqlalchemy import text as sql_text  # noqa: TID251 - the partial index's literal predicate, no input
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +44,7 @@ from hemis.core import audit
 from hemis.core.errors import NotFound, OutOfRange, TooPrecise
 from hemis.core.listing import ListParams, fetch_page
 from hemis.core.observability import request_id_var
+from hemis.core.prepared import DriverStatement
 from hemis.finance.models import EVENT_SLOT_SQL, PaymentEvent, PaymentProvider
 from hemis.finance.rules import STRIPE_CURRENCIES
 
@@ -66,7 +68,7 @@ def table_of(model: type[Any]) -> Table:
     return table
 
 
-def _claim_statement() -> Executable:
+def _claim_statement() -> ClauseElement:
     """One statement, one round trip: the claiming insert, and the duplicate's row only if it
     took no slot (data-modifying CTEs run once each; `first` waits for a concurrent first
     delivery's transaction, as two statements did). Built once: its values are parameters."""
@@ -95,7 +97,7 @@ def _claim_statement() -> Executable:
     return select(first.c.id, first.c.status).union_all(select(duplicate.c.id, duplicate.c.status))
 
 
-CLAIM = _claim_statement()
+CLAIM = DriverStatement(_claim_statement())
 
 
 class PaymentInbox:
@@ -143,9 +145,8 @@ class PaymentInbox:
             "request_id": request_id_var.get() or "",
             "reason": "",
         }
-        connection = await self.session.connection()
-        row = (await connection.execute(CLAIM, {f"e_{k}": v for k, v in values.items()})).one()
-        return Outcome(row.id, row.status)
+        (row,) = await CLAIM.fetch(self.session, {f"e_{k}": v for k, v in values.items()})
+        return Outcome(row["id"], row["status"])
 
     async def settle(
         self,

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
+import msgspec
 import stripe
-from sqlalchemy import Executable, Result, Row, Update, bindparam, func, literal, select, update
+from sqlalchemy import ClauseElement, Update, bindparam, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +32,7 @@ from hemis.core.audit import AuditEvent
 from hemis.core.clock import local_today
 from hemis.core.errors import Conflict, HemisError
 from hemis.core.observability import request_id_var
+from hemis.core.prepared import DriverStatement
 from hemis.finance.ledger import ContractCancelled, LedgerService
 from hemis.finance.models import Contract, ContractInstalment, LedgerEntry, PaymentEvent, StripeCheckout
 from hemis.finance.payments import Outcome, PaymentInbox, provider_account, table_of, webhook_secret
@@ -95,14 +97,13 @@ class StripeGateway:
 
     async def receive(self, body: bytes, signature: str | None) -> Outcome:
         """Verify a webhook on its raw body with this tenant's signing secret, then apply it
-        once. A refused one comes back `rejected` (the caller commits it alone and answers 400)."""
+        once. A refused one comes back `rejected` (the caller commits it alone and answers 400).
+        The body is parsed once, after its signature is verified (a refusal's record is given
+        the id and type the body claims)."""
         headers = {"stripe-signature": (signature or "")[:500]}
-        claimed_id, claimed_type = _peek(body)
         secret = await webhook_secret(self.session, PROVIDER, self.tenant_code)
         if not secret:
-            return await self.inbox.reject(
-                PROVIDER, body, headers, "not_configured", event_id=claimed_id, event_type=claimed_type
-            )
+            return await self._refuse(body, headers, "not_configured")
         tolerance = self.settings.stripe_tolerance_seconds
         try:
             try:
@@ -113,17 +114,29 @@ class StripeGateway:
                 if not fresh or fresh == secret:
                     raise
                 stripe.WebhookSignature.verify_header(body, signature, fresh, tolerance)
-            event = json.loads(body)
+            event = msgspec.json.decode(body)
         except stripe.SignatureVerificationError as exc:
-            reason = "too_old" if "tolerance" in str(exc) else "bad_signature"
-            return await self.inbox.reject(
-                PROVIDER, body, headers, reason, event_id=claimed_id, event_type=claimed_type
+            return await self._refuse(
+                body, headers, "too_old" if "tolerance" in str(exc) else "bad_signature"
             )
-        except ValueError:  # not UTF-8 or not JSON, though signed
-            return await self.inbox.reject(PROVIDER, body, headers, "malformed", event_id=claimed_id)
+        except ValueError:  # not UTF-8 or not JSON (msgspec.DecodeError), though signed
+            return await self._refuse(body, headers, "malformed", with_type=False)
         if not isinstance(event, dict):
-            return await self.inbox.reject(PROVIDER, body, headers, "malformed", event_id=claimed_id)
+            return await self._refuse(body, headers, "malformed", with_type=False)
         return await self.ingest(event, body, headers)
+
+    async def _refuse(
+        self, body: bytes, headers: dict[str, str], reason: str, *, with_type: bool = True
+    ) -> Outcome:
+        claimed_id, claimed_type = _peek(body)
+        return await self.inbox.reject(
+            PROVIDER,
+            body,
+            headers,
+            reason,
+            event_id=claimed_id,
+            event_type=claimed_type if with_type else "",
+        )
 
     async def ingest(self, event: dict[str, Any], body: bytes, headers: dict[str, str]) -> Outcome:
         """An authentic event (signed, or fetched from Stripe by the reconciliation job)."""
@@ -377,7 +390,7 @@ class StripeGateway:
         return counts
 
 
-def _paid_checkout_query() -> Executable:
+def _paid_checkout_query() -> ClauseElement:
     """The checkout, locked FOR UPDATE (events of one payment are applied one at a time), its
     contract FOR SHARE (payments of one contract by different checkouts need not queue behind
     each other; cancelling the contract waits for them, and they for it) and the payment's
@@ -506,29 +519,47 @@ def _apply_paid_statement(new_entry: bool) -> Update:
     ).returning(event.c.ledger_entry_id)
 
 
-PAID_CHECKOUT = _paid_checkout_query()
-APPLY_PAID = {True: _apply_paid_statement(True), False: _apply_paid_statement(False)}
+PAID_CHECKOUT = DriverStatement(_paid_checkout_query())
+APPLY_PAID = {
+    True: DriverStatement(_apply_paid_statement(True)),
+    False: DriverStatement(_apply_paid_statement(False)),
+}
 
 
-async def paid_checkout(session: AsyncSession, checkout_id: int) -> Row[Any] | None:
-    connection = await session.connection()
-    result: Result[Any] = await connection.execute(PAID_CHECKOUT, {"checkout_id": checkout_id})
-    return result.one_or_none()
+class PaidCheckout(NamedTuple):
+    """PAID_CHECKOUT's row: the checkout, its contract's status and student, its payment if made."""
+
+    id: int
+    session_id: str | None
+    contract_id: int
+    amount: int
+    currency: str
+    amount_minor: int
+    contract_status: str
+    student_id: int
+    entry_id: int | None
+    entry_contract_id: int | None
+    entry_kind: str | None
+    entry_amount: int | None
+
+
+async def paid_checkout(session: AsyncSession, checkout_id: int) -> PaidCheckout | None:
+    rows = await PAID_CHECKOUT.fetch(session, {"checkout_id": checkout_id})
+    return PaidCheckout(**dict(rows[0].items())) if rows else None
 
 
 async def apply_paid(
     session: AsyncSession,
     event_row: int,
-    found: Row[Any],
+    found: PaidCheckout,
     *,
     actor: str,
     payment_intent: str | None,
     note: str,
 ) -> int:
     """APPLY_PAID for one event row and the checkout `found` (paid_checkout's row)."""
-    connection = await session.connection()
-    result = await connection.scalar(
-        APPLY_PAID[found.entry_id is None],
+    rows = await APPLY_PAID[found.entry_id is None].fetch(
+        session,
         {
             "p_event_row": event_row,
             "p_checkout_id": found.id,
@@ -545,5 +576,6 @@ async def apply_paid(
             "p_entry_id": found.entry_id,
         },
     )
+    result = rows[0][0]
     assert result is not None  # the entry inserted, found, or made concurrently
     return int(result)
