@@ -20,6 +20,12 @@ from hemis.identity.controller import (
     UserController,
 )
 from hemis.institution.controller import InstitutionController
+from hemis.reporting.controller import (
+    DashboardController,
+    HemisStatisticsController,
+    NationalController,
+    PublicStatisticsController,
+)
 from hemis.results.controller import ResultController
 from hemis.staff.controller import AssignmentController, EmployeeController
 from hemis.stipends.controller import StipendController
@@ -59,4 +65,8 @@ ROUTES: list[ControllerRouterHandler] = [
     PaymentController,
     PaymentWebhookController,
     StipendController,
+    NationalController,
+    DashboardController,
+    PublicStatisticsController,
+    HemisStatisticsController,
 ]

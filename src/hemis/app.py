@@ -22,6 +22,7 @@ from hemis.core.errors import handle_exception
 from hemis.core.observability import configure_logging, init_sentry
 from hemis.identity.controller import authenticate_session
 from hemis.identity.sso import SsoClient
+from hemis.reporting.cache import PublicCache
 from hemis.support.controller import authenticate_support
 from tenants.database import app_engine
 from tenants.guards import tenant_kind_guard
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
     litestar.state.resolver = resolver
     litestar.state.sso_client = sso
     litestar.state.admin_sites = admin_sites
+    litestar.state.public_cache = PublicCache(settings.reporting.public_cache_seconds)
     # Cheapest test first: each looks at its own credential's prefix and passes on the rest.
     litestar.state.authenticators = (authenticate_support, authenticate_token, authenticate_session)
     edge = TenantEdge(litestar, resolver, settings.tenancy.platform_hosts, settings.tenancy.subfolder_routing)

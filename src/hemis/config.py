@@ -85,6 +85,15 @@ class PaymentSettings(BaseModel):
     payme_timeout_ms: int = 43_200_000  # 12 hours, Payme's documented timeout
 
 
+class ReportingSettings(BaseModel):
+    # Anonymous statistics (public pages and /rest/v1/public/stat-*) are kept this long per tenant,
+    # path and language in each worker process: a crowd of visitors costs one query a few seconds.
+    public_cache_seconds: float = 5.0
+    # On the ministry's host the figures say "changes may be pending" when the roll-up worker has
+    # not finished a round for this long (it polls every 5 s by default).
+    worker_stale_seconds: float = 60.0
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEMIS_", env_nested_delimiter="__", extra="ignore")
 
@@ -106,6 +115,7 @@ class Settings(BaseSettings):
     i18n: I18nSettings = Field(default_factory=I18nSettings)
     identity: IdentitySettings = Field(default_factory=IdentitySettings)
     payments: PaymentSettings = Field(default_factory=PaymentSettings)
+    reporting: ReportingSettings = Field(default_factory=ReportingSettings)
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,61 @@
+"""Fixtures of the reporting tests: the roll-up worker, a ministry analyst, students made through the
+API at alpha and beta, and the national figures recomputed from them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from hemis.app import HemisApp
+from hemis.config import Settings
+from hemis.core.auth import Role
+from hemis.rollups.worker import RollupWorker
+from tests.conftest import TokenFactory
+from tests.rollups.test_worker import _group
+from tests.students.conftest import admin, group, student_body  # noqa: F401  (fixtures reused)
+
+N = "/t/national/api/v1/national"
+
+
+@pytest.fixture
+def worker(app: HemisApp, settings: Settings) -> RollupWorker:
+    return RollupWorker(app.engine, settings.tenancy.role_prefix)
+
+
+@pytest.fixture
+async def recompute(worker: RollupWorker, app: HemisApp) -> Any:
+    """Recompute every university's figures (and forget cached public answers)."""
+
+    async def run() -> None:
+        await worker.recompute()
+        app.litestar.state.public_cache.clear()
+
+    return run
+
+
+@pytest.fixture
+async def ministry(token_for: TokenFactory) -> dict[str, str]:
+    return await token_for("national", Role.ANALYST)
+
+
+@pytest.fixture
+async def beta_registrar(token_for: TokenFactory) -> dict[str, str]:
+    return await token_for("beta", Role.REGISTRAR)
+
+
+@pytest.fixture
+async def beta_group(client: httpx.AsyncClient, beta_registrar: dict[str, str]) -> dict[str, Any]:
+    return await _group(client, "beta", beta_registrar)
+
+
+async def enrol(
+    client: httpx.AsyncClient, code: str, into: dict[str, Any], headers: dict[str, str], **overrides: Any
+) -> dict[str, Any]:
+    """A student made through the API at university `code`."""
+    response = await client.post(
+        f"/t/{code}/api/v1/students", json=student_body(into, **overrides), headers=headers
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
