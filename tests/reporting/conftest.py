@@ -3,7 +3,11 @@ API at alpha and beta, and the national figures recomputed from them."""
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from typing import Any
+from xml.etree import ElementTree
 
 import httpx
 import pytest
@@ -59,3 +63,38 @@ async def enrol(
     )
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+def xlsx_rows(body: bytes) -> list[list[str]]:
+    """The first sheet's cells as text, read with zipfile and ElementTree (no spreadsheet library)."""
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    with zipfile.ZipFile(io.BytesIO(body)) as book:
+        shared = []
+        if "xl/sharedStrings.xml" in book.namelist():
+            root = ElementTree.fromstring(book.read("xl/sharedStrings.xml"))
+            shared = [
+                "".join(t.text or "" for t in si.iter(f"{{{ns['m']}}}t")) for si in root.findall("m:si", ns)
+            ]
+        sheet = ElementTree.fromstring(book.read("xl/worksheets/sheet1.xml"))
+    rows = []
+    for row in sheet.iter(f"{{{ns['m']}}}row"):
+        cells: dict[int, str] = {}
+        for cell in row.findall("m:c", ns):
+            column = _column(re.sub(r"\d", "", cell.get("r", "A")))
+            value = cell.find("m:v", ns)
+            inline = cell.find("m:is", ns)
+            if cell.get("t") == "s" and value is not None:
+                cells[column] = shared[int(value.text or 0)]
+            elif inline is not None:
+                cells[column] = "".join(t.text or "" for t in inline.iter(f"{{{ns['m']}}}t"))
+            else:
+                cells[column] = value.text or "" if value is not None else ""
+        rows.append([cells.get(i, "") for i in range(max(cells, default=-1) + 1)])
+    return rows
+
+
+def _column(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
