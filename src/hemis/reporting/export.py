@@ -129,7 +129,7 @@ def breakdown_sheet(page: BreakdownPage, language: str) -> Sheet:
         + [row.values[m] for m in page.measures]
         for row in page.items
     ]
-    total = [labels.column("total", language)] + [""] * (2 * len(page.by) - 1)
+    total = [labels.column("grand_total", language)] + [""] * (2 * len(page.by) - 1)
     rows.append(total + [page.totals[m] for m in page.measures])
     return Sheet(f"{page.family}-{'-'.join(page.by)}", headers, rows)
 
