@@ -26,6 +26,7 @@ from hemis.reporting.controller import (
     NationalController,
     PublicStatisticsController,
 )
+from hemis.reporting.pages import DashboardPages
 from hemis.results.controller import ResultController
 from hemis.staff.controller import AssignmentController, EmployeeController
 from hemis.stipends.controller import StipendController
@@ -69,4 +70,5 @@ ROUTES: list[ControllerRouterHandler] = [
     DashboardController,
     PublicStatisticsController,
     HemisStatisticsController,
+    DashboardPages,
 ]

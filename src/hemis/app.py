@@ -9,6 +9,8 @@ from litestar import Litestar
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from admin.app import AdminSites
@@ -23,6 +25,7 @@ from hemis.core.observability import configure_logging, init_sentry
 from hemis.identity.controller import authenticate_session
 from hemis.identity.sso import SsoClient
 from hemis.reporting.cache import PublicCache
+from hemis.reporting.pages import TEMPLATES
 from hemis.support.controller import authenticate_support
 from tenants.database import app_engine
 from tenants.guards import tenant_kind_guard
@@ -80,6 +83,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
             path="/api/docs",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
+        # Server-rendered pages (the dashboards); Jinja escapes every value unless marked safe.
+        template_config=TemplateConfig(directory=[TEMPLATES], engine=JinjaTemplateEngine),
         state=None,
         on_shutdown=[dispose_engine],
         debug=settings.debug,

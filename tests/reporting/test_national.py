@@ -5,7 +5,7 @@ up, the registry's anomalies, who may read, and refusals in the caller's languag
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import httpx
@@ -154,7 +154,9 @@ class TestKpi:
         for line in [*universities, country]:
             s = line["sums"]
             expected = (
-                (Decimal(s["report_fields_filled"]) * 100 / s["report_fields"]).quantize(Decimal("0.1"))
+                (Decimal(s["report_fields_filled"]) * 100 / s["report_fields"]).quantize(
+                    Decimal("0.1"), ROUND_HALF_UP
+                )
                 if s["report_fields"]
                 else None
             )
