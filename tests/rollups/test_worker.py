@@ -14,11 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hemis.config import Settings
 from hemis.core.auth import Role
+from hemis.platform import create_tenant, drop_tenant
 from hemis.rollups import figures
-from hemis.rollups.models import Contingent, Freshness, Kpi, RollupOutbox, StudentRegistry
+from hemis.rollups.models import Contingent, Freshness, Kpi, RollupOutbox, StudentRegistry, University
 from hemis.rollups.worker import RollupWorker
 from hemis.students.models import Student
 from tenants.context import TenantRef
+from tenants.provision import TenantSpec
 from tenants.session import national_session, tenant_session
 from tests.conftest import TokenFactory
 from tests.students.conftest import admin, group, pinfl, student_body  # noqa: F401  (fixtures reused)
@@ -302,3 +304,26 @@ class TestTotals:
                     select(Freshness.as_of).where(Freshness.tenant_code == "*", Freshness.family == "round")
                 )
             assert stamped is not None and datetime.now(UTC) - stamped < timedelta(minutes=1)
+
+
+class TestDrop:
+    async def test_a_dropped_university_leaves_no_national_figures(
+        self,
+        worker: RollupWorker,
+        maker: async_sessionmaker[AsyncSession],
+        owner: AsyncEngine,
+        settings: Settings,
+    ) -> None:
+        await create_tenant(owner, settings, TenantSpec(code="gamma", name_uz="Gamma universiteti"))
+        try:
+            await worker.recompute(codes=["gamma"])
+            async with national_session(maker) as session:
+                assert await session.scalar(select(func.count()).where(Kpi.tenant_code == "gamma")) == 1
+                assert (
+                    await session.scalar(select(func.count()).where(University.tenant_code == "gamma")) == 1
+                )
+        finally:
+            await drop_tenant(owner, settings, "gamma")
+        async with national_session(maker) as session:
+            for table in (Kpi, University, Freshness, Contingent):
+                assert await session.scalar(select(func.count()).where(table.tenant_code == "gamma")) == 0
