@@ -24,7 +24,7 @@ from hemis.core.errors import handle_exception
 from hemis.core.observability import configure_logging, init_sentry
 from hemis.identity.controller import authenticate_session
 from hemis.identity.sso import SsoClient
-from hemis.reporting.cache import PublicCache
+from hemis.reporting.cache import FiguresCache
 from hemis.reporting.pages import TEMPLATES
 from hemis.support.controller import authenticate_support
 from tenants.database import app_engine
@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
     litestar.state.resolver = resolver
     litestar.state.sso_client = sso
     litestar.state.admin_sites = admin_sites
-    litestar.state.public_cache = PublicCache(settings.reporting.public_cache_seconds)
+    litestar.state.figures_cache = FiguresCache(settings.reporting.cache_seconds)
     # Cheapest test first: each looks at its own credential's prefix and passes on the rest.
     litestar.state.authenticators = (authenticate_support, authenticate_token, authenticate_session)
     edge = TenantEdge(litestar, resolver, settings.tenancy.platform_hosts, settings.tenancy.subfolder_routing)

@@ -86,9 +86,10 @@ class PaymentSettings(BaseModel):
 
 
 class ReportingSettings(BaseModel):
-    # Anonymous statistics (public pages and /rest/v1/public/stat-*) are kept this long per tenant,
-    # path and language in each worker process: a crowd of visitors costs one query a few seconds.
-    public_cache_seconds: float = 5.0
+    # Dashboard answers are kept per worker process under the figures' version (a newer roll-up
+    # is never hidden, see hemis.reporting.service); this only bounds how long an unused one
+    # stays. 0 turns the cache off (every answer computed anew).
+    cache_seconds: float = 300.0
     # On the ministry's host the figures say "changes may be pending" when the roll-up worker has
     # not finished a round for this long (it polls every 5 s by default).
     worker_stale_seconds: float = 60.0

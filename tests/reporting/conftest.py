@@ -29,12 +29,11 @@ def worker(app: HemisApp, settings: Settings) -> RollupWorker:
 
 
 @pytest.fixture
-async def recompute(worker: RollupWorker, app: HemisApp) -> Any:
-    """Recompute every university's figures (and forget cached public answers)."""
+async def recompute(worker: RollupWorker) -> Any:
+    """Recompute every university's figures (the cached answers must notice by themselves)."""
 
     async def run() -> None:
         await worker.recompute()
-        app.litestar.state.public_cache.clear()
 
     return run
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
+import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import PathParameter, QueryParameter
@@ -16,8 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hemis.core.auth import Role, provide_principal, requires_role
 from hemis.core.errors import HemisError
 from hemis.core.listing import ListParams, provide_list_params
-from hemis.reporting import export, rules
-from hemis.reporting.cache import PublicCache
+from hemis.reporting import anomalies, export, rules
 from hemis.reporting.hemis_stats import stat_employee, stat_student
 from hemis.reporting.report import dashboard_pdf, national_pdf
 from hemis.reporting.schemas import (
@@ -75,12 +75,8 @@ async def provide_reporting(
 ) -> ReportingService:
     tenant = request_tenant(request)
     assert tenant is not None  # tenant_kind_guard ran first
-    return ReportingService(db_session, tenant, language, request.app.state.settings.reporting)
-
-
-def provide_cache(request: Request[Any, Any, Any]) -> PublicCache:
-    cache: PublicCache = request.app.state.public_cache
-    return cache
+    settings = request.app.state.settings.reporting
+    return ReportingService(db_session, tenant, language, settings, request.app.state.figures_cache)
 
 
 def file(sheet: export.Sheet, fmt: str) -> Response[bytes]:
@@ -277,7 +273,7 @@ class NationalController(Controller):
         self, reporting: NamedDependency[ReportingService], params: NamedDependency[ListParams]
     ) -> DuplicatePage:
         """PINFLs studying at two or more universities at once, with each studying record."""
-        return await reporting.duplicates(params)
+        return await anomalies.duplicates(reporting, params)
 
     @get("/registry/duplicates/export", operation_id="ExportRegistryDuplicates")
     async def duplicates_export(
@@ -287,7 +283,7 @@ class NationalController(Controller):
         format: Format = "csv",
     ) -> Response[bytes]:
         """The duplicates as CSV or XLSX (one line per record)."""
-        return file(export.duplicates_sheet(await reporting.duplicates(None), language), format)
+        return file(export.duplicates_sheet(await anomalies.duplicates(reporting, None), language), format)
 
     @get("/registry/transfers", operation_id="ListRegistryTransfers")
     async def transfers(
@@ -298,7 +294,7 @@ class NationalController(Controller):
     ) -> TransferPage:
         """Transfers: a record expelled at one university beside a studying one at another (same
         PINFL), the latest departures first; `since` a date of departure."""
-        return await reporting.transfers(params, since=since)
+        return await anomalies.transfers(reporting, params, since=since)
 
     @get("/registry/transfers/export", operation_id="ExportRegistryTransfers")
     async def transfers_export(
@@ -309,7 +305,9 @@ class NationalController(Controller):
         format: Format = "csv",
     ) -> Response[bytes]:
         """The transfers as CSV or XLSX."""
-        return file(export.transfers_sheet(await reporting.transfers(None, since=since), language), format)
+        return file(
+            export.transfers_sheet(await anomalies.transfers(reporting, None, since=since), language), format
+        )
 
     @get("/report", operation_id="GetNationalMonthlyReport", media_type="application/pdf")
     async def report(
@@ -397,119 +395,71 @@ class DashboardController(Controller):
 
 
 class PublicStatisticsController(Controller):
-    """The country's figures for anyone, without signing in: aggregate counts only."""
+    """The country's figures for anyone, without signing in: aggregate counts only (kept per
+    process under the figures' version, so a crowd of visitors costs a query each)."""
 
     path = "/api/v1/public/statistics"
     tags = ["Public statistics"]
     opt = {"tenant_kinds": {"national"}}
-    dependencies = {
-        "reporting": Provide(provide_reporting),
-        "cache": Provide(provide_cache, sync_to_thread=False),
-    }
+    dependencies = {"reporting": Provide(provide_reporting)}
 
     @get("/students", operation_id="GetPublicStudentStatistics")
-    async def students(
-        self,
-        request: Request[Any, Any, Any],
-        reporting: NamedDependency[ReportingService],
-        cache: NamedDependency[PublicCache],
-    ) -> PublicStudentsRead:
+    async def students(self, reporting: NamedDependency[ReportingService]) -> PublicStudentsRead:
         """Studying students of the country by education type, form, payment form, gender, home
         region, citizenship and course."""
-        return await cache.get(_key(request, reporting), lambda: public_students(reporting))
+        return await public_students(reporting)
 
     @get("/students/export", operation_id="ExportPublicStudentStatistics")
     async def students_export(
-        self,
-        request: Request[Any, Any, Any],
-        reporting: NamedDependency[ReportingService],
-        cache: NamedDependency[PublicCache],
-        format: Format = "csv",
+        self, reporting: NamedDependency[ReportingService], format: Format = "csv"
     ) -> Response[bytes]:
         """The student statistics as CSV or XLSX."""
-        found = await cache.get(_key(request, reporting, "students"), lambda: public_students(reporting))
+        found = await public_students(reporting)
         return file(export.counts_sheet("students", found.by, reporting.language), format)
 
     @get("/employees", operation_id="GetPublicEmployeeStatistics")
-    async def employees(
-        self,
-        request: Request[Any, Any, Any],
-        reporting: NamedDependency[ReportingService],
-        cache: NamedDependency[PublicCache],
-    ) -> PublicEmployeesRead:
+    async def employees(self, reporting: NamedDependency[ReportingService]) -> PublicEmployeesRead:
         """Employees of the country's universities by academic degree and rank."""
-        return await cache.get(_key(request, reporting), lambda: public_employees(reporting))
+        return await public_employees(reporting)
 
     @get("/employees/export", operation_id="ExportPublicEmployeeStatistics")
     async def employees_export(
-        self,
-        request: Request[Any, Any, Any],
-        reporting: NamedDependency[ReportingService],
-        cache: NamedDependency[PublicCache],
-        format: Format = "csv",
+        self, reporting: NamedDependency[ReportingService], format: Format = "csv"
     ) -> Response[bytes]:
         """The employee statistics as CSV or XLSX."""
-        found = await cache.get(_key(request, reporting, "employees"), lambda: public_employees(reporting))
+        found = await public_employees(reporting)
         return file(export.counts_sheet("employees", found.by, reporting.language), format)
 
     @get("/universities", operation_id="ListPublicUniversities")
     async def universities(
-        self,
-        request: Request[Any, Any, Any],
-        reporting: NamedDependency[ReportingService],
-        cache: NamedDependency[PublicCache],
-        region: Region = None,
+        self, reporting: NamedDependency[ReportingService], region: Region = None
     ) -> UniversityPage:
         """Every university with its number of studying students."""
-        whole = ListParams(limit=10_000, offset=0, sort="name", search=None)
-        return await cache.get(_key(request, reporting), lambda: reporting.universities(whole, region=region))
+        return await reporting.universities(WHOLE, region=region)
 
     @get("/universities/export", operation_id="ExportPublicUniversities")
     async def universities_export(
-        self,
-        request: Request[Any, Any, Any],
-        reporting: NamedDependency[ReportingService],
-        cache: NamedDependency[PublicCache],
-        format: Format = "csv",
+        self, reporting: NamedDependency[ReportingService], region: Region = None, format: Format = "csv"
     ) -> Response[bytes]:
         """The list of universities as CSV or XLSX."""
-        whole = ListParams(limit=10_000, offset=0, sort="name", search=None)
-        found = await cache.get(
-            _key(request, reporting, "universities"), lambda: reporting.universities(whole)
-        )
+        found = await reporting.universities(WHOLE, region=region)
         return file(export.universities_sheet(found, reporting.language), format)
 
     @get("/kpi", operation_id="GetPublicKpi")
-    async def kpi(
-        self,
-        request: Request[Any, Any, Any],
-        reporting: NamedDependency[ReportingService],
-        cache: NamedDependency[PublicCache],
-        month: Month = None,
-    ) -> KpiPage:
-        """The KPI table by region for a month (the latest by default)."""
-        return await cache.get(_key(request, reporting), lambda: public_kpi(reporting, month))
+    async def kpi(self, reporting: NamedDependency[ReportingService], month: Month = None) -> KpiPage:
+        """The KPI table by region and the country for a month (the latest by default)."""
+        return await public_kpi(reporting, month)
 
     @get("/kpi/export", operation_id="ExportPublicKpi")
     async def kpi_export(
-        self,
-        request: Request[Any, Any, Any],
-        reporting: NamedDependency[ReportingService],
-        cache: NamedDependency[PublicCache],
-        month: Month = None,
-        format: Format = "csv",
+        self, reporting: NamedDependency[ReportingService], month: Month = None, format: Format = "csv"
     ) -> Response[bytes]:
         """The KPI table by region as CSV or XLSX."""
-        found = await cache.get(_key(request, reporting, "kpi"), lambda: public_kpi(reporting, month))
+        found = await public_kpi(reporting, month)
         return file(export.kpi_sheet(found, reporting.language), format)
 
 
-def _key(
-    request: Request[Any, Any, Any], reporting: ReportingService, name: str | None = None
-) -> tuple[str, ...]:
-    """One cache entry per tenant, table, language and the query that shapes it (not the format)."""
-    query = sorted((k, v) for k, v in request.query_params.items() if k not in ("format", "l"))
-    return (reporting.tenant.code, name or request.url.path, reporting.language, repr(query))
+WHOLE = ListParams(limit=10_000, offset=0, sort="name", search=None)
 
 
 async def public_students(reporting: ReportingService) -> PublicStudentsRead:
@@ -526,13 +476,12 @@ async def public_employees(reporting: ReportingService) -> PublicEmployeesRead:
 
 
 async def public_kpi(reporting: ReportingService, month: str | None) -> KpiPage:
+    """The regions' lines and the country's (never a university's), in one table."""
     when = await month_of(reporting, month)
     regions = await reporting.kpi_table(when, "region", None)
     country = await reporting.kpi_table(when, "country", None)
-    regions.items.extend(country.items)
-    regions.total = len(regions.items)
-    regions.limit = regions.total
-    return regions
+    items = [*regions.items, *country.items]  # new list: the cached answers stay as they were
+    return msgspec.structs.replace(regions, items=items, total=len(items), limit=len(items))
 
 
 class HemisStatisticsController(Controller):
@@ -542,28 +491,15 @@ class HemisStatisticsController(Controller):
     path = "/rest/v1/public"
     tags = ["HEMIS public API"]
     opt = {"tenant_kinds": {"university"}}
-    dependencies = {
-        "reporting": Provide(provide_reporting),
-        "cache": Provide(provide_cache, sync_to_thread=False),
-    }
+    dependencies = {"reporting": Provide(provide_reporting)}
 
     @get("/stat-student", operation_id="HemisStatStudent")
-    async def stat_student(
-        self,
-        request: Request[Any, Any, Any],
-        reporting: NamedDependency[ReportingService],
-        cache: NamedDependency[PublicCache],
-    ) -> dict[str, Any]:
+    async def stat_student(self, reporting: NamedDependency[ReportingService]) -> dict[str, Any]:
         """Studying students by education type and gender, payment form, region, citizenship,
         education form and course (`data.education_type.Jami` is the total by gender)."""
-        return await cache.get(_key(request, reporting), lambda: stat_student(reporting))
+        return await stat_student(reporting)
 
     @get("/stat-employee", operation_id="HemisStatEmployee")
-    async def stat_employee(
-        self,
-        request: Request[Any, Any, Any],
-        reporting: NamedDependency[ReportingService],
-        cache: NamedDependency[PublicCache],
-    ) -> dict[str, Any]:
+    async def stat_employee(self, reporting: NamedDependency[ReportingService]) -> dict[str, Any]:
         """Employees by position, gender, academic degree and rank (by gender) and employment form."""
-        return await cache.get(_key(request, reporting), lambda: stat_employee(reporting))
+        return await stat_employee(reporting)

@@ -31,11 +31,10 @@ from hemis.identity.controller import COOKIE, session_cookie
 from hemis.identity.service import AuthService
 from hemis.identity.signin import sign_in
 from hemis.reporting import charts, labels, rules
-from hemis.reporting.cache import PublicCache
 from hemis.reporting.controller import (
     MONTH,
+    WHOLE,
     month_of,
-    provide_cache,
     provide_reporting,
     public_employees,
     public_kpi,
@@ -184,17 +183,13 @@ class DashboardPages(Controller):
     path = "/dashboard"
     include_in_schema = False
     opt = {"tenant_kinds": {"university", "national"}}
-    dependencies = {
-        "reporting": Provide(provide_reporting),
-        "cache": Provide(provide_cache, sync_to_thread=False),
-    }
+    dependencies = {"reporting": Provide(provide_reporting)}
 
     @get("/", media_type=MediaType.HTML)
     async def dashboard(
         self,
         request: Request[Any, Any, Any],
         reporting: NamedDependency[ReportingService],
-        cache: NamedDependency[PublicCache],
         language: NamedDependency[str],
         month: Month = None,
         indicator: Indicator = "attendance",
@@ -206,10 +201,10 @@ class DashboardPages(Controller):
         if reporting.tenant.kind == TenantKind.NATIONAL:
             if principal is not None and principal.has_any(MINISTRY_ROLES):
                 return await ministry_page(request, reporting, language, month, indicator, page, region)
-            return await public_page(request, reporting, cache, language, page, principal is not None)
+            return await public_page(request, reporting, language, page, principal is not None)
         if principal is not None and principal.has_any(UNIVERSITY_ROLES):
             return await university_page(request, reporting, language, month, indicator)
-        return await university_public_page(request, reporting, cache, language, principal is not None)
+        return await university_public_page(request, reporting, language, principal is not None)
 
     @get("/login", media_type=MediaType.HTML)
     async def login_form(self, request: Request[Any, Any, Any], language: NamedDependency[str]) -> Template:
@@ -391,7 +386,6 @@ async def university_page(
 async def public_page(
     request: Request[Any, Any, Any],
     reporting: ReportingService,
-    cache: PublicCache,
     language: str,
     page: int,
     signed_in: bool,
@@ -399,14 +393,10 @@ async def public_page(
     """The country's statistics for anyone: the same figures as /api/v1/public/statistics."""
     view = _view(request, language, translate("reporting.page.title_public", language))
     view.signed_in = signed_in
-    code = reporting.tenant.code
-    students = await cache.get((code, "students", language), lambda: public_students(reporting))
-    employees = await cache.get((code, "employees", language), lambda: public_employees(reporting))
-    kpi = await cache.get((code, "kpi", language, ""), lambda: public_kpi(reporting, None))
-    whole = ListParams(limit=10_000, offset=0, sort="name", search=None)
-    universities = await cache.get(
-        (code, "universities", language, "[]"), lambda: reporting.universities(whole)
-    )
+    students = await public_students(reporting)
+    employees = await public_employees(reporting)
+    kpi = await public_kpi(reporting, None)
+    universities = await reporting.universities(WHOLE)
     view.freshness = students.freshness
     for dimension in PUBLIC_STUDENT_DIMENSIONS:
         title = view.t("students_by", dimension=view.col(dimension))
@@ -440,7 +430,6 @@ async def public_page(
 async def university_public_page(
     request: Request[Any, Any, Any],
     reporting: ReportingService,
-    cache: PublicCache,
     language: str,
     signed_in: bool,
 ) -> Template:
@@ -450,16 +439,12 @@ async def university_public_page(
     view = _view(request, language, translate("reporting.page.title_public_university", language, name=own))
     view.signed_in = signed_in
 
-    async def compute() -> tuple[dict[str, list[Any]], dict[str, list[Any]], FreshnessRead]:
-        students = {
-            d: await reporting.counts("contingent", d, status=STUDYING)
-            for d in ("education_type", "education_form", "payment_form", "gender", "course")
-        }
-        staff = {d: await reporting.counts("staff", d) for d in ("position", "academic_degree")}
-        return students, staff, await reporting.freshness(["contingent", "staff"], [reporting.tenant.code])
-
-    students, staff, freshness = await cache.get((reporting.tenant.code, "page", language), compute)
-    view.freshness = freshness
+    students = {
+        d: await reporting.counts("contingent", d, status=STUDYING)
+        for d in ("education_type", "education_form", "payment_form", "gender", "course")
+    }
+    staff = {d: await reporting.counts("staff", d) for d in ("position", "academic_degree")}
+    view.freshness = await reporting.freshness(["contingent", "staff"], [reporting.tenant.code])
     for dimension, counts in students.items():
         title = view.t("students_by", dimension=view.col(dimension))
         view.charts.append(_count_chart(view, f"s-{dimension}", title, counts))

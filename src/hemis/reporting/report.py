@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
@@ -145,7 +146,9 @@ KPI_PRINTED = [1, 3, 4, 5, 6, 7, 8, 9]
 async def national_pdf(reporting: ReportingService, month: date, language: str) -> bytes:
     regions = await reporting.kpi_table(month, "region", None)
     country = await reporting.kpi_table(month, "country", None)
-    regions.items.extend(country.items)
+    regions = msgspec.structs.replace(
+        regions, items=[*regions.items, *country.items]
+    )  # the cached one unchanged
     universities = await reporting.kpi_table(month, "university", None)
     sections = [
         Section(

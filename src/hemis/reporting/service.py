@@ -1,20 +1,26 @@
 """Reading schema national in the request's own transaction: the database decides what is visible
 (the ministry's role reads every university's rows; a university's role its own rows and the
-region and country totals), so nothing here filters for isolation — it only shapes figures."""
+region and country totals), so nothing here filters for isolation — it only shapes figures.
+
+Answers are kept in a per-process cache (FiguresCache) under the data's version: the latest
+computed_at the request can see in national.freshness. The worker stamps it in the same
+transaction as every figure it writes (and once per round), so a cached answer is never older
+than what the database holds; only `freshness` is read anew for every answer. The key carries
+the tenant, so one host's answer is never another's, and within a tenant every reader sees the
+same rows (the database's row-level security depends on the tenant's role, not the person)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from hemis.config import ReportingSettings
 from hemis.core.clock import local_today
@@ -23,30 +29,28 @@ from hemis.core.i18n import translate
 from hemis.core.listing import ListParams, UnknownSortField
 from hemis.reporting import labels, rules
 from hemis.reporting.breakdowns import FAMILIES, Family, query
+from hemis.reporting.cache import FiguresCache
 from hemis.reporting.schemas import (
     BreakdownPage,
     BreakdownRow,
     CountRead,
     DashboardPoint,
     DashboardRead,
-    DuplicatePage,
-    DuplicateRead,
     FreshnessRead,
     KpiLine,
     KpiPage,
     KpiSums,
-    RegistryRecord,
-    TransferPage,
-    TransferRead,
     TrendPoint,
     TrendRead,
     UniversityPage,
     UniversityRead,
 )
-from hemis.rollups.models import Contingent, Freshness, Kpi, RollupOutbox, Staff, StudentRegistry, University
+from hemis.rollups.models import Contingent, Freshness, Kpi, RollupOutbox, Staff, University
 from hemis.rollups.worker import ROUND
 from tenants.context import TenantKind, TenantRef
 
+T = TypeVar("T")
+S = TypeVar("S", bound=msgspec.Struct)
 LEVELS = ("university", "region", "country")
 STUDYING, EXPELLED = "11", "12"
 COUNTRY = "*"
@@ -96,13 +100,21 @@ class Rows:
 
 class ReportingService:
     def __init__(
-        self, session: AsyncSession, tenant: TenantRef, language: str, settings: ReportingSettings
+        self,
+        session: AsyncSession,
+        tenant: TenantRef,
+        language: str,
+        settings: ReportingSettings,
+        cache: FiguresCache | None = None,
     ) -> None:
         self.session = session
         self.tenant = tenant
         self.language = language
         self.settings = settings
+        self.cache = cache or FiguresCache(0)
         self._names: dict[str, Named] | None = None
+        self._fresh: dict[tuple[Any, ...], tuple[FreshnessRead, Any]] = {}
+        self._waiting: tuple[datetime | None] | None = None
 
     @property
     def national(self) -> bool:
@@ -116,10 +128,14 @@ class ReportingService:
             column = {"ru": University.name_ru, "en": University.name_en}.get(
                 self.language, University.name_uz
             )
-            rows = await self.session.execute(
-                select(University.tenant_code, column, University.short_name, University.region_code)
-            )
-            self._names = {r[0]: Named(r[1], r[2], r[3]) for r in rows}
+
+            async def read() -> dict[str, Named]:
+                rows = await self.session.execute(
+                    select(University.tenant_code, column, University.short_name, University.region_code)
+                )
+                return {r[0]: Named(r[1], r[2], r[3]) for r in rows}
+
+            self._names = await self._cached(("names",), read)
         return self._names
 
     def region_name(self, code: str) -> str:
@@ -133,29 +149,71 @@ class ReportingService:
     async def freshness(
         self, families: Sequence[str], universities: Collection[str] | None = None
     ) -> FreshnessRead:
-        query_ = select(func.min(Freshness.as_of), func.max(Freshness.computed_at)).where(
-            Freshness.family.in_(families), Freshness.tenant_role != ""
-        )
+        return (await self._stamp(families, universities))[0]
+
+    async def _stamp(
+        self, families: Sequence[str], universities: Collection[str] | None = None
+    ) -> tuple[FreshnessRead, Any]:
+        """How fresh `families` are (of `universities`, all visible by default), and the version of
+        everything this request can see; one query (two on a university's host), once a request."""
+        key = (tuple(families), tuple(sorted(universities)) if universities is not None else None)
+        if key in self._fresh:
+            return self._fresh[key]
+        mine = Freshness.family.in_(list(families)) & (Freshness.tenant_role != "")
         if universities is not None:
-            query_ = query_.where(Freshness.tenant_code.in_(list(universities)))
-        as_of, computed_at = (await self.session.execute(query_)).one()
-        checked_at = await self.session.scalar(
-            select(Freshness.as_of).where(Freshness.tenant_code == ROUND[0], Freshness.family == ROUND[1])
-        )
+            mine &= Freshness.tenant_code.in_(list(universities))
+        round_row = (Freshness.tenant_code == ROUND[0]) & (Freshness.family == ROUND[1])
+        as_of, computed_at, checked_at, version, count = (
+            await self.session.execute(
+                select(
+                    func.min(Freshness.as_of).filter(mine),
+                    func.max(Freshness.computed_at).filter(mine),
+                    func.max(Freshness.as_of).filter(round_row),
+                    func.max(Freshness.computed_at),
+                    func.count(),
+                )
+            )
+        ).one()
         if not self.national:
             # The university's own outbox: exactly the changes the worker has not taken yet.
-            waiting = await self.session.scalar(select(func.min(RollupOutbox.at)))
-            return FreshnessRead(as_of, computed_at, checked_at, waiting is not None, waiting)
-        stale = timedelta(seconds=self.settings.worker_stale_seconds)
-        pending = checked_at is None or datetime.now(UTC) - checked_at > stale
-        return FreshnessRead(as_of, computed_at, checked_at, pending)
+            if self._waiting is None:
+                self._waiting = (await self.session.scalar(select(func.min(RollupOutbox.at))),)
+            waiting = self._waiting[0]
+            fresh = FreshnessRead(as_of, computed_at, checked_at, waiting is not None, waiting)
+        else:
+            stale = timedelta(seconds=self.settings.worker_stale_seconds)
+            pending = checked_at is None or datetime.now(UTC) - checked_at > stale
+            fresh = FreshnessRead(as_of, computed_at, checked_at, pending)
+        self._fresh[key] = (fresh, (version, count))
+        return self._fresh[key]
+
+    async def _cached(self, key: tuple[Any, ...], compute: Callable[[], Awaitable[T]]) -> T:
+        """compute() once per version of the figures, tenant and language (see the module's note)."""
+        # The version is the same whatever families were asked about: any earlier stamp has it.
+        stamped = next(iter(self._fresh.values()), None) or await self._stamp(("kpi",))
+        return await self.cache.get((self.tenant.code, self.language, stamped[1], *key), compute)
+
+    async def _answer(
+        self,
+        key: tuple[Any, ...],
+        families: Sequence[str],
+        universities: Collection[str] | None,
+        compute: Callable[[FreshnessRead], Awaitable[S]],
+    ) -> S:
+        """A cached answer with its freshness read now."""
+        fresh = await self.freshness(families, universities)
+        found = await self._cached(key, lambda: compute(fresh))
+        return msgspec.structs.replace(found, freshness=fresh)
 
     # --- the KPI table ---------------------------------------------------------------------
 
     async def latest_month(self) -> date:
         """The latest month anything was rolled up in (this month when nothing was yet)."""
-        found = await self.session.scalar(select(func.max(Kpi.month)))
-        return found or local_today().replace(day=1)
+
+        async def read() -> date | None:
+            return await self.session.scalar(select(func.max(Kpi.month)))
+
+        return await self._cached(("latest_month",), read) or local_today().replace(day=1)
 
     async def _university_rows(
         self, last: date, *, first: date | None = None, region: str | None = None, code: str | None = None
@@ -234,23 +292,26 @@ class ReportingService:
     ) -> KpiPage:
         """Table 1 for `month` by university, region or the country; sorted and paged in memory
         (225 universities at most), so any indicator sorts, nulls last either way."""
-        rows = await self._university_rows(month, region=region)
-        names = await self.names()
-        lines = self._lines(level, rows, names)
-        if params is not None and params.search:
-            needle = params.search.lower()
-            lines = [x for x in lines if needle in x.name.lower() or needle in x.code.lower()]
-        lines = _sorted(lines, (params.sort if params else None) or "name")
-        page = lines[params.offset : params.offset + params.limit] if params else lines
-        return KpiPage(
-            month=rules.month_text(month),
-            level=level,
-            items=page,
-            total=len(lines),
-            limit=params.limit if params else len(lines),
-            offset=params.offset if params else 0,
-            freshness=await self.freshness(["kpi"], {r["tenant_code"] for r in rows}),
-        )
+
+        async def compute(fresh: FreshnessRead) -> KpiPage:
+            rows = await self._university_rows(month, region=region)
+            lines = self._lines(level, rows, await self.names())
+            if params is not None and params.search:
+                needle = params.search.lower()
+                lines = [x for x in lines if needle in x.name.lower() or needle in x.code.lower()]
+            lines = _sorted(lines, (params.sort if params else None) or "name")
+            page = lines[params.offset : params.offset + params.limit] if params else lines
+            return KpiPage(
+                month=rules.month_text(month),
+                level=level,
+                items=page,
+                total=len(lines),
+                limit=params.limit if params else len(lines),
+                offset=params.offset if params else 0,
+                freshness=fresh,
+            )
+
+        return await self._answer(("kpi", month, level, params, region), ["kpi"], None, compute)
 
     async def kpi_trend(self, level: str, code: str | None, first: date, last: date) -> TrendRead:
         """One line per month from `first` to `last`: the country's, a region's or a university's."""
@@ -260,72 +321,78 @@ class ReportingService:
             raise CodeRequired(field="code")
         if level == "region" and code not in labels.regions():
             raise BadDimension(field="code", allowed=", ".join(labels.regions()))
-        rows = await self._university_rows(
-            last,
-            first=first,
-            region=code if level == "region" else None,
-            code=code if level == "university" else None,
-        )
         names = await self.names()
         if level == "university" and code not in names:
             raise NoSuchUniversity(field="code", code=code)
-        months = rules.months_between(first, last)
-        carried = rules.carried_forward(rows, months)
-        points = []
-        for month in months:
-            present = list(carried[month].values())
-            line = self._line(level, code, present, names) if present else None
-            points.append(TrendPoint(month=rules.month_text(month), line=line))
-        name = (
-            names[code].name
-            if level == "university"
-            else self.region_name(code)
-            if level == "region"
-            else self.country_name()
-        )
-        return TrendRead(
-            level=level,
-            code=code,
-            name=name,
-            points=points,
-            freshness=await self.freshness(["kpi"], {r["tenant_code"] for r in rows}),
-        )
+        scope = [code] if level == "university" else None
+
+        async def compute(fresh: FreshnessRead) -> TrendRead:
+            assert code is not None
+            rows = await self._university_rows(
+                last,
+                first=first,
+                region=code if level == "region" else None,
+                code=code if level == "university" else None,
+            )
+            months = rules.months_between(first, last)
+            carried = rules.carried_forward(rows, months)
+            points = []
+            for month in months:
+                present = list(carried[month].values())
+                line = self._line(level, code, present, names) if present else None
+                points.append(TrendPoint(month=rules.month_text(month), line=line))
+            name = (
+                names[code].name
+                if level == "university"
+                else self.region_name(code)
+                if level == "region"
+                else self.country_name()
+            )
+            return TrendRead(level=level, code=code, name=name, points=points, freshness=fresh)
+
+        return await self._answer(("trend", level, code, first, last), ["kpi"], scope, compute)
 
     async def dashboard(self, month: date, months: int) -> DashboardRead:
         """A university's KPIs beside its region's and the country's totals, with their trend.
         Its session reads only its own rows and the totals (row-level security)."""
-        first = rules.months_back(month, months)
         own = self.tenant.code
-        names = await self.names()
-        region = names[own].region_code if own in names else ""
-        codes = [own, COUNTRY, f"r:{region}"]
-        statement = select(Kpi).where(Kpi.tenant_code.in_(codes), Kpi.month <= month)
-        rows = [_kpi_dict(k) for k in (await self.session.scalars(statement)).all()]
-        carried = rules.carried_forward(rows, rules.months_between(first, month))
 
-        def lines(at: date) -> DashboardPoint:
-            found = carried[at]
-            return DashboardPoint(
-                month=rules.month_text(at),
-                university=self._line("university", own, [found[own]], names) if own in found else None,
-                region=(
-                    self._total_line("region", region, found[f"r:{region}"])
-                    if f"r:{region}" in found
-                    else None
-                ),
-                country=self._total_line("country", COUNTRY, found[COUNTRY]) if COUNTRY in found else None,
+        async def compute(fresh: FreshnessRead) -> DashboardRead:
+            first = rules.months_back(month, months)
+            names = await self.names()
+            region = names[own].region_code if own in names else ""
+            codes = [own, COUNTRY, f"r:{region}"]
+            statement = select(Kpi).where(Kpi.tenant_code.in_(codes), Kpi.month <= month)
+            rows = [_kpi_dict(k) for k in (await self.session.scalars(statement)).all()]
+            carried = rules.carried_forward(rows, rules.months_between(first, month))
+
+            def lines(at: date) -> DashboardPoint:
+                found = carried[at]
+                return DashboardPoint(
+                    month=rules.month_text(at),
+                    university=self._line("university", own, [found[own]], names) if own in found else None,
+                    region=(
+                        self._total_line("region", region, found[f"r:{region}"])
+                        if f"r:{region}" in found
+                        else None
+                    ),
+                    country=self._total_line("country", COUNTRY, found[COUNTRY])
+                    if COUNTRY in found
+                    else None,
+                )
+
+            trend = [lines(m) for m in rules.months_between(first, month)]
+            now = trend[-1]
+            return DashboardRead(
+                month=rules.month_text(month),
+                university=now.university,
+                region=now.region,
+                country=now.country,
+                trend=trend,
+                freshness=fresh,
             )
 
-        trend = [lines(m) for m in rules.months_between(first, month)]
-        now = trend[-1]
-        return DashboardRead(
-            month=rules.month_text(month),
-            university=now.university,
-            region=now.region,
-            country=now.country,
-            trend=trend,
-            freshness=await self.freshness(["kpi"], [own]),
-        )
+        return await self._answer(("dashboard", month, months), ["kpi"], [own], compute)
 
     def _total_line(self, level: str, code: str, row: Mapping[str, Any]) -> KpiLine:
         line = self._line(level, code, [row], {})
@@ -349,25 +416,29 @@ class ReportingService:
         unknown = [d for d in [*by, *(where or {})] if d not in family.dimensions]
         if unknown or len(by) > 2 or len(set(by)) != len(by):
             raise BadDimension(field="by", allowed=", ".join(family.dimensions))
-        statement = query(family, by, university=university, region=region, where=where)
-        found = [dict(r._mapping) for r in await self.session.execute(statement)]
-        names = await self.names() if "university" in by else {}
-        items = [self._breakdown_row(family, by, row, names) for row in found]
-        totals = rules_totals(family, found)
-        items = _sorted_rows(items, (params.sort if params else None), by, family.measures)
-        page = items[params.offset : params.offset + params.limit] if params else items
-        scope = [university] if university else None
-        return BreakdownPage(
-            family=family.name,
-            by=by,
-            measures=family.measures,
-            items=page,
-            totals=totals,
-            total=len(items),
-            limit=params.limit if params else len(items),
-            offset=params.offset if params else 0,
-            freshness=await self.freshness([family.name], scope),
-        )
+        filters = tuple(sorted((where or {}).items()))
+
+        async def compute(fresh: FreshnessRead) -> BreakdownPage:
+            statement = query(family, by, university=university, region=region, where=where)
+            found = [dict(r._mapping) for r in await self.session.execute(statement)]
+            names = await self.names() if "university" in by else {}
+            items = [self._breakdown_row(family, by, row, names) for row in found]
+            items = _sorted_rows(items, (params.sort if params else None), by, family.measures)
+            page = items[params.offset : params.offset + params.limit] if params else items
+            return BreakdownPage(
+                family=family.name,
+                by=by,
+                measures=family.measures,
+                items=page,
+                totals=rules_totals(family, found),
+                total=len(items),
+                limit=params.limit if params else len(items),
+                offset=params.offset if params else 0,
+                freshness=fresh,
+            )
+
+        key = ("breakdown", family.name, tuple(by), params, university, region, filters)
+        return await self._answer(key, [family.name], [university] if university else None, compute)
 
     def _breakdown_row(
         self, family: Family, by: list[str], row: Mapping[str, Any], names: Mapping[str, Named]
@@ -390,127 +461,57 @@ class ReportingService:
 
     async def universities(self, params: ListParams | None, *, region: str | None = None) -> UniversityPage:
         """Every university with its studying students, for comparison and the public list."""
-        students = dict(
-            (
-                await self.session.execute(
-                    select(Contingent.tenant_code, func.sum(Contingent.students))
-                    .where(Contingent.status == STUDYING)
-                    .group_by(Contingent.tenant_code)
-                )
-            ).all()
-        )
-        computed = dict(
-            (
-                await self.session.execute(
-                    select(Freshness.tenant_code, Freshness.computed_at).where(
-                        Freshness.family == "contingent"
-                    )
-                )
-            ).all()
-        )
-        items = [
-            UniversityRead(
-                code=code,
-                name=named.name,
-                short_name=named.short_name,
-                region_code=named.region_code,
-                region_name=self.region_name(named.region_code),
-                students=int(students.get(code) or 0),
-                computed_at=computed.get(code),
-            )
-            for code, named in (await self.names()).items()
-            if region is None or named.region_code == region
-        ]
-        if params is not None and params.search:
-            needle = params.search.lower()
-            items = [u for u in items if needle in u.name.lower() or needle in u.code.lower()]
         sort = (params.sort if params else None) or "name"
         allowed = ("name", "code", "students", "region_name")
         if sort.lstrip("-") not in allowed:
             raise UnknownSortField(field="sort", value=sort, allowed=", ".join(allowed))
-        items.sort(key=lambda u: (getattr(u, sort.lstrip("-")), u.code), reverse=sort.startswith("-"))
-        page = items[params.offset : params.offset + params.limit] if params else items
-        return UniversityPage(
-            items=page,
-            total=len(items),
-            limit=params.limit if params else len(items),
-            offset=params.offset if params else 0,
-            freshness=await self.freshness(["contingent"], [u.code for u in items]),
-        )
 
-    # --- the national student registry -----------------------------------------------------
-
-    async def duplicates(self, params: ListParams | None) -> DuplicatePage:
-        """PINFLs studying at two or more universities at once."""
-        twice = (
-            select(StudentRegistry.pinfl)
-            .where(StudentRegistry.status == STUDYING)
-            .group_by(StudentRegistry.pinfl)
-            .having(func.count(func.distinct(StudentRegistry.tenant_code)) > 1)
-        )
-        total = int(await self.session.scalar(select(func.count()).select_from(twice.subquery())) or 0)
-        paged = twice.order_by(StudentRegistry.pinfl)
-        if params is not None:
-            paged = paged.limit(params.limit).offset(params.offset)
-        pinfls = list((await self.session.scalars(paged)).all())
-        records = (
-            await self.session.scalars(
-                select(StudentRegistry)
-                .where(StudentRegistry.pinfl.in_(pinfls), StudentRegistry.status == STUDYING)
-                .order_by(StudentRegistry.pinfl, StudentRegistry.tenant_code, StudentRegistry.student_id)
+        async def compute(fresh: FreshnessRead) -> UniversityPage:
+            students = dict(
+                (
+                    await self.session.execute(
+                        select(Contingent.tenant_code, func.sum(Contingent.students))
+                        .where(Contingent.status == STUDYING)
+                        .group_by(Contingent.tenant_code)
+                    )
+                ).all()
             )
-        ).all()
-        names = await self.names()
-        grouped: dict[str, list[RegistryRecord]] = {p: [] for p in pinfls}
-        for record in records:
-            grouped[record.pinfl].append(self._record(record, names))
-        return DuplicatePage(
-            items=[DuplicateRead(pinfl=p, records=r) for p, r in grouped.items()],
-            total=total,
-            limit=params.limit if params else total,
-            offset=params.offset if params else 0,
-            freshness=await self.freshness(["registry"]),
-        )
+            computed = dict(
+                (
+                    await self.session.execute(
+                        select(Freshness.tenant_code, Freshness.computed_at).where(
+                            Freshness.family == "contingent"
+                        )
+                    )
+                ).all()
+            )
+            items = [
+                UniversityRead(
+                    code=code,
+                    name=named.name,
+                    short_name=named.short_name,
+                    region_code=named.region_code,
+                    region_name=self.region_name(named.region_code),
+                    students=int(students.get(code) or 0),
+                    computed_at=computed.get(code),
+                )
+                for code, named in (await self.names()).items()
+                if region is None or named.region_code == region
+            ]
+            if params is not None and params.search:
+                needle = params.search.lower()
+                items = [u for u in items if needle in u.name.lower() or needle in u.code.lower()]
+            items.sort(key=lambda u: (getattr(u, sort.lstrip("-")), u.code), reverse=sort.startswith("-"))
+            page = items[params.offset : params.offset + params.limit] if params else items
+            return UniversityPage(
+                items=page,
+                total=len(items),
+                limit=params.limit if params else len(items),
+                offset=params.offset if params else 0,
+                freshness=fresh,
+            )
 
-    async def transfers(self, params: ListParams | None, *, since: date | None = None) -> TransferPage:
-        """A record expelled at one university beside a studying one at another, by PINFL: the
-        latest departures first."""
-        left, now = aliased(StudentRegistry), aliased(StudentRegistry)
-        pairs = (
-            select(left, now)
-            .join(now, and_(now.pinfl == left.pinfl, now.tenant_code != left.tenant_code))
-            .where(left.status == EXPELLED, now.status == STUDYING)
-        )
-        if since is not None:
-            pairs = pairs.where(left.changed_at >= datetime(since.year, since.month, since.day, tzinfo=UTC))
-        total = int(await self.session.scalar(select(func.count()).select_from(pairs.subquery())) or 0)
-        ordered = pairs.order_by(left.changed_at.desc(), left.pinfl, left.id, now.id)
-        if params is not None:
-            ordered = ordered.limit(params.limit).offset(params.offset)
-        names = await self.names()
-        items = [
-            TransferRead(pinfl=a.pinfl, left=self._record(a, names), studying=self._record(b, names))
-            for a, b in (await self.session.execute(ordered)).all()
-        ]
-        return TransferPage(
-            items=items,
-            total=total,
-            limit=params.limit if params else total,
-            offset=params.offset if params else 0,
-            freshness=await self.freshness(["registry"]),
-        )
-
-    def _record(self, record: StudentRegistry, names: Mapping[str, Named]) -> RegistryRecord:
-        named = names.get(record.tenant_code)
-        return RegistryRecord(
-            university=record.tenant_code,
-            university_name=named.name if named else record.tenant_code,
-            student_id=record.student_id,
-            status=record.status,
-            education_type=record.education_type,
-            course=record.course,
-            changed_at=record.changed_at,
-        )
+        return await self._answer(("universities", params, region), ["contingent"], None, compute)
 
     # --- public statistics -----------------------------------------------------------------
 
@@ -519,25 +520,32 @@ class ReportingService:
         spec = FAMILIES[family]
         where = {k: v for k, v in filters.items() if k in spec.dimensions}
         university = self.tenant.code if not self.national else None
-        rows = (
-            await self.session.execute(query(spec, [dimension], university=university, where=where))
-        ).all()
-        measure = spec.sums[0]
-        counts = [
-            CountRead(
-                code=str(r._mapping[dimension] or ""),
-                name=labels.value_name(dimension, str(r._mapping[dimension] or ""), self.language),
-                count=int(r._mapping[measure]),
-            )
-            for r in rows
-        ]
-        return sorted(counts, key=lambda c: (-c.count, c.code))
+
+        async def compute() -> list[CountRead]:
+            statement = query(spec, [dimension], university=university, where=where)
+            rows = (await self.session.execute(statement)).all()
+            measure = spec.sums[0]
+            counts = [
+                CountRead(
+                    code=str(r._mapping[dimension] or ""),
+                    name=labels.value_name(dimension, str(r._mapping[dimension] or ""), self.language),
+                    count=int(r._mapping[measure]),
+                )
+                for r in rows
+            ]
+            return sorted(counts, key=lambda c: (-c.count, c.code))
+
+        return await self._cached(("counts", family, dimension, tuple(sorted(where.items()))), compute)
 
     async def staff_total(self) -> int:
         statement = select(func.coalesce(func.sum(Staff.employees), 0))
         if not self.national:
             statement = statement.where(Staff.tenant_code == self.tenant.code)
-        return int(await self.session.scalar(statement) or 0)
+
+        async def compute() -> int:
+            return int(await self.session.scalar(statement) or 0)
+
+        return await self._cached(("staff_total",), compute)
 
 
 def rules_totals(family: Family, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
