@@ -106,7 +106,7 @@ class TestNationalExports:
                 f"{N}/breakdowns/contingent/export", params={"by": "gender", "l": "en"}, headers=ministry
             )
         )
-        assert rows[0] == ["Gender", "Gender name", "Students"]
+        assert rows[0] == ["Gender (code)", "Gender", "Students"]
         assert rows[-1][0] == "Total" and int(rows[-1][-1]) == page["totals"]["students"]
         assert sum(int(r[-1]) for r in rows[1:-1]) == page["totals"]["students"]
         assert {r[1] for r in rows[1:-1]} <= {"Male", "Female", "Unknown"}

@@ -14,6 +14,7 @@ from typing import Any
 
 import xlsxwriter
 
+from hemis.core.i18n import translate
 from hemis.reporting import labels, rules
 from hemis.reporting.schemas import (
     BreakdownPage,
@@ -108,12 +109,16 @@ def trend_sheet(trend: TrendRead, language: str) -> Sheet:
     )
 
 
+LEVEL_KEYS = {"university": "own", "region": "region_total", "country": "country_total"}
+
+
 def dashboard_sheet(board: DashboardRead, language: str) -> Sheet:
     rows = []
     for point in board.trend:
         for line in (point.university, point.region, point.country):
             if line is not None:
-                rows.append([point.month, labels.column(line.level, language), *kpi_cells(line)])
+                level = translate(f"reporting.page.{LEVEL_KEYS[line.level]}", language)
+                rows.append([point.month, level, *kpi_cells(line)])
     return Sheet(
         f"dashboard-{board.month}", _h(["month", "level", *KPI_COLUMNS, *rules.SUMS], language), rows
     )
@@ -122,7 +127,8 @@ def dashboard_sheet(board: DashboardRead, language: str) -> Sheet:
 def breakdown_sheet(page: BreakdownPage, language: str) -> Sheet:
     headers: list[str] = []
     for dimension in page.by:
-        headers += [labels.column(dimension, language), labels.column(f"{dimension}_name", language)]
+        name = labels.column(dimension, language)
+        headers += [translate("reporting.code_of", language, dimension=name), name]
     headers += _h(page.measures, language)
     rows = [
         [cell for d in page.by for cell in (row.keys[d], row.labels[d])]
