@@ -72,6 +72,26 @@ class TestDashboard:
         assert (await client.get(D, headers=staff)).json()["freshness"]["pending"] is False
 
 
+    async def test_another_universitys_change_reaches_the_totals_beside_it(
+        self,
+        client: httpx.AsyncClient,
+        recompute: Any,
+        worker: Any,
+        staff: dict[str, str],
+        beta_registrar: dict[str, str],
+        beta_group: dict[str, Any],
+    ) -> None:
+        """The answer is kept until the figures change, and the country's total changing with
+        beta's new student is a change alpha's dashboard sees (the worker stamps the totals)."""
+        await recompute()
+        before = (await client.get(D, headers=staff)).json()
+        await enrol(client, "beta", beta_group, beta_registrar)
+        await worker.run_once()  # only beta is rolled up
+        after = (await client.get(D, headers=staff)).json()
+        assert after["country"]["sums"]["students"] == before["country"]["sums"]["students"] + 1
+        assert after["university"] == before["university"]
+
+
 class TestAccess:
     @pytest.mark.parametrize("role", [Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.ACCOUNTANT])
     async def test_the_universitys_offices_read_it(

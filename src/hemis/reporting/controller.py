@@ -463,13 +463,13 @@ WHOLE = ListParams(limit=10_000, offset=0, sort="name", search=None)
 
 
 async def public_students(reporting: ReportingService) -> PublicStudentsRead:
-    by = {d: await reporting.counts("contingent", d, status="11") for d in PUBLIC_STUDENT_DIMENSIONS}
+    by = await reporting.counts_by("contingent", PUBLIC_STUDENT_DIMENSIONS, status="11")
     total = sum(c.count for c in by["education_type"])
     return PublicStudentsRead(total=total, by=by, freshness=await reporting.freshness(["contingent"]))
 
 
 async def public_employees(reporting: ReportingService) -> PublicEmployeesRead:
-    by = {d: await reporting.counts("staff", d) for d in PUBLIC_EMPLOYEE_DIMENSIONS}
+    by = await reporting.counts_by("staff", PUBLIC_EMPLOYEE_DIMENSIONS)
     return PublicEmployeesRead(
         total=await reporting.staff_total(), by=by, freshness=await reporting.freshness(["staff"])
     )

@@ -439,11 +439,9 @@ async def university_public_page(
     view = _view(request, language, translate("reporting.page.title_public_university", language, name=own))
     view.signed_in = signed_in
 
-    students = {
-        d: await reporting.counts("contingent", d, status=STUDYING)
-        for d in ("education_type", "education_form", "payment_form", "gender", "course")
-    }
-    staff = {d: await reporting.counts("staff", d) for d in ("position", "academic_degree")}
+    dimensions = ("education_type", "education_form", "payment_form", "gender", "course")
+    students = await reporting.counts_by("contingent", dimensions, status=STUDYING)
+    staff = await reporting.counts_by("staff", ("position", "academic_degree"))
     view.freshness = await reporting.freshness(["contingent", "staff"], [reporting.tenant.code])
     for dimension, counts in students.items():
         title = view.t("students_by", dimension=view.col(dimension))

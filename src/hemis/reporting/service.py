@@ -3,9 +3,9 @@
 region and country totals), so nothing here filters for isolation — it only shapes figures.
 
 Answers are kept in a per-process cache (FiguresCache) under the data's version: the latest
-computed_at the request can see in national.freshness. The worker stamps it in the same
-transaction as every figure it writes (and once per round), so a cached answer is never older
-than what the database holds; only `freshness` is read anew for every answer. The key carries
+computed_at the request can see in national.freshness (its round stamp aside). The worker stamps
+it in the same transaction as every figure it writes, the region and country totals included
+(a row every university reads), so a cached answer is never older than what the database holds; only `freshness` is read anew for every answer. The key carries
 the tenant, so one host's answer is never another's, and within a tenant every reader sees the
 same rows (the database's row-level security depends on the tenant's role, not the person)."""
 
@@ -56,6 +56,8 @@ STUDYING, EXPELLED = "11", "12"
 COUNTRY = "*"
 # Rows with tenant_role '' are totals the worker keeps for universities' dashboards.
 UNIVERSITY_ROWS = Kpi.tenant_role != ""
+# Plain rows, not ORM objects: a trend reads thousands of them (225 universities × its months).
+KPI_COLUMNS = (Kpi.tenant_code, Kpi.month, Kpi.region_code, *(getattr(Kpi, c) for c in rules.SUMS))
 KPI_SORTS = ("name", "code", "universities", "students", *rules.INDICATORS)
 PUBLIC_STUDENT_DIMENSIONS = (
     "education_type",
@@ -163,13 +165,15 @@ class ReportingService:
         if universities is not None:
             mine &= Freshness.tenant_code.in_(list(universities))
         round_row = (Freshness.tenant_code == ROUND[0]) & (Freshness.family == ROUND[1])
+        # The version leaves out the worker's round stamp: a round that changed nothing keeps the
+        # answers (totals rewritten by another university's change are stamped too, by the worker).
         as_of, computed_at, checked_at, version, count = (
             await self.session.execute(
                 select(
                     func.min(Freshness.as_of).filter(mine),
                     func.max(Freshness.computed_at).filter(mine),
                     func.max(Freshness.as_of).filter(round_row),
-                    func.max(Freshness.computed_at),
+                    func.max(Freshness.computed_at).filter(~round_row),
                     func.count(),
                 )
             )
@@ -230,16 +234,18 @@ class ReportingService:
             return statement
 
         latest = scoped(
-            select(Kpi)
+            select(*KPI_COLUMNS)
             .where(UNIVERSITY_ROWS, Kpi.month < first if first is not None else Kpi.month <= last)
             .ext(distinct_on(Kpi.tenant_code))
             .order_by(Kpi.tenant_code, Kpi.month.desc())
         )
-        rows = list((await self.session.scalars(latest)).all())
+        rows = [dict(r._mapping) for r in await self.session.execute(latest)]
         if first is not None:
-            window = scoped(select(Kpi).where(UNIVERSITY_ROWS, Kpi.month >= first, Kpi.month <= last))
-            rows += (await self.session.scalars(window)).all()
-        return [_kpi_dict(k) for k in rows]
+            window = scoped(
+                select(*KPI_COLUMNS).where(UNIVERSITY_ROWS, Kpi.month >= first, Kpi.month <= last)
+            )
+            rows += [dict(r._mapping) for r in await self.session.execute(window)]
+        return rows
 
     def _line(
         self, level: str, code: str, rows: Sequence[Mapping[str, Any]], names: dict[str, Named]
@@ -362,8 +368,8 @@ class ReportingService:
             names = await self.names()
             region = names[own].region_code if own in names else ""
             codes = [own, COUNTRY, f"r:{region}"]
-            statement = select(Kpi).where(Kpi.tenant_code.in_(codes), Kpi.month <= month)
-            rows = [_kpi_dict(k) for k in (await self.session.scalars(statement)).all()]
+            statement = select(*KPI_COLUMNS).where(Kpi.tenant_code.in_(codes), Kpi.month <= month)
+            rows = [dict(r._mapping) for r in await self.session.execute(statement)]
             carried = rules.carried_forward(rows, rules.months_between(first, month))
 
             def lines(at: date) -> DashboardPoint:
@@ -517,25 +523,40 @@ class ReportingService:
 
     async def counts(self, family: str, dimension: str, **filters: str) -> list[CountRead]:
         """One dimension's counts (the family's first sum), biggest first: aggregate numbers only."""
+        return (await self.counts_by(family, [dimension], **filters))[dimension]
+
+    async def counts_by(
+        self, family: str, dimensions: Sequence[str], **filters: str
+    ) -> dict[str, list[CountRead]]:
+        """Several dimensions' counts from one scan: the rows grouped by all of them at once (the
+        roll-ups are already that cube), each dimension's counts summed here."""
         spec = FAMILIES[family]
         where = {k: v for k, v in filters.items() if k in spec.dimensions}
         university = self.tenant.code if not self.national else None
+        wanted = list(dimensions)
 
-        async def compute() -> list[CountRead]:
-            statement = query(spec, [dimension], university=university, where=where)
-            rows = (await self.session.execute(statement)).all()
+        async def compute() -> dict[str, list[CountRead]]:
+            statement = query(spec, wanted, university=university, where=where)
             measure = spec.sums[0]
-            counts = [
-                CountRead(
-                    code=str(r._mapping[dimension] or ""),
-                    name=labels.value_name(dimension, str(r._mapping[dimension] or ""), self.language),
-                    count=int(r._mapping[measure]),
+            totals: dict[str, dict[str, int]] = {d: {} for d in wanted}
+            for row in await self.session.execute(statement):
+                values = row._mapping
+                for d in wanted:
+                    code = str(values[d] or "")
+                    totals[d][code] = totals[d].get(code, 0) + int(values[measure])
+            return {
+                d: sorted(
+                    (
+                        CountRead(code=c, name=labels.value_name(d, c, self.language), count=n)
+                        for c, n in found.items()
+                    ),
+                    key=lambda x: (-x.count, x.code),
                 )
-                for r in rows
-            ]
-            return sorted(counts, key=lambda c: (-c.count, c.code))
+                for d, found in totals.items()
+            }
 
-        return await self._cached(("counts", family, dimension, tuple(sorted(where.items()))), compute)
+        key = ("counts", family, tuple(wanted), tuple(sorted(where.items())))
+        return await self._cached(key, compute)
 
     async def staff_total(self) -> int:
         statement = select(func.coalesce(func.sum(Staff.employees), 0))
@@ -554,12 +575,6 @@ def rules_totals(family: Family, rows: Sequence[Mapping[str, Any]]) -> dict[str,
         for column in family.sums:
             sums[column] += row[column] or 0
     return family.values(sums)
-
-
-def _kpi_dict(row: Kpi) -> dict[str, Any]:
-    out = {column: getattr(row, column) for column in rules.SUMS}
-    out.update(tenant_code=row.tenant_code, month=row.month, region_code=row.region_code)
-    return out
 
 
 def _replace(line: KpiLine, **changes: Any) -> KpiLine:

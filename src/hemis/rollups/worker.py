@@ -79,6 +79,7 @@ KPI_SUMMED = (
 # The freshness row (tenant_code, family) of the worker's last complete round; tenant_role '' lets
 # every university read it, as it reads the KPI totals.
 ROUND = ("*", "round")
+TOTALS = ("*", "totals")  # when the region and country KPI totals were last rewritten
 # asyncpg binds at most 32,767 parameters per statement.
 INSERT_BATCH = 2_000
 
@@ -265,6 +266,9 @@ class RollupWorker:
         ).group_by(universities.c.region_code)
         for query in (country.having(func.count() > 0), regions):
             await session.execute(insert(Kpi).from_select(columns, query))
+        # Stamped where every university can see it: a university's dashboard keeps its answers
+        # until the totals it shows beside its own figures change (hemis.reporting.service).
+        await self._stamp(session, TOTALS[0], "", TOTALS[1], None, 0.0, datetime.now(UTC))
 
     async def _stamp(
         self,
