@@ -71,7 +71,6 @@ class TestDashboard:
         await recompute()
         assert (await client.get(D, headers=staff)).json()["freshness"]["pending"] is False
 
-
     async def test_another_universitys_change_reaches_the_totals_beside_it(
         self,
         client: httpx.AsyncClient,

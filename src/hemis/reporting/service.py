@@ -219,6 +219,13 @@ class ReportingService:
 
         return await self._cached(("latest_month",), read) or local_today().replace(day=1)
 
+    async def _rows(self, statement: Select[Any]) -> list[dict[str, Any]]:
+        """A Core statement's rows as dicts, on the session's connection (no ORM result layer:
+        a country's trend reads thousands)."""
+        result = await (await self.session.connection()).execute(statement)
+        names = list(result.keys())
+        return [dict(zip(names, row, strict=True)) for row in result]
+
     async def _university_rows(
         self, last: date, *, first: date | None = None, region: str | None = None, code: str | None = None
     ) -> list[dict[str, Any]]:
@@ -239,20 +246,18 @@ class ReportingService:
             .ext(distinct_on(Kpi.tenant_code))
             .order_by(Kpi.tenant_code, Kpi.month.desc())
         )
-        rows = [dict(r._mapping) for r in await self.session.execute(latest)]
+        rows = await self._rows(latest)
         if first is not None:
             window = scoped(
                 select(*KPI_COLUMNS).where(UNIVERSITY_ROWS, Kpi.month >= first, Kpi.month <= last)
             )
-            rows += [dict(r._mapping) for r in await self.session.execute(window)]
+            rows += await self._rows(window)
         return rows
 
     def _line(
         self, level: str, code: str, rows: Sequence[Mapping[str, Any]], names: dict[str, Named]
     ) -> KpiLine:
-        sums = rules.zero()
-        for row in rows:
-            rules.add(sums, row)
+        sums = rules.total(rows)
         if level == "university":
             named = names.get(code)
             name, region = (
@@ -369,7 +374,7 @@ class ReportingService:
             region = names[own].region_code if own in names else ""
             codes = [own, COUNTRY, f"r:{region}"]
             statement = select(*KPI_COLUMNS).where(Kpi.tenant_code.in_(codes), Kpi.month <= month)
-            rows = [dict(r._mapping) for r in await self.session.execute(statement)]
+            rows = await self._rows(statement)
             carried = rules.carried_forward(rows, rules.months_between(first, month))
 
             def lines(at: date) -> DashboardPoint:
@@ -426,7 +431,7 @@ class ReportingService:
 
         async def compute(fresh: FreshnessRead) -> BreakdownPage:
             statement = query(family, by, university=university, region=region, where=where)
-            found = [dict(r._mapping) for r in await self.session.execute(statement)]
+            found = await self._rows(statement)
             names = await self.names() if "university" in by else {}
             items = [self._breakdown_row(family, by, row, names) for row in found]
             items = _sorted_rows(items, (params.sort if params else None), by, family.measures)
