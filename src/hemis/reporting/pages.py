@@ -126,6 +126,10 @@ class View:
         return "—" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def astuple(fresh: FreshnessRead) -> tuple[Any, ...]:
+    return (fresh.as_of, fresh.computed_at, fresh.checked_at, fresh.pending, fresh.pending_since)
+
+
 def _root(request: Request[Any, Any, Any]) -> str:
     return str(request.scope.get("root_path", "")).rstrip("/")
 
@@ -195,16 +199,42 @@ class DashboardPages(Controller):
         indicator: Indicator = "attendance",
         page: PageNumber = 1,
         region: Region = None,
-    ) -> Template:
-        """The ministry's or the university's dashboard for its staff; the public statistics else."""
+    ) -> Response[str]:
+        """The ministry's or the university's dashboard for its staff; the public statistics else.
+
+        The page is the same for every reader of a kind (it names no person), so its HTML is kept
+        under the figures' version and how fresh they are, like the API's answers."""
         principal = await _principal(request)
-        if reporting.tenant.kind == TenantKind.NATIONAL:
-            if principal is not None and principal.has_any(MINISTRY_ROLES):
-                return await ministry_page(request, reporting, language, month, indicator, page, region)
-            return await public_page(request, reporting, language, page, principal is not None)
-        if principal is not None and principal.has_any(UNIVERSITY_ROLES):
-            return await university_page(request, reporting, language, month, indicator)
-        return await university_public_page(request, reporting, language, principal is not None)
+        national = reporting.tenant.kind == TenantKind.NATIONAL
+        own = None if national else [reporting.tenant.code]
+        if national and principal is not None and principal.has_any(MINISTRY_ROLES):
+            kind, families = "ministry", ["kpi"]
+        elif national:
+            kind, families = "public", ["contingent"]
+        elif principal is not None and principal.has_any(UNIVERSITY_ROLES):
+            kind, families = "university", ["kpi"]
+        else:
+            kind, families = "university_public", ["contingent", "staff"]
+        fresh = await reporting.freshness(families, own)
+        query = tuple(sorted((k, v) for k, v in request.query_params.items() if k != "l"))
+        key = ("page", kind, principal is not None, query, _root(request), astuple(fresh))
+
+        async def render() -> str:
+            if kind == "ministry":
+                template = await ministry_page(request, reporting, language, month, indicator, page, region)
+            elif kind == "public":
+                template = await public_page(request, reporting, language, page, principal is not None)
+            elif kind == "university":
+                template = await university_page(request, reporting, language, month, indicator)
+            else:
+                template = await university_public_page(request, reporting, language, principal is not None)
+            engine = request.app.template_engine
+            assert engine is not None
+            assert template.template_name is not None
+            return str(engine.get_template(template.template_name).render(**template.context))
+
+        html = await reporting.cached(key, render)
+        return Response(html, media_type=MediaType.HTML, headers=HEADERS)
 
     @get("/login", media_type=MediaType.HTML)
     async def login_form(self, request: Request[Any, Any, Any], language: NamedDependency[str]) -> Template:

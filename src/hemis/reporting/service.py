@@ -197,6 +197,10 @@ class ReportingService:
         stamped = next(iter(self._fresh.values()), None) or await self._stamp(("kpi",))
         return await self.cache.get((self.tenant.code, self.language, stamped[1], *key), compute)
 
+    async def cached(self, key: tuple[Any, ...], compute: Callable[[], Awaitable[T]]) -> T:
+        """Anything computed from these figures (a page's HTML), kept like the answers are."""
+        return await self._cached(key, compute)
+
     async def _answer(
         self,
         key: tuple[Any, ...],
