@@ -320,7 +320,7 @@ def dump_schema(url: str, schema: str, dump_dir: Path, snapshot: str | None = No
 
 
 async def drop(engine: AsyncEngine, url: str, code: str, *, prefix: str, dump_dir: Path) -> Path:
-    """Dump, then drop one tenant's schema, role and registry rows, in one transaction.
+    """Dump, then drop one tenant's schema, role, registry rows and national figures, in one transaction.
 
     Writers are locked out (EXCLUSIVE still lets pg_dump read) and pg_dump reads the
     transaction's exported snapshot, so the dump holds exactly what is dropped.
@@ -342,6 +342,12 @@ async def drop(engine: AsyncEngine, url: str, code: str, *, prefix: str, dump_di
         dump = await asyncio.to_thread(dump_schema, url, schema, dump_dir, snapshot)
         await conn.execute(text(f"DROP SCHEMA IF EXISTS {naming.quote(schema)} CASCADE"))
         await conn.execute(text("DELETE FROM shared.tenant WHERE code = :c"), {"c": code})
+        # Its figures leave the national roll-ups with it (the region and country totals follow at
+        # the worker's next write); the dump keeps the data they were computed from.
+        for table in (*NATIONAL_FIGURES, "university"):
+            await conn.execute(
+                text(f"DELETE FROM {naming.NATIONAL_SCHEMA}.{table} WHERE tenant_code = :c"), {"c": code}
+            )
         if await conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}):
             # Default privileges and grants in this database go first, then the role. An owner
             # that is not a superuser must be a member of the role to DROP OWNED BY it.

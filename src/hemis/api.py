@@ -20,6 +20,13 @@ from hemis.identity.controller import (
     UserController,
 )
 from hemis.institution.controller import InstitutionController
+from hemis.reporting.controller import (
+    DashboardController,
+    HemisStatisticsController,
+    NationalController,
+    PublicStatisticsController,
+)
+from hemis.reporting.pages import DashboardPages
 from hemis.results.controller import ResultController
 from hemis.staff.controller import AssignmentController, EmployeeController
 from hemis.stipends.controller import StipendController
@@ -59,4 +66,9 @@ ROUTES: list[ControllerRouterHandler] = [
     PaymentController,
     PaymentWebhookController,
     StipendController,
+    NationalController,
+    DashboardController,
+    PublicStatisticsController,
+    HemisStatisticsController,
+    DashboardPages,
 ]

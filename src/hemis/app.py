@@ -11,6 +11,8 @@ from litestar import Litestar
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from admin.app import AdminSites
@@ -24,6 +26,8 @@ from hemis.core.errors import handle_exception
 from hemis.core.observability import configure_logging, init_sentry
 from hemis.identity.controller import authenticate_session
 from hemis.identity.sso import SsoClient
+from hemis.reporting.cache import FiguresCache
+from hemis.reporting.pages import TEMPLATES
 from hemis.rollups.worker import RollupWorker
 from hemis.support.controller import authenticate_support
 from tenants.database import app_engine
@@ -99,6 +103,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
             path="/api/docs",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
+        # Server-rendered pages (the dashboards); Jinja escapes every value unless marked safe.
+        template_config=TemplateConfig(directory=[TEMPLATES], engine=JinjaTemplateEngine),
         state=None,
         on_startup=[start_rollups],
         on_shutdown=[dispose_engine],
@@ -111,6 +117,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
     litestar.state.resolver = resolver
     litestar.state.sso_client = sso
     litestar.state.admin_sites = admin_sites
+    litestar.state.figures_cache = FiguresCache(settings.reporting.cache_seconds)
     # Cheapest test first: each looks at its own credential's prefix and passes on the rest.
     litestar.state.authenticators = (authenticate_support, authenticate_token, authenticate_session)
     edge = TenantEdge(litestar, resolver, settings.tenancy.platform_hosts, settings.tenancy.subfolder_routing)

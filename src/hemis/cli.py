@@ -547,8 +547,10 @@ def demo(serve: bool) -> None:
     if any(not r.ok for r in results):
         console.print("[red]migration failed[/red]")
         sys.exit(1)
-    # The ministry's figures from the demo data at once; then the worker keeps them current.
-    _with_engine(_recompute_rollups)
+    # New demo tenants were rolled up by install_demo; kept ones are, after their migrations,
+    # from their data as it is now. Then the worker keeps them current.
+    if existing:
+        _with_engine(_recompute_rollups)
     if serve:
         settings.rollups.in_process = True
         _serve(settings)

@@ -93,6 +93,16 @@ class RollupSettings(BaseModel):
     parallel: int = 2  # universities recomputed at once
 
 
+class ReportingSettings(BaseModel):
+    # Dashboard answers are kept per worker process under the figures' version (a newer roll-up
+    # is never hidden, see hemis.reporting.service); this only bounds how long an unused one
+    # stays. 0 turns the cache off (every answer computed anew).
+    cache_seconds: float = 300.0
+    # On the ministry's host the figures say "changes may be pending" when the roll-up worker has
+    # not finished a round for this long (it polls every 5 s by default).
+    worker_stale_seconds: float = 60.0
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEMIS_", env_nested_delimiter="__", extra="ignore")
 
@@ -115,6 +125,7 @@ class Settings(BaseSettings):
     identity: IdentitySettings = Field(default_factory=IdentitySettings)
     payments: PaymentSettings = Field(default_factory=PaymentSettings)
     rollups: RollupSettings = Field(default_factory=RollupSettings)
+    reporting: ReportingSettings = Field(default_factory=ReportingSettings)
 
 
 @lru_cache(maxsize=1)

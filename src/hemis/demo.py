@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hemis.config import Settings
 from hemis.finance.demo import seed_finance
 from hemis.platform import create_tenant, setup_platform, tenant_codes
+from hemis.rollups.worker import RollupWorker
 from hemis.structure.demo import seed_structure
 from hemis.term_demo import TermSize, seed_term
 from tenants.context import TenantKind
@@ -78,7 +79,8 @@ async def install_demo(
     engine: AsyncEngine, settings: Settings, size: TermSize | None = None
 ) -> tuple[list[str], list[str]]:
     """Set up the platform and create the demo tenants that do not exist yet, each university
-    with its structure, a running term (hemis.term_demo) and its contracts (hemis.finance.demo).
+    with its structure, a running term (hemis.term_demo) and its contracts (hemis.finance.demo),
+    then the national roll-ups of them all.
 
     Returns (codes created now, codes that were already there).
     """
@@ -97,4 +99,7 @@ async def install_demo(
                     await seed_finance(session, seed=sum(map(ord, ref.code)))
                 await session.commit()
             created.append(demo.spec.code)
+    if created:
+        # The ministry's dashboards start with figures (the worker keeps them current afterwards).
+        await RollupWorker(engine, settings.tenancy.role_prefix).recompute()
     return created, sorted(existing)

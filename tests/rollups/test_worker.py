@@ -8,17 +8,19 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hemis.config import Settings
 from hemis.core.auth import Role
+from hemis.platform import create_tenant, drop_tenant
 from hemis.rollups import figures
-from hemis.rollups.models import Contingent, Freshness, Kpi, RollupOutbox, StudentRegistry
+from hemis.rollups.models import Contingent, Freshness, Kpi, RollupOutbox, StudentRegistry, University
 from hemis.rollups.worker import RollupWorker
 from hemis.students.models import Student
 from tenants.context import TenantRef
+from tenants.provision import TenantSpec
 from tenants.session import national_session, tenant_session
 from tests.conftest import TokenFactory
 from tests.students.conftest import admin, group, new_group, student_body  # noqa: F401  (fixtures reused)
@@ -234,3 +236,76 @@ class TestIsolation:
                         update(Contingent).where(Contingent.tenant_code == "beta").values(students=0)
                     )
                 await session.rollback()
+
+
+class TestTotals:
+    async def test_a_university_without_a_row_this_month_counts_with_its_last_one(
+        self, worker: RollupWorker, maker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        await worker.recompute()
+        async with national_session(maker) as session:
+            month = await session.scalar(select(func.max(Kpi.month)))
+            assert month is not None
+            earlier = month.replace(year=month.year - 1)
+            # beta's figures as if it had changed nothing since a year ago
+            await session.execute(
+                update(Kpi)
+                .where(Kpi.tenant_code == "beta", Kpi.month == month)
+                .values(month=earlier, students=Kpi.students + 1000)
+            )
+            await session.commit()
+        try:
+            await worker.recompute(codes=["alpha"])  # rewrites this month's totals
+            async with national_session(maker) as session:
+                rows = dict(
+                    (
+                        await session.execute(
+                            select(Kpi.tenant_code, Kpi.students).where(
+                                Kpi.month.in_([month, earlier]), Kpi.tenant_code.in_(["alpha", "beta", "*"])
+                            )
+                        )
+                    ).all()
+                )
+                country = await session.scalar(
+                    select(Kpi.students).where(Kpi.tenant_code == "*", Kpi.month == month)
+                )
+            assert rows["beta"] >= 1000 and country == rows["alpha"] + rows["beta"]
+        finally:
+            async with national_session(maker) as session:
+                await session.execute(delete(Kpi).where(Kpi.tenant_code == "beta", Kpi.month == earlier))
+                await session.commit()
+            await worker.recompute()
+
+    async def test_a_complete_round_is_stamped_for_every_reader(
+        self, worker: RollupWorker, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
+    ) -> None:
+        await worker.run_once()
+        for code in ("alpha", "national"):
+            async with tenant_session(maker, tenants[code]) as session:
+                stamped = await session.scalar(
+                    select(Freshness.as_of).where(Freshness.tenant_code == "*", Freshness.family == "round")
+                )
+            assert stamped is not None and datetime.now(UTC) - stamped < timedelta(minutes=1)
+
+
+class TestDrop:
+    async def test_a_dropped_university_leaves_no_national_figures(
+        self,
+        worker: RollupWorker,
+        maker: async_sessionmaker[AsyncSession],
+        owner: AsyncEngine,
+        settings: Settings,
+    ) -> None:
+        await create_tenant(owner, settings, TenantSpec(code="gamma", name_uz="Gamma universiteti"))
+        try:
+            await worker.recompute(codes=["gamma"])
+            async with national_session(maker) as session:
+                assert await session.scalar(select(func.count()).where(Kpi.tenant_code == "gamma")) == 1
+                assert (
+                    await session.scalar(select(func.count()).where(University.tenant_code == "gamma")) == 1
+                )
+        finally:
+            await drop_tenant(owner, settings, "gamma")
+        async with national_session(maker) as session:
+            for table in (Kpi, University, Freshness, Contingent):
+                assert await session.scalar(select(func.count()).where(table.tenant_code == "gamma")) == 0

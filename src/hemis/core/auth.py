@@ -29,6 +29,7 @@ class Role(StrEnum):
     ACCOUNTANT = "accountant"
     STUDENT = "student"
     INTEGRATION = "integration"  # machine clients (HEMIS "API User")
+    ANALYST = "analyst"  # the ministry's analysts (vazirlik tahlilchisi): national figures, read only
 
 
 @dataclass(frozen=True, slots=True)

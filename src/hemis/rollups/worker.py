@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -75,6 +76,10 @@ KPI_SUMMED = (
     "students_with_access",
     "students",
 )
+# The freshness row (tenant_code, family) of the worker's last complete round; tenant_role '' lets
+# every university read it, as it reads the KPI totals.
+ROUND = ("*", "round")
+TOTALS = ("*", "totals")  # when the region and country KPI totals were last rewritten
 # asyncpg binds at most 32,767 parameters per statement.
 INSERT_BATCH = 2_000
 
@@ -235,12 +240,20 @@ class RollupWorker:
 
     async def _write_kpi_totals(self, session: AsyncSession, month: date) -> None:
         """The country's ('*') and each region's ('r:<code>') KPI row of `month`: sums of the
-        universities' rows, readable by every university (tenant_role '') for its dashboard's
+        universities' latest rows, readable by every university (tenant_role '') for its dashboard's
         comparison, while no university's own row is. Serialised, so two universities refreshed
         at once cannot each sum without the other's new row."""
         await session.execute(select(func.pg_advisory_xact_lock(func.hashtext("rollup:kpi-totals"))))
         await session.execute(delete(Kpi).where(Kpi.month == month, Kpi.tenant_role == ""))
-        universities = select(Kpi).where(Kpi.month == month, Kpi.tenant_role != "").subquery()
+        # Each university's latest row up to `month`: one with no change this month yet still
+        # counts, with the figures it closed its last month with.
+        universities = (
+            select(Kpi)
+            .where(Kpi.month <= month, Kpi.tenant_role != "")
+            .ext(distinct_on(Kpi.tenant_code))
+            .order_by(Kpi.tenant_code, Kpi.month.desc())
+            .subquery()
+        )
         sums = [func.sum(universities.c[c]) for c in KPI_SUMMED]
         columns = ["tenant_code", "tenant_role", "month", "region_code", *KPI_SUMMED]
         country = select(literal("*"), literal(""), literal(month), literal(""), *sums)
@@ -253,6 +266,9 @@ class RollupWorker:
         ).group_by(universities.c.region_code)
         for query in (country.having(func.count() > 0), regions):
             await session.execute(insert(Kpi).from_select(columns, query))
+        # Stamped where every university can see it: a university's dashboard keeps its answers
+        # until the totals it shows beside its own figures change (hemis.reporting.service).
+        await self._stamp(session, TOTALS[0], "", TOTALS[1], None, 0.0, datetime.now(UTC))
 
     async def _stamp(
         self,
@@ -282,13 +298,32 @@ class RollupWorker:
         )
 
     async def run_once(self, *, parallel: int = 2) -> list[Refresh]:
-        """One round over every university: what its outbox makes stale."""
-        return await self._round(await self.universities(), parallel=parallel, full=False)
+        """One round over every university: what its outbox makes stale. A round that went
+        through every university is stamped (family 'round'): every change committed before it
+        began is in the figures, which is what a dashboard says about its freshness."""
+        started, clock = await self._clock(), time.perf_counter()
+        done, failed = await self._round(await self.universities(), parallel=parallel, full=False)
+        if not failed:
+            await self._stamp_round(started, time.perf_counter() - clock)
+        return done
 
-    async def _round(self, tenants: Sequence[TenantRef], *, parallel: int, full: bool) -> list[Refresh]:
-        """Each university in its own transactions, `parallel` at a time."""
+    async def _clock(self) -> datetime:
+        async with national_session(self.maker) as session:
+            return await session.scalar(select(func.now())) or datetime.now(UTC)
+
+    async def _stamp_round(self, started: datetime, seconds: float) -> None:
+        async with national_session(self.maker) as session:
+            await self._stamp(session, ROUND[0], "", ROUND[1], None, seconds, started)
+            await session.commit()
+
+    async def _round(
+        self, tenants: Sequence[TenantRef], *, parallel: int, full: bool
+    ) -> tuple[list[Refresh], list[str]]:
+        """Each university in its own transactions, `parallel` at a time; what was done, and
+        which universities failed."""
         gate = asyncio.Semaphore(parallel)
         done: list[Refresh] = []
+        failed: list[str] = []
 
         async def one(tenant: TenantRef) -> None:
             async with gate:
@@ -296,6 +331,7 @@ class RollupWorker:
                     result = await self.refresh(tenant, full=full)
                 except Exception:  # one university's failure must not stop the country's figures
                     log.exception("roll-up of %s failed", tenant.code)
+                    failed.append(tenant.code)
                     if full:
                         raise
                     return
@@ -303,15 +339,19 @@ class RollupWorker:
                     done.append(result)
 
         await asyncio.gather(*(one(t) for t in tenants))
-        return done
+        return done, failed
 
     async def recompute(self, *, codes: Sequence[str] = (), parallel: int = 2) -> list[Refresh]:
         """Every figure of the named universities (all when none) from their own data."""
+        started, clock = await self._clock(), time.perf_counter()
         tenants = [t for t in await self.universities() if not codes or t.code in codes]
         missing = set(codes) - {t.code for t in tenants}
         if missing:
             raise LookupError(f"no university {', '.join(sorted(missing))}")
-        return await self._round(tenants, parallel=parallel, full=True)
+        done, _ = await self._round(tenants, parallel=parallel, full=True)  # full: a failure raised
+        if not codes:
+            await self._stamp_round(started, time.perf_counter() - clock)
+        return done
 
     async def run_forever(self, *, interval: float = 5.0, parallel: int = 2) -> None:
         """Poll every `interval` seconds: a change is national well within a minute."""

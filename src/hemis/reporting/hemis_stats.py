@@ -1,0 +1,97 @@
+"""HEMIS's /rest/v1/public/stat-student and stat-employee for one university: the `{success, error,
+code, data}` envelope and the nested, name-keyed shapes that university websites read (e.g.
+`data.education_type.Jami`, `data.level.<type>.<course>.<form>`), from its national rows.
+
+Figures HEMIS has and the roll-ups do not keep (age, accommodation, employees' citizenship and
+direction) are answered as empty objects, so readers that walk every key keep working."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hemis.core.i18n import translate
+from hemis.reporting import labels
+from hemis.reporting.breakdowns import FAMILIES, query
+from hemis.reporting.service import STUDYING, ReportingService
+
+STUDENT_DIMENSIONS = [
+    "education_type",
+    "education_form",
+    "payment_form",
+    "course",
+    "gender",
+    "region",
+    "citizenship",
+]
+EMPLOYEE_DIMENSIONS = ["position", "gender", "academic_degree", "academic_rank", "employment_form"]
+
+
+def envelope(data: Any) -> dict[str, Any]:
+    return {"success": True, "error": None, "code": 200, "data": data}
+
+
+def _tree(
+    rows: Sequence[Mapping[str, Any]], path: Sequence[str], measure: str, language: str
+) -> dict[str, Any]:
+    """Rows summed into nested dicts keyed by the names of `path`'s dimensions."""
+    root: dict[str, Any] = {}
+    for row in rows:
+        node = root
+        for dimension in path[:-1]:
+            node = node.setdefault(labels.value_name(dimension, row[dimension], language), {})
+        leaf = labels.value_name(path[-1], row[path[-1]], language)
+        node[leaf] = node.get(leaf, 0) + int(row[measure])
+    return root
+
+
+async def _rows(
+    reporting: ReportingService, family: str, by: list[str], **where: str
+) -> list[dict[str, Any]]:
+    statement = query(FAMILIES[family], by, university=reporting.tenant.code, where=where)
+    found = await reporting.session.execute(statement)
+    return [{k: (v if v is not None else "") for k, v in r._mapping.items()} for r in found]
+
+
+async def stat_student(reporting: ReportingService) -> dict[str, Any]:
+    language = reporting.language
+    rows = await _rows(reporting, "contingent", STUDENT_DIMENSIONS, status=STUDYING)
+    by_type = _tree(rows, ["education_type", "gender"], "students", language)
+    total: dict[str, int] = defaultdict(int)
+    for genders in by_type.values():
+        for gender, count in genders.items():
+            total[gender] += count
+    by_type[translate("reporting.hemis.total", language)] = dict(total)
+    return envelope(
+        {
+            "education_type": by_type,
+            "age": {},
+            "payment": _tree(rows, ["payment_form", "education_type"], "students", language),
+            "region": _tree(rows, ["region", "education_type"], "students", language),
+            "citizenship": _tree(rows, ["citizenship", "education_type"], "students", language),
+            "accommodation": {},
+            "education_form": _tree(
+                rows, ["education_type", "education_form", "gender"], "students", language
+            ),
+            "level": _tree(rows, ["education_type", "course", "education_form"], "students", language),
+        }
+    )
+
+
+async def stat_employee(reporting: ReportingService) -> dict[str, Any]:
+    language = reporting.language
+    rows = await _rows(reporting, "staff", EMPLOYEE_DIMENSIONS)
+    return envelope(
+        {
+            "position": _tree(rows, ["position"], "employees", language),
+            "gender": _tree(rows, ["gender"], "employees", language),
+            "citizenship": {},
+            "academic_degree": _tree(rows, ["academic_degree", "gender"], "employees", language),
+            "academic_rank": _tree(rows, ["academic_rank", "gender"], "employees", language),
+            "direction": {},
+            "academic": {},
+            "age": {},
+            "employment_form": _tree(rows, ["employment_form"], "employees", language),
+        }
+    )
