@@ -17,8 +17,7 @@ from hemis.config import Settings
 from hemis.core.auth import Role
 from hemis.rollups.worker import RollupWorker
 from tests.conftest import TokenFactory
-from tests.rollups.test_worker import _group
-from tests.students.conftest import admin, group, student_body  # noqa: F401  (fixtures reused)
+from tests.students.conftest import admin, group, new_group, student_body  # noqa: F401  (fixtures reused)
 
 N = "/t/national/api/v1/national"
 
@@ -50,7 +49,7 @@ async def beta_registrar(token_for: TokenFactory) -> dict[str, str]:
 
 @pytest.fixture
 async def beta_group(client: httpx.AsyncClient, beta_registrar: dict[str, str]) -> dict[str, Any]:
-    return await _group(client, "beta", beta_registrar)
+    return await new_group(client, beta_registrar, "beta", "Iqtisodiyot fakulteti")
 
 
 async def enrol(

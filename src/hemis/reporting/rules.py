@@ -15,6 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
 from typing import Any
 
+from hemis.rollups.models import KPI_SUMS
+
 # Table 1 of the ministry's study (seeds/002), in its order: indicator → (numerator, denominator).
 RATIOS: dict[str, tuple[str, str]] = {
     "average_score": ("score_sum", "scored"),  # points on the 100-point scale, not a percent
@@ -25,23 +27,7 @@ RATIOS: dict[str, tuple[str, str]] = {
 }
 TRANSPARENCY = (("marks_on_time", "marks"), ("students_with_access", "students"))
 INDICATORS = (*RATIOS, "transparency_index")
-# The KPI row's summed columns (hemis.rollups.worker.KPI_SUMMED, in the same order).
-SUMS = (
-    "score_sum",
-    "scored",
-    "teachers_with_e_course",
-    "teachers",
-    "attended_hours",
-    "planned_hours",
-    "report_fields_filled",
-    "report_fields",
-    "paid_online",
-    "paid",
-    "marks_on_time",
-    "marks",
-    "students_with_access",
-    "students",
-)
+SUMS = KPI_SUMS  # the KPI row's summed columns
 TENTH = Decimal("0.1")
 
 

@@ -188,6 +188,26 @@ class Kpi(_PerUniversity):
     students: Mapped[int] = mapped_column(Integer)
 
 
+# The KPI row's numerators and denominators, in the order of table 1: a region's or the
+# country's are their sums (the worker's totals, hemis.reporting's arithmetic).
+KPI_SUMS = (
+    "score_sum",
+    "scored",
+    "teachers_with_e_course",
+    "teachers",
+    "attended_hours",
+    "planned_hours",
+    "report_fields_filled",
+    "report_fields",
+    "paid_online",
+    "paid",
+    "marks_on_time",
+    "marks",
+    "students_with_access",
+    "students",
+)
+
+
 class StudentRegistry(_PerUniversity):
     """One row per student record of every university, by PINFL: the ministry finds a person
     studying at two universities at once, or moving between them."""

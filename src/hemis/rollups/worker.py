@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hemis.rollups import figures
 from hemis.rollups.models import (
+    KPI_SUMS,
     Attendance,
     Contingent,
     Finance,
@@ -59,23 +60,6 @@ TABLES: dict[str, Any] = {
     "stipends": Stipend,
     "staff": Staff,
 }
-# The KPI row's numerators and denominators: a region's or the country's are their sums.
-KPI_SUMMED = (
-    "score_sum",
-    "scored",
-    "teachers_with_e_course",
-    "teachers",
-    "attended_hours",
-    "planned_hours",
-    "report_fields_filled",
-    "report_fields",
-    "paid_online",
-    "paid",
-    "marks_on_time",
-    "marks",
-    "students_with_access",
-    "students",
-)
 # The freshness row (tenant_code, family) of the worker's last complete round; tenant_role '' lets
 # every university read it, as it reads the KPI totals.
 ROUND = ("*", "round")
@@ -254,8 +238,8 @@ class RollupWorker:
             .order_by(Kpi.tenant_code, Kpi.month.desc())
             .subquery()
         )
-        sums = [func.sum(universities.c[c]) for c in KPI_SUMMED]
-        columns = ["tenant_code", "tenant_role", "month", "region_code", *KPI_SUMMED]
+        sums = [func.sum(universities.c[c]) for c in KPI_SUMS]
+        columns = ["tenant_code", "tenant_role", "month", "region_code", *KPI_SUMS]
         country = select(literal("*"), literal(""), literal(month), literal(""), *sums)
         regions = select(
             literal("r:") + universities.c.region_code,
