@@ -32,7 +32,7 @@ from hemis.reporting.schemas import (
     UniversityPage,
 )
 from hemis.reporting.service import PUBLIC_EMPLOYEE_DIMENSIONS, PUBLIC_STUDENT_DIMENSIONS, ReportingService
-from tenants.guards import request_tenant
+from tenants import current_tenant
 
 # The ministry's analysts, the national tenant's admins and its machine clients.
 MINISTRY = requires_role(Role.ANALYST, Role.ADMIN, Role.INTEGRATION)
@@ -73,10 +73,9 @@ class BadWindow(HemisError):
 async def provide_reporting(
     request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], language: NamedDependency[str]
 ) -> ReportingService:
-    tenant = request_tenant(request)
-    assert tenant is not None  # tenant_kind_guard ran first
     settings = request.app.state.settings.reporting
-    return ReportingService(db_session, tenant, language, settings, request.app.state.figures_cache)
+    cache = request.app.state.figures_cache
+    return ReportingService(db_session, current_tenant(), language, settings, cache)
 
 
 def file(sheet: export.Sheet, fmt: str) -> Response[bytes]:

@@ -42,7 +42,7 @@ from hemis.reporting.controller import (
 )
 from hemis.reporting.schemas import FreshnessRead, KpiLine
 from hemis.reporting.service import PUBLIC_STUDENT_DIMENSIONS, STUDYING, ReportingService
-from tenants.context import TenantKind
+from tenants import TenantKind
 
 TEMPLATES = Path(__file__).parent / "templates"
 MINISTRY_ROLES = frozenset({Role.ANALYST, Role.ADMIN, Role.INTEGRATION})

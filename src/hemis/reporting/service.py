@@ -47,7 +47,7 @@ from hemis.reporting.schemas import (
 )
 from hemis.rollups.models import Contingent, Freshness, Kpi, RollupOutbox, Staff, University
 from hemis.rollups.worker import ROUND
-from tenants.context import TenantKind, TenantRef
+from tenants import TenantKind, TenantRef
 
 T = TypeVar("T")
 S = TypeVar("S", bound=msgspec.Struct)
