@@ -31,7 +31,7 @@ CONSTANTS: dict[str, dict[str, Any]] = {
     "instalment_plan": {"active": True},
     "fee_discount": {"active": True},
     "fee_structure": {"active": True},
-    "contract": {"status": "active"},
+    "contract": {"status": "active", "cancel_reason": ""},
     "ledger_entry": {"request_id": ""},
 }
 WITHOUT_TIMESTAMPS = {"mark", "student_status_change", "contract_counter", "ledger_entry"}
