@@ -20,8 +20,8 @@ university-dependent electronic share, some debtors).
 Distributions: university sizes are skewed (a few of 25–35k students, many of 2–6k; the
 total is exactly --students); courses shrink from the first year on, ~9 % master's students;
 mostly full-time with some part-time, evening, distance and second-degree groups; ~70 %
-contract / 30 % state grant (private universities all contract); gender by field (pedagogy
-and philology mostly women, engineering mostly men); ~1.5 % foreign citizens; the home region
+contract / 30 % state grant (private universities almost all contract); gender by field (pedagogy
+and philology mostly women, engineering mostly men); ~1.7 % foreign citizens; the home region
 mostly the university's own; status mostly studying, ~2 % academic leave, ~2.5 % expelled,
 and last June's graduates. Ability is per student around a university mean, so average
 points vary by university from about 60 to 85 and a few per cent of the previous semester's
