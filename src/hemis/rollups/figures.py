@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hemis.attendance.models import Absence
 from hemis.curriculum.models import CurriculumSubject, CurriculumWeek
 from hemis.finance.models import Contract, LedgerEntry
+from hemis.finance.rules import ACADEMIC_YEAR_START_MONTH, academic_year_of
 from hemis.grading.models import Mark, MarkSheet
 from hemis.identity.models import UserAccount
 from hemis.institution.models import InstitutionProfile
@@ -30,7 +31,6 @@ from hemis.trajectory.service import taken_lines
 
 CITIZEN = "11"
 THEORY_WEEK = "11"  # h_education_week_type: theoretical study
-ACADEMIC_YEAR_START_MONTH = 9
 
 # The tenant tables each family reads: a statement on any of them makes the family stale.
 STUDENT_TABLES = frozenset({"student", "academic_group"})
@@ -58,10 +58,6 @@ def families_of(sources: set[str]) -> set[str]:
     return stale | {"kpi"} if stale else stale
 
 
-def academic_year_of(day: date) -> int:
-    return day.year if day.month >= ACADEMIC_YEAR_START_MONTH else day.year - 1
-
-
 def running_semester_offset(day: date) -> int:
     """0 in the autumn semester (its session runs into January), 1 in the spring one."""
     return 0 if day.month >= ACADEMIC_YEAR_START_MONTH or day.month == 1 else 1
@@ -70,11 +66,7 @@ def running_semester_offset(day: date) -> int:
 def fallback_share(day: date) -> Decimal:
     """How much of the running semester's classes have passed, for a curriculum without a week
     calendar: autumn classes from 2 September, spring ones from 26 January, 15 weeks each."""
-    start = (
-        date(day.year if day.month >= ACADEMIC_YEAR_START_MONTH else day.year - 1, 9, 2)
-        if running_semester_offset(day) == 0
-        else date(day.year, 1, 26)
-    )
+    start = date(academic_year_of(day), 9, 2) if running_semester_offset(day) == 0 else date(day.year, 1, 26)
     weeks = Decimal(max(0, (day - start).days)) / 7
     return min(Decimal(1), (weeks / 15).quantize(Decimal("0.0001")))
 

@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from hemis.finance.rules import academic_year_of
 from hemis.rollups import figures
 from hemis.rollups.models import (
     KPI_SUMS,
@@ -81,6 +82,17 @@ class Refresh:
 
 def _today() -> date:
     return datetime.now(UTC).date()
+
+
+async def _upsert(session: AsyncSession, model: Any, values: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """Insert `values`, or overwrite the other columns of the row with the same `keys`."""
+    statement = pg_insert(model).values(values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[getattr(model, k) for k in keys],
+            set_={k: statement.excluded[k] for k in values if k not in keys},
+        )
+    )
 
 
 class RollupWorker:
@@ -172,20 +184,15 @@ class RollupWorker:
     ) -> None:
         if not rows:
             return
-        values = {**rows[0], "tenant_code": code, "tenant_role": role}
-        statement = pg_insert(University).values(values)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[University.tenant_code],
-                set_={k: statement.excluded[k] for k in values if k != "tenant_code"},
-            )
+        await _upsert(
+            session, University, {**rows[0], "tenant_code": code, "tenant_role": role}, ("tenant_code",)
         )
 
     async def _write_kpi(
         self, session: AsyncSession, code: str, role: str, day: date, extras: dict[str, int]
     ) -> None:
         """This month's KPI row, from the university's national rows just written and `extras`."""
-        year = figures.academic_year_of(day)
+        year = academic_year_of(day)
         mine = {"tenant_code": code}
 
         async def sums(table: Any, *columns: str, **where: Any) -> list[Any]:
@@ -214,13 +221,7 @@ class RollupWorker:
             "paid": int(paid),
             **extras,
         }
-        statement = pg_insert(Kpi).values(values)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[Kpi.tenant_code, Kpi.month],
-                set_={k: statement.excluded[k] for k in values if k not in ("tenant_code", "month")},
-            )
-        )
+        await _upsert(session, Kpi, values, ("tenant_code", "month"))
 
     async def _write_kpi_totals(self, session: AsyncSession, month: date) -> None:
         """The country's ('*') and each region's ('r:<code>') KPI row of `month`: sums of the
@@ -273,13 +274,7 @@ class RollupWorker:
             "seconds": Decimal(f"{seconds:.3f}"),
             "as_of": as_of,
         }
-        statement = pg_insert(Freshness).values(values)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[Freshness.tenant_code, Freshness.family],
-                set_={k: statement.excluded[k] for k in values if k not in ("tenant_code", "family")},
-            )
-        )
+        await _upsert(session, Freshness, values, ("tenant_code", "family"))
 
     async def run_once(self, *, parallel: int = 2) -> list[Refresh]:
         """One round over every university: what its outbox makes stale. A round that went
