@@ -45,8 +45,9 @@ from bench.national_data.vocabulary import (
     STUDYING,
     Field,
 )
+from hemis.finance.rules import academic_year_of
 from hemis.staff.models import EmploymentForm, Position
-from hemis.term_demo import academic_year, person, pinfl_for, running_semester
+from hemis.term_demo import person, pinfl_for, running_semester
 
 # The tables a university gets and the columns of their generated rows, in COPY order (the
 # loader appends constants and timestamps: bench.national_data.load).
@@ -175,7 +176,7 @@ class TenantBuilder:
         self.params = params
         self.rng = rng = random.Random(plan.seed)
         self.today = params.today
-        self.year = academic_year(params.today)
+        self.year = academic_year_of(params.today)
         self.now = datetime.combine(params.today, clock(9), UTC)
         self.per_semester = subjects_per_semester(params.marks)
         self.marking = RATING_SYSTEM if rng.random() < 0.3 else CREDIT_SYSTEM

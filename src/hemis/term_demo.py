@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hemis.attendance.models import Absence
 from hemis.core.audit import bind_context
 from hemis.curriculum.models import Curriculum, CurriculumSubject, Specialty, Subject
+from hemis.finance.rules import academic_year_of
 from hemis.grading.models import Mark, MarkSheet
 from hemis.staff.models import Employee, EmploymentForm, Position, TeachingAssignment
 from hemis.structure.models import Department, StructureType
@@ -88,11 +89,6 @@ class TermCounts:
     absences: int = 0
 
 
-def academic_year(today: date) -> int:
-    """The year the running academic year began (September)."""
-    return today.year if today.month >= 9 else today.year - 1
-
-
 def running_semester(course: int, today: date) -> int:
     """1-based semester a student of `course` studies now: autumn is odd, spring even."""
     autumn = today.month >= 9 or today.month == 1
@@ -127,7 +123,7 @@ class TermSeeder:
         self.rng = rng
         self.size = size
         self.today = today
-        self.year = academic_year(today)
+        self.year = academic_year_of(today)
         self.counts = TermCounts()
         self.subjects: dict[str, int] = {}
         self.sheet_dates: dict[int, date] = {}
