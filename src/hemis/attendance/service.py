@@ -65,5 +65,5 @@ class AttendanceService(CrudService[Absence]):
                 )
             )
         ).one()
-        classroom = line.lecture_hours + line.practice_hours + line.laboratory_hours + line.seminar_hours
+        classroom = line.classroom_hours
         return summarise(classroom, int(absent), int(excused))

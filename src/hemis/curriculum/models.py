@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hemis.core.db import TenantModel
@@ -78,6 +79,13 @@ class CurriculumSubject(TenantModel):
     laboratory_hours: Mapped[int] = mapped_column(SmallInteger, default=0)
     seminar_hours: Mapped[int] = mapped_column(SmallInteger, default=0)
     independent_hours: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+    @hybrid_property
+    def classroom_hours(self) -> int:
+        """Hours with a teacher (not independent study): what attendance shares are of. Works on a
+        row and in SQL alike."""
+        return self.lecture_hours + self.practice_hours + self.laboratory_hours + self.seminar_hours
+
     # Maximum points of each control (JN current, ON midterm, YN final); they add up to the scale's maximum.
     max_current: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     max_midterm: Mapped[Decimal] = mapped_column(Numeric(5, 2))

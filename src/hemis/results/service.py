@@ -158,7 +158,7 @@ class ResultService:
         }
         results = []
         for line, name in lines:
-            classroom = line.lecture_hours + line.practice_hours + line.laboratory_hours + line.seminar_hours
+            classroom = line.classroom_hours
             attendance = summarise(classroom, *absences.get(line.id, (0, 0)))
             results.append(
                 SubjectResult(
@@ -497,12 +497,7 @@ def _term_results(scope: Any, scales: dict[int, GradingScale], in_term: Any) -> 
         .data([(cid, *_borders(s)) for cid, s in scales.items()])
         .alias("scale")
     )
-    classroom = (
-        CurriculumSubject.lecture_hours
-        + CurriculumSubject.practice_hours
-        + CurriculumSubject.laboratory_hours
-        + CurriculumSubject.seminar_hours
-    )
+    classroom = CurriculumSubject.classroom_hours
     # taken_lines() as a join: its correlated subquery runs once per line and student, which
     # for a whole university costs more than all the marks (a choice is unique per line).
     lines = (

@@ -147,12 +147,7 @@ async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]
         .where(Student.status == STUDYING, AcademicGroup.curriculum_id.is_not(None))
         .cte("scope")
     )
-    classroom = (
-        CurriculumSubject.lecture_hours
-        + CurriculumSubject.practice_hours
-        + CurriculumSubject.laboratory_hours
-        + CurriculumSubject.seminar_hours
-    )
+    classroom = CurriculumSubject.classroom_hours
     lines = (
         select(
             scope.c.student_id,
