@@ -3,6 +3,7 @@ per student, signed in through the portal's own form."""
 
 from __future__ import annotations
 
+import html as html_text
 import uuid
 from typing import Any
 
@@ -13,6 +14,7 @@ from hemis.core.auth import Role
 from hemis.identity.users import UserService
 from tenants.context import TenantRef
 from tenants.session import tenant_session
+from tests.finance.conftest import accountant, fake_stripe, fin, providers  # noqa: F401  (fixtures reused)
 from tests.results.conftest import Term, term  # noqa: F401  (fixtures reused)
 from tests.students.conftest import admin, group  # noqa: F401  (fixtures reused)
 
@@ -52,3 +54,17 @@ async def portal_sign_in(client: httpx.AsyncClient, username: str, code: str = "
     assert response.status_code == 303, response.text
     assert response.headers["location"] == f"/t/{code}/portal/"
     return str(response.cookies["hemis_session"])
+
+
+def check_page(response: httpx.Response, language: str = "uz") -> str:
+    """A portal page as the issue asks: HTML under 100 KB, its language named, the strict policy."""
+    assert response.status_code == 200, response.text[:500]
+    assert response.headers["content-type"].startswith("text/html")
+    assert len(response.content) <= LIMIT, len(response.content)
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    html = response.text
+    assert f'<html lang="{language}"' in html
+    assert "<script" not in html.replace("<script defer src=", "")  # no inline script
+    assert " style=" not in html  # no inline style either (CSP style-src 'self')
+    return html_text.unescape(html)  # the text as read, for the tests' assertions

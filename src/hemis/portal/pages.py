@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,18 +18,23 @@ from urllib.parse import urlsplit
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, PathParameter
+from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from hemis.attendance.rules import DEFAULT_BAR
+from hemis.config import Settings
 from hemis.core.errors import HemisError, NotFound
 from hemis.core.i18n import LANGUAGES, translate
 from hemis.core.schemas import Struct
+from hemis.finance.providers.stripe import StripeGateway
+from hemis.grading.rules import ControlType
 from hemis.identity.controller import COOKIE, session_cookie
 from hemis.identity.service import AuthService
 from hemis.identity.signin import sign_in
 from hemis.identity.sso import IdentityProviderService
 from hemis.portal import assets
+from hemis.portal.student import StudentPortal
 from hemis.portal.web import (
     HEADERS,
     PageView,
@@ -42,11 +48,27 @@ from hemis.portal.web import (
     university_name,
     view,
 )
+from hemis.reporting.labels import classifier_name
 
 TEMPLATES = Path(__file__).parent / "templates"
+CONTROLS = (ControlType.CURRENT, ControlType.MIDTERM, ControlType.FINAL)
+# Where Stripe's hosted checkout lives: the pay form's answer redirects there (CSP form-action).
+CHECKOUT_ORIGIN = "https://checkout.stripe.com"
 STUDENT_NAV = ("home", "marks", "attendance", "finance", "stipends")
 # Where a sign-in may send the person back to: a page of this portal, nothing else.
 _NEXT = re.compile(r"^/[A-Za-z0-9\-._~/]*portal/[A-Za-z0-9\-._~/%=&?]*$")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What a student page answers anybody but a signed-in student: the sign-in page or a 403."""
+
+    answer: Any
+
+
+class PayForm(Struct):
+    contract: int = 0
+    instalment: int = 0
 
 
 class LoginForm(Struct):
@@ -227,26 +249,172 @@ class PortalPages(Controller):
         response.delete_cookie(COOKIE, path="/")
         return response
 
-    @get("/", media_type=MediaType.HTML)
-    async def home(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        """The student's day: schedule, marks, attendance, money and news in short."""
+    async def _gate(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, section: str, title: str
+    ) -> tuple[PageView, StudentPortal] | Refusal:
+        """The signed-in student and the page's frame, or the answer for anybody else: the sign-in
+        page for nobody (or another university's cookie), a plain refusal for staff."""
         language = page_language(request)
         who = await signed_in(request)
         if who is None:
-            return to_login(request, language)
-        v = await self._student_view(request, db_session, language, "home", "home.title")
+            return Refusal(to_login(request, language))
+        v = view(request, language, await university_name(db_session, language), title)
+        v.signed_in, v.section = True, section
         if who.student_id is None:
-            return page(request, "message.html", v, 403, message=v.t("not_student"))
-        return page(request, "home.html", v)
+            return Refusal(page(request, "message.html", v, 403, message=v.t("not_student")))
+        v.nav_keys = STUDENT_NAV
+        return v, StudentPortal(db_session, who)
 
-    async def _student_view(
+    @get("/", media_type=MediaType.HTML)
+    async def home(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
+        """The student's day in short: schedule, this semester's marks, standing, attendance, money."""
+        gate = await self._gate(request, db_session, "home", "home.title")
+        if isinstance(gate, Refusal):
+            return gate.answer
+        v, me_ = gate
+        me = await me_.me()
+        semester = me.running_semester(v.today)
+        scale, subjects = await me_.subjects()
+        current = [s for s in subjects if s.semester == semester]
+        contracts = await me_.contracts()
+        owed = sum(max(0, c.balance) for c in contracts if c.contract.status == "active")
+        return page(
+            request,
+            "home.html",
+            v,
+            me=me,
+            semester=semester,
+            current=current,
+            standing=await me_.standing(me, scale, subjects),
+            debts=me_.debts(subjects),
+            over_bar=[s for s in current if s.unexcused_share >= DEFAULT_BAR],
+            controls=CONTROLS,
+            owed=owed,
+            stipend=next(iter(await me_.stipends()), None),
+            schedule=await me_.schedule(me, v.today),
+            notifications=await me_.notifications(),
+        )
+
+    @get("/marks", media_type=MediaType.HTML)
+    async def marks(
         self,
         request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        language: str,
-        section: str,
-        title: str,
-    ) -> PageView:
-        v = view(request, language, await university_name(db_session, language), title)
-        v.signed_in, v.section, v.nav_keys = True, section, STUDENT_NAV
-        return v
+        db_session: NamedDependency[AsyncSession],
+        semester: Annotated[str | None, QueryParameter(pattern=r"^1[1-9]$|^2[0-9]$")] = None,
+    ) -> Any:
+        """A semester's subjects with JN/ON/YN, total, grade and status; GPA, rank and debts."""
+        gate = await self._gate(request, db_session, "marks", "marks.title")
+        if isinstance(gate, Refusal):
+            return gate.answer
+        v, me_ = gate
+        me = await me_.me()
+        scale, subjects = await me_.subjects()
+        semesters = sorted({s.semester for s in subjects})
+        running = me.running_semester(v.today)
+        chosen = semester or (running if running in semesters else (semesters[-1] if semesters else running))
+        return page(
+            request,
+            "marks.html",
+            v,
+            me=me,
+            semester=chosen,
+            semesters=semesters,
+            subjects=[s for s in subjects if s.semester == chosen],
+            standing=await me_.standing(me, scale, subjects),
+            debts=me_.debts(subjects),
+            controls=CONTROLS,
+        )
+
+    @get("/attendance", media_type=MediaType.HTML)
+    async def attendance(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Any:
+        """This semester's missed hours per subject against the bar from the final."""
+        gate = await self._gate(request, db_session, "attendance", "attendance.title")
+        if isinstance(gate, Refusal):
+            return gate.answer
+        v, me_ = gate
+        me = await me_.me()
+        semester = me.running_semester(v.today)
+        _, subjects = await me_.subjects([semester])
+        return page(
+            request,
+            "attendance.html",
+            v,
+            semester=semester,
+            lines=await me_.attendance(subjects),
+            bar=DEFAULT_BAR,
+        )
+
+    @get("/finance", media_type=MediaType.HTML)
+    async def finance(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Any:
+        """Contracts, what is owed of each instalment, and the pay button when Stripe is set up."""
+        gate = await self._gate(request, db_session, "finance", "finance.title")
+        if isinstance(gate, Refusal):
+            return gate.answer
+        v, me_ = gate
+        return await self._finance_page(request, v, me_)
+
+    async def _finance_page(
+        self,
+        request: Request[Any, Any, Any],
+        v: PageView,
+        me_: StudentPortal,
+        status_code: int = 200,
+        error: str | None = None,
+    ) -> Any:
+        return page(
+            request,
+            "finance.html",
+            v,
+            status_code,
+            form_targets=CHECKOUT_ORIGIN,
+            contracts=await me_.contracts(),
+            online=await me_.can_pay_online(),
+            error=error,
+        )
+
+    @post("/finance/pay", media_type=MediaType.HTML, status_code=303)
+    async def pay(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        data: Annotated[PayForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Any:
+        """Open a Stripe Checkout Session for an instalment of the student's own contract and send
+        the browser there; Stripe brings them back to the finance page."""
+        gate = await self._gate(request, db_session, "finance", "finance.title")
+        if isinstance(gate, Refusal):
+            return gate.answer
+        v, me_ = gate
+        back = f"{request.url.scheme}://{request.url.netloc}{v.portal}/finance"
+        try:
+            contract = await me_.contract_service().get(data.contract)  # another's contract: 403
+            settings: Settings = request.app.state.settings
+            checkout = await StripeGateway(
+                db_session, settings.payments, me_.principal.tenant_code
+            ).start_checkout(
+                contract, data.instalment, actor=me_.principal.subject, success_url=back, cancel_url=back
+            )
+        except HemisError as refused:
+            await db_session.rollback()  # nothing of a refused checkout is kept
+            error = translate(refused.message_key, v.language, field=refused.field or "", **refused.params)
+            return await self._finance_page(request, v, me_, refused.status_code, error)
+        return Redirect(checkout.url, status_code=303, headers=headers(CHECKOUT_ORIGIN))
+
+    @get("/stipends", media_type=MediaType.HTML)
+    async def stipends(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Any:
+        """The student's stipends month by month (approved payrolls)."""
+        gate = await self._gate(request, db_session, "stipends", "stipends.title")
+        if isinstance(gate, Refusal):
+            return gate.answer
+        v, me_ = gate
+        return page(request, "stipends.html", v, lines=await me_.stipends(), rate=stipend_rate)
+
+
+def stipend_rate(code: str | None, language: str) -> str:
+    return "—" if not code else classifier_name("h_stipend_rate", code, language)

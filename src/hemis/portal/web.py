@@ -6,7 +6,8 @@ The teacher journal builds its pages on the same pieces: `PageView`, `page()`, `
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.core.auth import Principal, Unauthenticated, current_principal
+from hemis.core.clock import local_today
 from hemis.core.i18n import LANGUAGES, normalise, pick_language, translate
 from hemis.institution.models import InstitutionProfile
 from hemis.portal import assets
@@ -107,7 +109,7 @@ class PageView:
     signed_in: bool = False
     section: str = ""  # the nav item this page belongs to
     nav_keys: tuple[str, ...] = ()
-    today: date = field(default_factory=lambda: datetime.now(UTC).date())
+    today: date = field(default_factory=local_today)  # the university's day (Asia/Tashkent)
 
     @property
     def html_lang(self) -> str:
@@ -142,6 +144,28 @@ class PageView:
 
     def asset(self, name: str) -> str:
         return assets.url(self.base, name)
+
+    def money(self, tiyin: int) -> str:
+        """Tiyin as so'm with thin-space thousands ("1 234 567,50 so'm")."""
+        sign = "-" if tiyin < 0 else ""
+        whole, cents = divmod(abs(tiyin), 100)
+        text = f"{whole:,}".replace(",", "\u202f")
+        return f"{sign}{text}{f',{cents:02d}' if cents else ''} {self.t('som')}"
+
+    def pct(self, share: Decimal | float | None, places: int = 1) -> str:
+        """A 0..1 share as a percentage."""
+        if share is None:
+            return "—"
+        return f"{Decimal(share) * 100:.{places}f}\u00a0%".replace(".", "," if self.language != "en" else ".")
+
+    def num(self, value: Decimal | int | None) -> str:
+        if value is None:
+            return "—"
+        text = f"{value.normalize():f}" if isinstance(value, Decimal) else str(value)
+        return text if self.language == "en" else text.replace(".", ",")
+
+    def day(self, when: date) -> str:
+        return when.strftime("%d.%m.%Y")
 
 
 def view(
