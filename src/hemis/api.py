@@ -20,6 +20,7 @@ from hemis.identity.controller import (
     UserController,
 )
 from hemis.institution.controller import InstitutionController
+from hemis.portal.pages import PortalAssets, PortalPages
 from hemis.reporting.controller import (
     DashboardController,
     HemisStatisticsController,
@@ -71,4 +72,6 @@ ROUTES: list[ControllerRouterHandler] = [
     PublicStatisticsController,
     HemisStatisticsController,
     DashboardPages,
+    PortalAssets,
+    PortalPages,
 ]

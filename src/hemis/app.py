@@ -26,6 +26,7 @@ from hemis.core.errors import handle_exception
 from hemis.core.observability import configure_logging, init_sentry
 from hemis.identity.controller import authenticate_session
 from hemis.identity.sso import SsoClient
+from hemis.portal.pages import TEMPLATES as PORTAL_TEMPLATES
 from hemis.reporting.cache import FiguresCache
 from hemis.reporting.pages import TEMPLATES
 from hemis.rollups.worker import RollupWorker
@@ -103,8 +104,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
             path="/api/docs",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
-        # Server-rendered pages (the dashboards); Jinja escapes every value unless marked safe.
-        template_config=TemplateConfig(directory=[TEMPLATES], engine=JinjaTemplateEngine),
+        # Server-rendered pages (the dashboards, the portal); Jinja escapes every value unless marked safe.
+        template_config=TemplateConfig(directory=[TEMPLATES, PORTAL_TEMPLATES], engine=JinjaTemplateEngine),
         state=None,
         on_startup=[start_rollups],
         on_shutdown=[dispose_engine],

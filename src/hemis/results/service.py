@@ -267,9 +267,48 @@ class ResultService:
         The SQL follows hemis.results.rules: latest attempt per control, graded once the final is
         marked, grade from the curriculum's scale, GPA = Σ(credit × grade) / Σ credit to one decimal.
         """
+        built = await self._ranked(year, group_id=group_id, faculty_id=faculty_id, course=course)
+        if built is None:
+            return [], 0
+        ranked, scope = built
+        ranked = ranked.order_by("rank", scope.c.last_name, scope.c.first_name, scope.c.student_id)
+        ranked = ranked.limit(limit).offset(offset)
+        if group_id is None:  # a faculty, a course or the university: the whole term's marks
+            async with whole_term_plan(self.session):
+                rows = (await self.session.execute(ranked)).all()
+        else:
+            rows = (await self.session.execute(ranked)).all()
+        total = rows[0].total_rows if rows else await self._count(scope)
+        # Rows of rank, student_id, last_name, first_name, group_id, group_name, gpa,
+        # average_points, debts (and total_rows, the count before paging).
+        return list(rows), total
+
+    async def standing(
+        self, student_id: int, year: int, *, group_id: int | None, faculty_id: int | None, course: str | None
+    ) -> tuple[int, int] | None:
+        """One student's place in a rating (the same ranking as `rating`) and how many are ranked:
+        (rank, total), or None when the student is not in it (not studying, no curriculum)."""
+        await check_student(self.session, self.principal, student_id)
+        built = await self._ranked(year, group_id=group_id, faculty_id=faculty_id, course=course)
+        if built is None:
+            return None
+        ranked = built[0].subquery("ranked")
+        query = select(ranked.c.rank, ranked.c.total_rows).where(ranked.c.student_id == student_id)
+        if group_id is None:
+            async with whole_term_plan(self.session):
+                row = (await self.session.execute(query)).first()
+        else:
+            row = (await self.session.execute(query)).first()
+        return None if row is None else (int(row.rank), int(row.total_rows))
+
+    async def _ranked(
+        self, year: int, *, group_id: int | None, faculty_id: int | None, course: str | None
+    ) -> tuple[Any, Any] | None:
+        """The rating's statement (unordered, unpaged) and its scope of students; None when no
+        group of the university has a curriculum yet."""
         scales = await self._scales_by_curriculum()
         if not scales:
-            return [], 0
+            return None
         students = select(
             Student.id.label("student_id"),
             Student.last_name,
@@ -326,19 +365,8 @@ class ResultService:
             .select_from(scope)
             .outerjoin(per_student, per_student.c.student_id == scope.c.student_id)
             .outerjoin(barred, barred.c.student_id == scope.c.student_id)
-            .order_by("rank", scope.c.last_name, scope.c.first_name, scope.c.student_id)
-            .limit(limit)
-            .offset(offset)
         )
-        if group_id is None:  # a faculty, a course or the university: the whole term's marks
-            async with whole_term_plan(self.session):
-                rows = (await self.session.execute(ranked)).all()
-        else:
-            rows = (await self.session.execute(ranked)).all()
-        total = rows[0].total_rows if rows else await self._count(scope)
-        # Rows of rank, student_id, last_name, first_name, group_id, group_name, gpa,
-        # average_points, debts (and total_rows, the count before paging).
-        return list(rows), total
+        return ranked, scope
 
     async def cohort_performance(self) -> list[Row[Any]]:
         """The results of every studying student's current and previous study year, summed by

@@ -1,0 +1,190 @@
+"""What a student's pages show, read through the same services as the API (results, attendance,
+finance, stipends) in the request's own transaction.
+
+Every read is for the signed-in student's own id, taken from their session, never from the URL;
+the services check it again against the principal (hemis.identity.scope)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hemis.attendance.rules import AttendanceSummary
+from hemis.attendance.service import AttendanceService
+from hemis.core.auth import Principal
+from hemis.core.errors import NotFound
+from hemis.finance.models import Contract
+from hemis.finance.payments import provider_account
+from hemis.finance.providers.stripe import PROVIDER as STRIPE
+from hemis.finance.rules import instalment_outstanding
+from hemis.finance.service import ContractService
+from hemis.grading.rules import DEFAULT_SCALES, GradingScale, MarkingSystem
+from hemis.results.rules import SubjectStatus, YearOutcome, semesters_of_year, year_outcome
+from hemis.results.service import ResultService, SubjectResult
+from hemis.rollups.figures import running_semester_offset
+from hemis.stipends.service import PayrollService
+from hemis.students.models import AcademicGroup, Student
+
+DEBTS = (SubjectStatus.DEBT, SubjectStatus.BARRED)
+
+
+@dataclass(frozen=True)
+class Me:
+    student: Student
+    group: AcademicGroup
+
+    @property
+    def study_year(self) -> int:
+        return max(1, min(6, int(self.group.course) - 10))
+
+    def running_semester(self, today: date) -> str:
+        """The h_semester code the group studies now: a course's autumn or spring semester."""
+        return str(10 + 2 * self.study_year - 1 + running_semester_offset(today))
+
+
+@dataclass(frozen=True)
+class Standing:
+    year: int
+    outcome: YearOutcome
+    group_rank: tuple[int, int] | None  # (rank, ranked students)
+    course_rank: tuple[int, int] | None
+
+
+@dataclass
+class Instalment:
+    number: int
+    due_on: date
+    amount: int
+    outstanding: int
+
+
+@dataclass
+class ContractView:
+    contract: Contract
+    balance: int  # tiyin still owed (negative: paid ahead)
+    instalments: list[Instalment] = field(default_factory=list)
+
+    @property
+    def payable(self) -> Instalment | None:
+        """The earliest instalment with something unpaid: what the pay button pays."""
+        if self.contract.status != "active":
+            return None
+        return next((i for i in self.instalments if i.outstanding > 0), None)
+
+
+@dataclass(frozen=True)
+class AttendanceLine:
+    subject: SubjectResult
+    summary: AttendanceSummary
+
+    @property
+    def missed_share(self) -> Decimal:
+        """Every missed hour (excused or not) over the classroom hours, 0..1."""
+        hours = self.summary.classroom_hours
+        return Decimal(0) if hours == 0 else Decimal(self.summary.absent_hours) / hours
+
+
+class StudentPortal:
+    """The signed-in student's own records, one service call per section."""
+
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
+        if principal.student_id is None:
+            raise NotFound(field="student_id")
+        self.session = session
+        self.principal = principal
+        self.student_id = principal.student_id
+        self.results = ResultService(session, actor=principal.subject, principal=principal)
+
+    async def me(self) -> Me:
+        row = (
+            await self.session.execute(
+                select(Student, AcademicGroup)
+                .join(AcademicGroup, AcademicGroup.id == Student.group_id)
+                .where(Student.id == self.student_id)
+            )
+        ).first()
+        if row is None:
+            raise NotFound(field="student_id")
+        return Me(row[0], row[1])
+
+    async def subjects(
+        self, semesters: Sequence[str] | None = None
+    ) -> tuple[GradingScale, list[SubjectResult]]:
+        scale, found = await self.results.subjects(self.student_id, semesters)
+        return scale or DEFAULT_SCALES[MarkingSystem.CREDIT], found
+
+    async def standing(self, me: Me, scale: GradingScale, subjects: Sequence[SubjectResult]) -> Standing:
+        """The study year's GPA (from the year's subjects already read) and the place in the
+        group's and the course's ratings (the course within the student's faculty)."""
+        year = me.study_year
+        semesters = semesters_of_year(year)
+        outcome = year_outcome(((s.credit, s.outcome) for s in subjects if s.semester in semesters), scale)
+        group_rank = await self.results.standing(
+            self.student_id, year, group_id=me.group.id, faculty_id=None, course=None
+        )
+        course_rank = await self.results.standing(
+            self.student_id, year, group_id=None, faculty_id=me.group.department_id, course=me.group.course
+        )
+        return Standing(year, outcome, group_rank, course_rank)
+
+    @staticmethod
+    def debts(subjects: Sequence[SubjectResult]) -> list[SubjectResult]:
+        return [s for s in subjects if s.outcome.status in DEBTS]
+
+    async def attendance(self, subjects: Sequence[SubjectResult]) -> list[AttendanceLine]:
+        service = AttendanceService(self.session, actor=self.principal.subject, principal=self.principal)
+        return [
+            AttendanceLine(s, await service.summary(self.student_id, s.curriculum_subject_id))
+            for s in subjects
+        ]
+
+    async def contracts(self) -> list[ContractView]:
+        """The student's contracts (the latest year first) with what is still owed of each instalment."""
+        service = self.contract_service()
+        rows = list(reversed(await service.of_student(self.student_id)))
+        balances = await service.ledger.balances([c.id for c in rows])
+        views = []
+        for contract in rows:
+            schedule = await service.schedule(contract.id)
+            amounts = [line.amount for line in schedule]
+            balance = balances[contract.id]
+            instalments = [
+                Instalment(
+                    line.number,
+                    line.due_on,
+                    line.amount,
+                    instalment_outstanding(amounts, line.number, balance),
+                )
+                for line in schedule
+            ]
+            views.append(ContractView(contract, balance, instalments))
+        return views
+
+    def contract_service(self) -> ContractService:
+        return ContractService(self.session, actor=self.principal.subject, principal=self.principal)
+
+    async def can_pay_online(self) -> bool:
+        account = await provider_account(self.session, STRIPE)
+        return account is not None and bool(account.api_key)
+
+    async def stipends(self) -> list[Any]:
+        payroll = PayrollService(self.session, actor=self.principal.subject, principal=self.principal)
+        return await payroll.history(self.student_id)
+
+    # Hooks for the contexts built beside the portal (wired by the lead when they reach main).
+
+    async def schedule(self, me: Me, today: date) -> Any:
+        """TIMETABLE HOOK: today's and this week's lessons of the student's group from
+        hemis.timetable; None until that context is on main (the pages then say nothing)."""
+        return None
+
+    async def notifications(self) -> Any:
+        """NOTIFICATIONS HOOK: the student's latest notifications from hemis.notifications;
+        None until that context is on main."""
+        return None

@@ -1,0 +1,162 @@
+"""The student's pages over HTTP: what they show, in which language, and that a student sees only
+their own records whatever the URL says."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hemis.core.auth import Role
+from tenants.context import TenantRef
+from tests.finance.conftest import Setup
+from tests.portal.conftest import P, check_page, portal_sign_in, student_account
+from tests.results.conftest import Term
+
+PAGES = ("/", "/marks", "/attendance", "/finance", "/stipends")
+
+
+@pytest.fixture
+async def two(
+    client: httpx.AsyncClient,
+    maker: async_sessionmaker[AsyncSession],
+    tenants: dict[str, TenantRef],
+    term: Term,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two students of one group with different marks; the first is signed in."""
+    me = await term.student(last_name="Karimov", first_name="Aziz")
+    other = await term.student(last_name="Boshqayeva", first_name="Zilola")
+    await term.marks(me, "A", "25", "15", "40")  # 80: grade 4
+    await term.marks(other, "A", "29", "19", "49")  # 97
+    await term.marks(other, "B", "5", "3", "10")  # 18: a debt
+    await term.absent(other, "B", 8)  # 16 of 60 hours: over the bar
+    await portal_sign_in(client, await student_account(maker, tenants["alpha"], me["id"]))
+    return me, other
+
+
+async def test_every_page_is_small_strict_and_in_uzbek(client: httpx.AsyncClient, two: Any) -> None:
+    for path in PAGES:
+        check_page(await client.get(f"{P}{path}"))
+
+
+async def test_marks_standing_and_debts(client: httpx.AsyncClient, two: Any, term: Term) -> None:
+    home = check_page(await client.get(f"{P}/"))
+    assert "Karimov Aziz" in home
+    assert "Fan A" in home and ">80<" in home
+    marks = check_page(await client.get(f"{P}/marks?semester=11"))
+    row = re.search(rf'data-test="subject-{term.lines["A"]["id"]}">(.*?)</tr>', marks, re.DOTALL)
+    assert row is not None
+    cells = re.findall(r'<td class="n">([^<]*)</td>', row.group(1))
+    assert cells == ["25", "15", "40", "80", "4 (B)"] or cells[:4] == ["25", "15", "40", "80"], cells
+    # First of two in the group: the other student's debt in Fan B pulls their GPA below 4.
+    assert re.search(r"<b>1/2</b><span>Guruhdagi o'rin", marks), marks
+    assert "Akademik qarzdorlik yo'q." in marks
+    # A mark entered afterwards shows on reload.
+    me = two[0]
+    await term.marks(me, "B", "10", "10", "10")
+    again = check_page(await client.get(f"{P}/marks"))
+    assert "Fan B" in again and "akademik qarzdorlik" in again
+
+
+async def test_a_student_never_sees_another_students_records(
+    client: httpx.AsyncClient, two: Any, term: Term
+) -> None:
+    _, other = two
+    tries = [f"{P}{path}" for path in PAGES]
+    tries += [
+        f"{P}/marks?student_id={other['id']}",
+        f"{P}/marks?semester=11&student={other['id']}",
+        f"{P}/attendance?student_id={other['id']}",
+        f"{P}/?student_id={other['id']}",
+        f"{P}/stipends?student_id={other['id']}",
+    ]
+    for url in tries:
+        response = await client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        assert "Boshqayeva" not in response.text and ">97<" not in response.text, url
+        assert ">18<" not in response.text, url  # the other student's debt in Fan B
+    assert (await client.get(f"{P}/marks?semester=x")).status_code == 422
+
+
+async def test_attendance_over_the_bar(
+    client: httpx.AsyncClient,
+    maker: async_sessionmaker[AsyncSession],
+    tenants: dict[str, TenantRef],
+    term: Term,
+) -> None:
+    student = await term.student()
+    await term.absent(student, "A", 8)  # 16 unexcused hours of 60
+    await portal_sign_in(client, await student_account(maker, tenants["alpha"], student["id"]))
+    page = check_page(await client.get(f"{P}/attendance"))
+    assert "16/60" in page and "26,7" in page
+    assert "<meter" in page and "yakuniy nazoratga qo'yilmagan" in page
+    home = check_page(await client.get(f"{P}/"))
+    assert 'data-test="over-bar"' in home and "Fan A" in home
+
+
+async def test_language_switch_is_remembered(client: httpx.AsyncClient, two: Any) -> None:
+    ru = check_page(await client.get(f"{P}/marks?l=ru"), "ru")
+    assert "Оценки" in ru and "Место в группе" in ru
+    assert client.cookies.get("hemis_portal_lang") == "ru"
+    again = check_page(await client.get(f"{P}/"), "ru")  # no ?l=: the cookie decides
+    assert "Главная" in again
+    check_page(await client.get(f"{P}/?l=en"), "en")
+    check_page(await client.get(f"{P}/?l=oz"), "uz-Cyrl")
+
+
+async def test_another_universitys_cookie_is_refused(client: httpx.AsyncClient, two: Any) -> None:
+    secret = client.cookies.get("hemis_session")
+    client.cookies.clear()
+    stolen = {"Cookie": f"hemis_session={secret}"}
+    assert (await client.get(f"{P}/", headers=stolen)).status_code == 200
+    for path in PAGES:
+        refused = await client.get(f"/t/beta/portal{path}", headers=stolen)
+        assert refused.status_code == 303, path
+        assert refused.headers["location"].startswith("/t/beta/portal/login")
+
+
+async def test_staff_are_not_shown_a_students_pages(
+    client: httpx.AsyncClient, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
+) -> None:
+    await portal_sign_in(client, await student_account(maker, tenants["alpha"], None, Role.REGISTRAR))
+    for path in PAGES:
+        response = await client.get(f"{P}{path}")
+        assert response.status_code == 403, path
+        assert 'data-test="message"' in response.text
+
+
+async def test_finance_pay_button_opens_a_stripe_checkout(
+    client: httpx.AsyncClient,
+    maker: async_sessionmaker[AsyncSession],
+    tenants: dict[str, TenantRef],
+    fin: Setup,
+    providers: None,
+) -> None:
+    await fin.fee()
+    student = await fin.student()
+    other = await fin.student()
+    contract = await fin.contract(student["id"])
+    others = await fin.contract(other["id"])
+    await portal_sign_in(client, await student_account(maker, tenants["alpha"], student["id"]))
+    page = check_page(await client.get(f"{P}/finance"))
+    assert contract["number"] in page and others["number"] not in page
+    assert "checkout.stripe.com" in (await client.get(f"{P}/finance")).headers["content-security-policy"]
+    assert 'data-test="pay"' in page
+    pay = await client.post(f"{P}/finance/pay", data={"contract": contract["id"], "instalment": 1})
+    assert pay.status_code == 303, pay.text
+    assert pay.headers["location"].startswith("http"), pay.headers["location"]
+    # Another student's contract id in the form: refused, and no checkout is made for it.
+    refused = await client.post(f"{P}/finance/pay", data={"contract": others["id"], "instalment": 1})
+    assert refused.status_code == 403
+    assert 'data-test="error"' in refused.text and others["number"] not in refused.text
+    checkouts = await client.get(
+        f"/t/alpha/api/v1/finance/contracts/{others['id']}/ledger", headers=fin.accountant
+    )
+    assert checkouts.status_code == 200
+    # Owing nothing: no pay button.
+    nothing = await fin.student()
+    await portal_sign_in(client, await student_account(maker, tenants["alpha"], nothing["id"]))
+    assert 'data-test="pay"' not in check_page(await client.get(f"{P}/finance"))
