@@ -42,7 +42,7 @@ class GuardianService(CrudService[GuardianLink]):
             .where(GuardianLink.student_id == student_id)
             .order_by(GuardianLink.id)
         )
-        return [(link, account) for link, account in rows.tuples()]
+        return [(link, account) for link, account in rows]
 
     async def link(self, student_id: int, values: dict[str, Any]) -> tuple[GuardianLink, UserAccount]:
         await self._student(student_id)
