@@ -10,6 +10,7 @@ import httpx
 from tests.identity.test_sessions import ADMIN_SET, PASSWORD, cookie, login
 from tests.results.conftest import group, term  # noqa: F401  (fixtures reused)
 from tests.students.conftest import admin  # noqa: F401
+from tests.test_cli import cli  # noqa: F401
 
 
 async def signed_in(

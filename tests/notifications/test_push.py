@@ -19,12 +19,14 @@ from typing import Any
 import http_ece
 import httpx
 import pytest
+from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from hemis.cli import main
 from hemis.config import PushSettings, Settings
 from hemis.core.auth import Role
 from hemis.notifications.jobs import PushSender
@@ -256,3 +258,22 @@ class TestSender:
         assert len([r for r in push_service.received if phone_url.endswith(r[0])]) == 1
         # And the page still shows it, unread.
         assert (await term.client.get(f"{N}/unread-count", headers=me)).json() == {"unread": 1}
+
+
+class TestCommand:
+    def test_off_without_a_key(self, cli: CliRunner) -> None:
+        result = cli.invoke(
+            main, ["notifications", "push", "--once"], env={"HEMIS_PUSH__VAPID_PRIVATE_KEY": ""}
+        )
+        assert result.exit_code == 1 and "HEMIS_PUSH__VAPID_PRIVATE_KEY" in result.output
+
+    def test_once_pushes_and_reports(self, cli: CliRunner, vapid: Vapid02) -> None:
+        env = {
+            "HEMIS_PUSH__VAPID_PRIVATE_KEY": vapid.private_pem().decode(),
+            "HEMIS_PUSH__ALLOWED_HOSTS": '["127.0.0.1"]',
+        }
+        result = cli.invoke(
+            main, ["notifications", "push", "--once", "--json"], env=env, catch_exceptions=False
+        )
+        assert result.exit_code == 0, result.output
+        assert set(json.loads(result.output)) == {"notifications", "sent", "failed", "gone", "stale"}
