@@ -65,7 +65,17 @@ EDITABLE = {
     "finance": ("fee_structure", "fee_discount", "instalment_plan"),
 }
 READ_ONLY = {
-    "students": ("academic_group", "student", "student_status_change", "elective_choice"),
+    # Guardian links change through the API (audited, the account's role checked); notifications are
+    # written by the mark trigger and the timetable. Push subscriptions are not shown: their keys
+    # let whoever holds them write to a student's browser (like sessions and tokens).
+    "students": (
+        "academic_group",
+        "student",
+        "student_status_change",
+        "elective_choice",
+        "guardian_link",
+        "notification",
+    ),
     "staff": ("employee", "teaching_assignment"),
     "grading": ("mark_sheet", "mark", "mark_change_request", "grade_event", "absence"),
     # Contracts and money change only through the finance services (numbering, ledger, audit).

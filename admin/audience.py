@@ -63,6 +63,8 @@ PERSONAL = frozenset(
         "payment_event",
         "payme_transaction",
         "stripe_checkout",
+        "guardian_link",
+        "notification",
     }
 )  # fmt: skip  (payers' details come in providers' bodies and accounts)
 UNIVERSITY = Audience("university")  # the university's own admins, on its host

@@ -467,6 +467,27 @@ class Mark(Table, tablename="mark"):
     updated_at = Timestamptz()
 
 
+class Notification(Table, tablename="notification"):
+    id = BigSerial(primary_key=True)
+    student_id = ForeignKey(references=Student, on_delete=OnDelete.cascade)
+    kind = Varchar(length=16)
+    message_key = Varchar(length=100)
+    params = JSONB()
+    created_at = Timestamptz()
+    read_at = Timestamptz(null=True)
+    pushed_at = Timestamptz(null=True)
+
+
+class PushSubscription(Table, tablename="push_subscription"):
+    id = BigSerial(primary_key=True)
+    student_id = ForeignKey(references=Student, on_delete=OnDelete.cascade)
+    endpoint = Varchar(length=1000, unique=True)
+    p256dh = Varchar(length=128)
+    auth = Varchar(length=64)
+    language = Varchar(length=2, default='"uz"')
+    created_at = Timestamptz()
+
+
 class StipendAssignment(Table, tablename="stipend_assignment"):
     id = BigSerial(primary_key=True)
     student_id = ForeignKey(references=Student, on_delete=OnDelete.restrict)
@@ -528,6 +549,15 @@ class ContractInstalment(Table, tablename="contract_instalment"):
     number = SmallInt()
     due_on = Date()
     amount = BigInt()
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class GuardianLink(Table, tablename="guardian_link"):
+    id = BigSerial(primary_key=True)
+    student_id = ForeignKey(references=Student, on_delete=OnDelete.cascade)
+    user_id = ForeignKey(references=UserAccount, on_delete=OnDelete.cascade)
+    relation = Varchar(length=16)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 
@@ -672,11 +702,14 @@ TABLES: tuple[type[Table], ...] = (
     Contract,
     ElectiveChoice,
     Mark,
+    Notification,
+    PushSubscription,
     StipendAssignment,
     StipendLine,
     StudentStatusChange,
     UserAccount,
     ContractInstalment,
+    GuardianLink,
     LedgerEntry,
     MarkChangeRequest,
     PaymeTransaction,

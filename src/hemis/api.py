@@ -12,6 +12,7 @@ from hemis.curriculum.controller import CurriculumController, SpecialtyControlle
 from hemis.finance.controller import ContractVerificationController, FinanceController
 from hemis.finance.payment_controller import PaymentController, PaymentWebhookController
 from hemis.grading.controller import GradingController
+from hemis.guardians.controller import GuardianController
 from hemis.health.controller import HealthController
 from hemis.identity.controller import (
     AuthController,
@@ -20,6 +21,7 @@ from hemis.identity.controller import (
     UserController,
 )
 from hemis.institution.controller import InstitutionController
+from hemis.notifications.controller import NotificationController
 from hemis.portal.pages import PortalAssets, PortalPages
 from hemis.reporting.controller import (
     DashboardController,
@@ -53,6 +55,7 @@ ROUTES: list[ControllerRouterHandler] = [
     AuditoriumController,
     GroupController,
     StudentController,
+    GuardianController,
     SpecialtyController,
     SubjectController,
     CurriculumController,
@@ -62,6 +65,7 @@ ROUTES: list[ControllerRouterHandler] = [
     AttendanceController,
     TrajectoryController,
     ResultController,
+    NotificationController,
     FinanceController,
     ContractVerificationController,
     PaymentController,

@@ -26,6 +26,7 @@ from hemis.core.errors import handle_exception
 from hemis.core.observability import configure_logging, init_sentry
 from hemis.identity.controller import authenticate_session
 from hemis.identity.sso import SsoClient
+from hemis.notifications.jobs import PushSender
 from hemis.portal.pages import TEMPLATES as PORTAL_TEMPLATES
 from hemis.reporting.cache import FiguresCache
 from hemis.reporting.pages import TEMPLATES
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
     sso = SsoClient(allowed_networks=settings.identity.sso_allowed_networks)
     admin_sites = AdminSites(settings, maker, settings.admin_max_open)
 
-    rollups: list[asyncio.Task[None]] = []
+    rollups: list[asyncio.Task[None]] = []  # and the web push sender: background loops to cancel
 
     async def start_rollups() -> None:
         if settings.rollups.in_process:
@@ -82,6 +83,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
                     )
                 )
             )
+        if settings.push.in_process and settings.push.vapid_private_key:
+            sender = PushSender(engine, settings.tenancy.role_prefix, settings.push)
+            rollups.append(asyncio.create_task(sender.run_forever(interval=settings.push.interval_seconds)))
 
     async def dispose_engine() -> None:
         for task in rollups:

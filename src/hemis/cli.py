@@ -463,6 +463,44 @@ def finance_reconcile(tenant: str, since: str | None, as_json: bool) -> None:
 
 
 @main.group()
+def notifications() -> None:
+    """Students' notifications: the web push sender."""
+
+
+@notifications.command("push")
+@click.option("--once", is_flag=True, help="One pass over every university, then exit.")
+@click.option(
+    "--interval", default=5.0, show_default=True, type=click.FloatRange(0.5, 300), help="Seconds per round."
+)
+@click.option("--json", "as_json", is_flag=True)
+def notifications_push(once: bool, interval: float, as_json: bool) -> None:
+    """Send every university's new notifications to its students' browsers (web push; runs until
+    stopped unless --once)."""
+    from hemis.notifications.jobs import PushSender
+
+    settings = _settings()
+    if not settings.push.vapid_private_key:
+        raise click.ClickException("web push is off: set HEMIS_PUSH__VAPID_PRIVATE_KEY")
+
+    async def run(engine: AsyncEngine, settings: Settings) -> dict[str, int]:
+        sender = PushSender(engine, settings.tenancy.role_prefix, settings.push)
+        if not once:
+            await sender.run_forever(interval=interval)
+        done = await sender.run_once()
+        return {name: getattr(done, name) for name in done.__slots__}
+
+    result = _with_engine(run)
+    _emit(
+        as_json,
+        result,
+        lambda: console.print(
+            f"{result['notifications']} notifications: {result['sent']} pushes sent, "
+            f"{result['failed']} failed, {result['gone']} subscriptions gone, {result['stale']} too old"
+        ),
+    )
+
+
+@main.group()
 def rollups() -> None:
     """National roll-ups: the worker that keeps schema national current, and full recomputes."""
 

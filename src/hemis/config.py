@@ -93,6 +93,32 @@ class RollupSettings(BaseModel):
     parallel: int = 2  # universities recomputed at once
 
 
+class PushSettings(BaseModel):
+    # The VAPID key (RFC 8292) the server signs pushes with: PEM, or base64url of the raw 32-byte
+    # key or of its DER. Empty: no web push; pages poll the unread count instead.
+    vapid_private_key: str = ""
+    subject: str = "mailto:hemis@example.uz"  # who push services contact about our pushes
+    # Hosts a subscription's endpoint may name ("*." matches subdomains): the browsers' push
+    # services, so no subscription can make the server call an address of its choosing. https
+    # only, except for a loopback host listed here (development and tests).
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: [
+            "fcm.googleapis.com",
+            "updates.push.services.mozilla.com",
+            "*.notify.windows.com",
+            "web.push.apple.com",
+        ]
+    )
+    # Run the sender inside the web process (like the roll-up worker); else `hemis notifications push`.
+    in_process: bool = False
+    interval_seconds: float = 5.0
+    # A notification older than this when the sender first sees it is not pushed (a backlog from
+    # while push was off or the sender stopped); it stays in the page.
+    max_age_seconds: int = 86_400
+    ttl_seconds: int = 86_400  # how long a push service keeps a push for a browser that is offline
+    timeout_seconds: float = 10.0
+
+
 class ReportingSettings(BaseModel):
     # Dashboard answers are kept per worker process under the figures' version (a newer roll-up
     # is never hidden, see hemis.reporting.service); this only bounds how long an unused one
@@ -126,6 +152,7 @@ class Settings(BaseSettings):
     payments: PaymentSettings = Field(default_factory=PaymentSettings)
     rollups: RollupSettings = Field(default_factory=RollupSettings)
     reporting: ReportingSettings = Field(default_factory=ReportingSettings)
+    push: PushSettings = Field(default_factory=PushSettings)
 
 
 @lru_cache(maxsize=1)

@@ -7,8 +7,10 @@ from hemis.core import audit as core_audit
 from hemis.curriculum import models as curriculum_models
 from hemis.finance import models as finance_models
 from hemis.grading import models as grading_models
+from hemis.guardians import models as guardians_models
 from hemis.identity import models as identity_models
 from hemis.institution import models as institution_models
+from hemis.notifications import models as notifications_models
 from hemis.rollups import models as rollups_models
 from hemis.staff import models as staff_models
 from hemis.stipends import models as stipends_models
@@ -26,8 +28,10 @@ __all__ = [
     "curriculum_models",
     "finance_models",
     "grading_models",
+    "guardians_models",
     "identity_models",
     "institution_models",
+    "notifications_models",
     "rollups_models",
     "staff_models",
     "stipends_models",

@@ -18,7 +18,10 @@ from hemis.core.schemas import MAX_ID, changes
 
 TEACHERS = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER)
 DEANS = requires_role(Role.ADMIN, Role.DEAN)
-READERS = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER, Role.TUTOR, Role.INTEGRATION)
+# Guardians too: their linked students' summaries only (hemis.identity.scope).
+READERS = requires_role(
+    Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER, Role.TUTOR, Role.INTEGRATION, Role.GUARDIAN
+)
 RequiredId = Annotated[int, QueryParameter(ge=1, le=MAX_ID)]
 
 

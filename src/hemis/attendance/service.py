@@ -54,7 +54,7 @@ class AttendanceService(CrudService[Absence]):
             raise BadReference(field="curriculum_subject_id")
         if not await self.exists(Student, student_id):
             raise BadReference(field="student_id")
-        await check_student(self.session, self.principal, student_id)
+        await check_student(self.session, self.principal, student_id, guardians=True)
         absent, excused = (
             await self.session.execute(
                 select(

@@ -30,6 +30,7 @@ class Role(StrEnum):
     STUDENT = "student"
     INTEGRATION = "integration"  # machine clients (HEMIS "API User")
     ANALYST = "analyst"  # the ministry's analysts (vazirlik tahlilchisi): national figures, read only
+    GUARDIAN = "guardian"  # a parent (ota-ona, vasiy): linked students' marks and attendance, read only
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
 """Per-object rights of signed-in people (issue 4): a student sees only their own records, a
 teacher works only on the groups and subjects of their teaching assignments, a tutor follows
 the groups they are curator of, a dean only in their faculty. The registrar's office and the
-university admin see the whole university.
+university admin see the whole university. A guardian (issue 8) reads the marks, results and
+attendance of the students linked to them, and nothing else: only reads that ask for it
+(`check_student(..., guardians=True)`) let them through, and lists never show them a student.
 
 Machine clients (API tokens, `principal.user_id is None`) are service accounts an admin
 issued for the whole university: their roles apply university-wide.
@@ -15,6 +17,7 @@ from sqlalchemy import ColumnElement, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.core.auth import Forbidden, Principal, Role
+from hemis.guardians.models import GuardianLink
 from hemis.staff.models import TeachingAssignment
 from hemis.students.models import AcademicGroup, Student
 
@@ -57,18 +60,31 @@ async def check_group_subject(
     raise Forbidden(field=field)
 
 
-async def check_student(session: AsyncSession, principal: Principal | None, student_id: int) -> None:
-    """May the caller read this student's records?"""
+async def check_student(
+    session: AsyncSession, principal: Principal | None, student_id: int, *, guardians: bool = False
+) -> None:
+    """May the caller read this student's records? `guardians`: this read is one a linked guardian
+    may make too (marks, results, attendance); off by default, so a guardian who is also staff or a
+    student never reaches a child's contract or stipends through another role's endpoint."""
     if _unscoped(principal):
         return
     assert principal is not None
     if Role.STUDENT in principal.roles and principal.student_id == student_id:
+        return
+    if guardians and await _guards(session, principal, student_id):
         return
     visible = group_filter(principal, Student.group_id)  # a teacher's groups, a dean's faculty
     assert visible is not None  # scoped callers always get a condition
     if await session.scalar(select(Student.id).where(Student.id == student_id, visible)) is not None:
         return
     raise Forbidden(field="student_id")
+
+
+async def _guards(session: AsyncSession, principal: Principal, student_id: int) -> bool:
+    if Role.GUARDIAN not in principal.roles or principal.user_id is None:
+        return False
+    linked = exists().where(GuardianLink.user_id == principal.user_id, GuardianLink.student_id == student_id)
+    return bool(await session.scalar(select(linked)))
 
 
 def group_filter(principal: Principal | None, group_id: Any) -> ColumnElement[bool] | None:

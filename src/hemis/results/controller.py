@@ -24,9 +24,19 @@ from hemis.results.schemas import (
 from hemis.results.service import ResultService, SubjectResult
 
 # Students too: their own results (hemis.identity.scope), and the open rating.
-READERS = requires_role(
-    Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.TEACHER, Role.TUTOR, Role.INTEGRATION, Role.STUDENT
+READER_ROLES = (
+    Role.ADMIN,
+    Role.REGISTRAR,
+    Role.DEAN,
+    Role.TEACHER,
+    Role.TUTOR,
+    Role.INTEGRATION,
+    Role.STUDENT,
 )
+READERS = requires_role(*READER_ROLES)
+# One student's results: their guardians too (linked students only, hemis.identity.scope); never
+# the rating, which lists students.
+STUDENT_READERS = requires_role(*READER_ROLES, Role.GUARDIAN)
 Semester = Annotated[str | None, QueryParameter(pattern=r"^(1[1-9]|2[0-2])$")]
 RequiredSemester = Annotated[str, QueryParameter(pattern=r"^(1[1-9]|2[0-2])$")]
 Year = Annotated[int, QueryParameter(ge=1, le=6)]
@@ -64,7 +74,7 @@ class ResultController(Controller):
         "results": provide_service(ResultService),
     }
 
-    @get("/students/{student_id:int}", operation_id="GetStudentResults", guards=[READERS])
+    @get("/students/{student_id:int}", operation_id="GetStudentResults", guards=[STUDENT_READERS])
     async def student_results(
         self, results: NamedDependency[ResultService], student_id: PathId, semester: Semester = None
     ) -> StudentResultsRead:
@@ -76,7 +86,7 @@ class ResultController(Controller):
             items=[subject_view(r) for r in items],
         )
 
-    @get("/students/{student_id:int}/marks", operation_id="GetStudentSemesterMarks", guards=[READERS])
+    @get("/students/{student_id:int}/marks", operation_id="GetStudentSemesterMarks", guards=[STUDENT_READERS])
     async def semester_marks(
         self, results: NamedDependency[ResultService], student_id: PathId, semester: RequiredSemester
     ) -> list[MarkRowRead]:
@@ -94,7 +104,9 @@ class ResultController(Controller):
             for r in rows
         ]
 
-    @get("/students/{student_id:int}/years/{year:int}", operation_id="GetStudentYear", guards=[READERS])
+    @get(
+        "/students/{student_id:int}/years/{year:int}", operation_id="GetStudentYear", guards=[STUDENT_READERS]
+    )
     async def student_year(
         self, results: NamedDependency[ResultService], student_id: PathId, year: StudyYear
     ) -> YearResultRead:

@@ -95,7 +95,7 @@ class ResultService:
         self.principal = principal  # a signed-in student reads only their own results
 
     async def _student(self, student_id: int) -> tuple[Student, AcademicGroup]:
-        await check_student(self.session, self.principal, student_id)
+        await check_student(self.session, self.principal, student_id, guardians=True)
         row = (
             await self.session.execute(
                 select(Student, AcademicGroup)
@@ -179,7 +179,7 @@ class ResultService:
     async def semester_marks(self, student_id: int, semester: str) -> list[Any]:
         """Every mark of the student in a semester's subjects, every attempt ("my grades"): one
         indexed query, rows not ORM objects, because students open this most of all."""
-        await check_student(self.session, self.principal, student_id)
+        await check_student(self.session, self.principal, student_id, guardians=True)
         connection = await self.session.connection()  # plain rows: no ORM result processing
         rows = await connection.execute(SEMESTER_MARKS, {"student_id": student_id, "semester": semester})
         found = rows.all()
