@@ -160,3 +160,15 @@ async def test_finance_pay_button_opens_a_stripe_checkout(
     nothing = await fin.student()
     await portal_sign_in(client, await student_account(maker, tenants["alpha"], nothing["id"]))
     assert 'data-test="pay"' not in check_page(await client.get(f"{P}/finance"))
+
+
+async def test_the_home_page_shows_the_students_own_new_marks_as_notifications(
+    client: httpx.AsyncClient, two: Any
+) -> None:
+    home = check_page(await client.get(f"{P}/"))
+    notices = re.search(r'data-test="notifications">(.*?)</section>', home, re.DOTALL)
+    assert notices is not None, "marks were entered for the student: their notifications show"
+    assert "Yangi baho" in notices.group(1) and "Fan A, yakuniy nazorat: 40" in notices.group(1)
+    assert "49" not in notices.group(1)  # the other student's final in Fan A
+    russian = check_page(await client.get(f"{P}/?l=ru"), "ru")
+    assert "Новые уведомления" in russian

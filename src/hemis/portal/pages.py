@@ -292,7 +292,7 @@ class PortalPages(Controller):
             owed=owed,
             stipend=next(iter(await me_.stipends()), None),
             schedule=await me_.schedule(me, v.today),
-            notifications=await me_.notifications(),
+            notifications=await me_.notifications(v.language),
         )
 
     @get("/marks", media_type=MediaType.HTML)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,8 @@ from hemis.finance.providers.stripe import PROVIDER as STRIPE
 from hemis.finance.rules import instalment_outstanding
 from hemis.finance.service import ContractService
 from hemis.grading.rules import DEFAULT_SCALES, GradingScale, MarkingSystem
+from hemis.notifications.rules import texts
+from hemis.notifications.service import NotificationService
 from hemis.results.rules import SubjectStatus, YearOutcome, semesters_of_year, year_outcome
 from hemis.results.service import ResultService, SubjectResult
 from hemis.rollups.figures import running_semester_offset
@@ -46,6 +48,15 @@ class Me:
     def running_semester(self, today: date) -> str:
         """The h_semester code the group studies now: a course's autumn or spring semester."""
         return str(10 + 2 * self.study_year - 1 + running_semester_offset(today))
+
+
+@dataclass(frozen=True)
+class Notice:
+    id: int
+    kind: str  # mark | schedule
+    created_at: datetime
+    title: str
+    body: str
 
 
 @dataclass(frozen=True)
@@ -184,7 +195,12 @@ class StudentPortal:
         hemis.timetable; None until that context is on main (the pages then say nothing)."""
         return None
 
-    async def notifications(self) -> Any:
-        """NOTIFICATIONS HOOK: the student's latest notifications from hemis.notifications;
-        None until that context is on main."""
-        return None
+    async def notifications(self, language: str, limit: int = 5) -> list[Notice]:
+        """The student's latest unread notifications, their texts in the page's language."""
+        rows, _ = await NotificationService(
+            self.session, actor=self.principal.subject, principal=self.principal
+        ).page(unread=True, after_id=None, limit=limit, offset=0)
+        return [
+            Notice(row.id, row.kind, row.created_at, *texts(row.message_key, row.params, language))
+            for row in rows
+        ]
