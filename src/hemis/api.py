@@ -36,6 +36,8 @@ from hemis.stipends.controller import StipendController
 from hemis.structure.controller import AuditoriumController, BuildingController, DepartmentController
 from hemis.students.controller import GroupController, StudentController
 from hemis.support.controller import PlatformController, SupportAccessController
+from hemis.timetable.controller import TimetableController
+from hemis.timetable.pages import TimetablePages
 from hemis.trajectory.controller import TrajectoryController
 
 ROUTES: list[ControllerRouterHandler] = [
@@ -71,6 +73,8 @@ ROUTES: list[ControllerRouterHandler] = [
     PaymentController,
     PaymentWebhookController,
     StipendController,
+    TimetableController,
+    TimetablePages,
     NationalController,
     DashboardController,
     PublicStatisticsController,

@@ -137,7 +137,7 @@ class TestNotifyGroups:
                 response = await client.post(f"{A}/students", json=student_body(chosen), headers=admin)
                 assert response.status_code == 201, response.text
                 students.append(response.json())
-        params = {"subject": "Fizika", "when": "seshanba, 3-juftlik, 204-xona"}
+        params = {"subject": "Fizika", "weekday": 2, "pair": 3}
         async with tenant_session(maker, tenants["alpha"]) as session:
             told = await notify_groups(
                 session, [groups[0]["id"], groups[1]["id"]], "notification.schedule", params, actor="tests"
@@ -156,7 +156,7 @@ class TestNotifyGroups:
         _, me = await signed_in(client, admin_token, ["student"], student_id=students[0]["id"])
         item = (await listed(client, me, l="ru"))["items"][0]
         assert (item["kind"], item["title"]) == ("schedule", "Расписание изменилось")
-        assert item["body"] == "Fizika: seshanba, 3-juftlik, 204-xona."
+        assert item["body"] == "Fizika: Вторник, 3-я пара."
 
     async def test_no_groups_no_statement(
         self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]

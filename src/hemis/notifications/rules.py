@@ -20,10 +20,13 @@ LOOPBACK_NAMES = frozenset({"localhost"})
 
 def texts(message_key: str, params: Mapping[str, Any], language: str) -> tuple[str, str]:
     """(title, body) of a notification in `language`: `message_key` names a catalog table with
-    `title` and `body`; a `control` (JN/ON/YN) among the params is named in words too."""
+    `title` and `body`; a `control` (JN/ON/YN) or a `weekday` (1-6) among the params is named
+    in words too."""
     values = dict(params)
     if "control" in values:
         values["control_name"] = translate(f"notification.control.{values['control']}", language)
+    if "weekday" in values:  # a lesson's place: Monday … Saturday in the reader's words
+        values["weekday_name"] = translate(f"timetable.page.weekday_{values['weekday']}", language)
     return (
         translate(f"{message_key}.title", language, **values),
         translate(f"{message_key}.body", language, **values),
