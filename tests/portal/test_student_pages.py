@@ -4,6 +4,7 @@ their own records whatever the URL says."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -15,6 +16,8 @@ from tenants.context import TenantRef
 from tests.finance.conftest import Setup
 from tests.portal.conftest import P, check_page, portal_sign_in, student_account
 from tests.results.conftest import Term
+from tests.students.conftest import student_body
+from tests.timetable.conftest import build_world
 
 PAGES = ("/", "/marks", "/attendance", "/finance", "/stipends")
 
@@ -172,3 +175,52 @@ async def test_the_home_page_shows_the_students_own_new_marks_as_notifications(
     assert "49" not in notices.group(1)  # the other student's final in Fan A
     russian = check_page(await client.get(f"{P}/?l=ru"), "ru")
     assert "Новые уведомления" in russian
+
+
+async def test_the_home_page_shows_todays_and_this_weeks_lessons_of_the_students_group(
+    client: httpx.AsyncClient,
+    admin: dict[str, str],
+    maker: async_sessionmaker[AsyncSession],
+    tenants: dict[str, TenantRef],
+) -> None:
+    world = await build_world(client, admin)
+    created = await client.post("/t/alpha/api/v1/students", json=student_body(world.groups[0]), headers=admin)
+    assert created.status_code == 201, created.text
+    today = date.today()
+    weekday = min(today.isoweekday(), 6)  # on a Sunday the week shown is the one just ending
+    span = {
+        "valid_from": (today - timedelta(days=30)).isoformat(),
+        "valid_to": (today + timedelta(days=30)).isoformat(),
+    }
+    mine = await client.post(
+        f"{world.url}/lessons", json=world.lesson(weekday=weekday, pair=2, **span), headers=admin
+    )
+    assert mine.status_code == 201, mine.text
+    theirs = await client.post(  # another group's lesson: not on this student's page
+        f"{world.url}/lessons",
+        json=world.lesson(
+            weekday=weekday,
+            pair=3,
+            group_ids=[world.groups[1]["id"]],
+            employee_id=world.teachers[1]["id"],
+            training_type="13",
+            **span,
+        ),
+        headers=admin,
+    )
+    assert theirs.status_code == 201, theirs.text
+    await portal_sign_in(client, await student_account(maker, tenants["alpha"], created.json()["id"]))
+
+    home = check_page(await client.get(f"{P}/"))
+    week = re.search(r'data-test="week">(.*?)</div>', home, re.DOTALL)
+    assert week is not None, home
+    assert world.subject_name in week.group(
+        1
+    ) and '<b>2</b> <span class="muted">10:00–11:20</span>' in week.group(1)
+    assert "<b>3</b>" not in week.group(1)  # the other group's pair
+    today_list = re.search(r'data-test="today">(.*?)</(ul|p)>', home, re.DOTALL)
+    assert today_list is not None
+    if today.isoweekday() != 7:
+        assert world.subject_name in today_list.group(1)
+    russian = check_page(await client.get(f"{P}/?l=ru"), "ru")
+    assert "Эта неделя" in russian and "ауд. " in russian

@@ -291,7 +291,7 @@ class PortalPages(Controller):
             controls=CONTROLS,
             owed=owed,
             stipend=next(iter(await me_.stipends()), None),
-            schedule=await me_.schedule(me, v.today),
+            schedule=await me_.schedule(me, v.today, v.language),
             notifications=await me_.notifications(v.language),
         )
 

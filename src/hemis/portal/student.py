@@ -32,6 +32,7 @@ from hemis.results.service import ResultService, SubjectResult
 from hemis.rollups.figures import running_semester_offset
 from hemis.stipends.service import PayrollService
 from hemis.students.models import AcademicGroup, Student
+from hemis.timetable.service import TimetableService, Week, WeekLesson
 
 DEBTS = (SubjectStatus.DEBT, SubjectStatus.BARRED)
 
@@ -48,6 +49,13 @@ class Me:
     def running_semester(self, today: date) -> str:
         """The h_semester code the group studies now: a course's autumn or spring semester."""
         return str(10 + 2 * self.study_year - 1 + running_semester_offset(today))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    week: Week
+    today: list[WeekLesson]
+    days: list[tuple[date, list[WeekLesson]]]  # the week's days with lessons, in order
 
 
 @dataclass(frozen=True)
@@ -190,10 +198,13 @@ class StudentPortal:
 
     # Hooks for the contexts built beside the portal (wired by the lead when they reach main).
 
-    async def schedule(self, me: Me, today: date) -> Any:
-        """TIMETABLE HOOK: today's and this week's lessons of the student's group from
-        hemis.timetable; None until that context is on main (the pages then say nothing)."""
-        return None
+    async def schedule(self, me: Me, today: date, language: str) -> Schedule:
+        """Today's and this week's lessons of the student's group (hemis.timetable)."""
+        week = await TimetableService(self.session, language=language).week(today, group_id=me.group.id)
+        days: dict[date, list[WeekLesson]] = {}
+        for lesson in week.lessons:
+            days.setdefault(lesson.day or week.monday, []).append(lesson)
+        return Schedule(week, days.get(today, []), sorted(days.items()))
 
     async def notifications(self, language: str, limit: int = 5) -> list[Notice]:
         """The student's latest unread notifications, their texts in the page's language."""
