@@ -1,12 +1,13 @@
 """The portal in a real browser (Debian chromium, headless, Playwright) on a phone-sized screen,
 against the app served by uvicorn and the real OpenID provider of tests/oidc_provider.py: a student
-signs in by single sign-on, sees their marks, then a mark entered through the API on reload, and
+signs in by single sign-on, sees this week's schedule and their marks, then a mark entered through the API on reload, and
 switches the language to Russian. Each student page is screenshotted into .hemis/screenshots/portal/
 and its HTML is held under 100 KB."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ from tests.identity.test_sso import SECRET, register
 from tests.oidc_provider import Client, DevProvider
 from tests.portal.conftest import LIMIT
 from tests.results.conftest import Term
+from tests.timetable.conftest import build_world, lesson_for
 
 SHOTS = REPO_ROOT / ".hemis" / "screenshots" / "portal"
 PAGES = {
@@ -45,6 +47,9 @@ async def test_a_student_signs_in_by_sso_and_reads_their_pages_on_a_phone(
         student = await term.student(last_name="Yusupova", first_name="Madina")
         await term.marks(student, "A", "27", "18", "45")  # 90
         await term.absent(student, "B", 2)
+        world = await build_world(client, term.headers)  # a teacher and a room for the student's group
+        today = date.today()
+        await lesson_for(client, world, term.group["id"], term.lines["A"]["id"], around=today)
         SHOTS.mkdir(parents=True, exist_ok=True)
         print(f"\nportal screenshots: {SHOTS}")
         async with async_playwright() as playwright:
@@ -71,6 +76,9 @@ async def test_a_student_signs_in_by_sso_and_reads_their_pages_on_a_phone(
                 await expect(page.locator(f"[data-test=subject-{term.lines['A']['id']}]")).to_contain_text(
                     "90"
                 )
+                # This week's schedule: the lecture of Fan A at the second pair (10:00-11:20).
+                await expect(page.locator("[data-test=week]")).to_contain_text("Fan A")
+                await expect(page.locator("[data-test=week]")).to_contain_text("10:00–11:20")
                 for name, path in PAGES.items():
                     response = await page.goto(f"{portal}{path}")
                     assert response is not None and response.status == 200, name

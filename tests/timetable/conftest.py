@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -189,3 +190,37 @@ async def build_world(client: httpx.AsyncClient, auth: dict[str, str], tenant: s
 @pytest.fixture
 async def world(client: httpx.AsyncClient, admin: dict[str, str]) -> World:  # noqa: F811
     return await build_world(client, admin)
+
+
+async def lesson_for(
+    client: httpx.AsyncClient,
+    world: World,
+    group_id: int,
+    curriculum_subject_id: int,
+    *,
+    around: date,
+    pair: int = 2,
+) -> dict[str, Any]:
+    """A weekly lecture of teacher 0 in room 0 for any group and subject of its curriculum (the
+    teacher is assigned first), held on `around`'s weekday (Saturday for a Sunday) for a month
+    either side of it."""
+    await _post(
+        client,
+        f"{base(world.tenant)}/teaching-assignments",
+        {
+            "employee_id": world.teachers[0]["id"],
+            "curriculum_subject_id": curriculum_subject_id,
+            "group_id": group_id,
+            "training_type": "11",
+        },
+        world.auth,
+    )
+    body = world.lesson(
+        curriculum_subject_id=curriculum_subject_id,
+        group_ids=[group_id],
+        weekday=min(around.isoweekday(), 6),
+        pair=pair,
+        valid_from=(around - timedelta(days=30)).isoformat(),
+        valid_to=(around + timedelta(days=30)).isoformat(),
+    )
+    return await _post(client, f"{world.url}/lessons", body, world.auth)
