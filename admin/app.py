@@ -80,6 +80,8 @@ READ_ONLY = {
     # Payrolls are computed and approved by the stipends service; rules and assignments change
     # money, so they are written through the API only (audited, checked) too.
     "stipends": ("stipend_rule", "stipend_assignment", "stipend_run", "stipend_line"),
+    # Lessons are saved through the timetable API only: every save is checked for clashes there.
+    "timetable": ("lesson_pair", "lesson", "lesson_group"),
     "system": ("audit_event", "support_access"),
 }
 

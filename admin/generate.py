@@ -58,6 +58,8 @@ def _scalar(sql_type: types.TypeEngine[object]) -> str:
         return "Timestamptz()" if getattr(sql_type, "timezone", False) else "Timestamp()"
     if isinstance(sql_type, types.Date):
         return "Date()"
+    if isinstance(sql_type, types.Time):  # lesson_pair: the times of the day's pairs
+        return "Time()"
     if isinstance(sql_type, types.LargeBinary):  # payment_event.body: raw bytes as received
         return "Bytea()"
     if isinstance(sql_type, types.Text):

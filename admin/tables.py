@@ -18,6 +18,7 @@ from piccolo.columns import (
     Numeric,
     SmallInt,
     Text,
+    Time,
     Timestamptz,
     Varchar,
 )
@@ -159,6 +160,15 @@ class InstitutionProfile(Table, tablename="institution_profile"):
     rector = Varchar(length=255, default='""')
     founded_year = SmallInt(null=True)
     tin = Varchar(length=9, null=True)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class LessonPair(Table, tablename="lesson_pair"):
+    id = BigSerial(primary_key=True)
+    number = SmallInt(unique=True)
+    starts_at = Time()
+    ends_at = Time()
     created_at = Timestamptz()
     updated_at = Timestamptz()
 
@@ -372,6 +382,22 @@ class CurriculumWeek(Table, tablename="curriculum_week"):
     updated_at = Timestamptz()
 
 
+class Lesson(Table, tablename="lesson"):
+    id = BigSerial(primary_key=True)
+    curriculum_subject_id = ForeignKey(references=CurriculumSubject, on_delete=OnDelete.restrict)
+    training_type = Varchar(length=8)
+    employee_id = ForeignKey(references=Employee, on_delete=OnDelete.restrict)
+    auditorium_id = ForeignKey(references=Auditorium, on_delete=OnDelete.restrict)
+    weekday = SmallInt()
+    pair = SmallInt()
+    parity = Varchar(length=4, default='"all"')
+    valid_from = Date()
+    valid_to = Date()
+    version = Integer(default=1)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
 class MarkSheet(Table, tablename="mark_sheet"):
     id = BigSerial(primary_key=True)
     curriculum_subject_id = ForeignKey(references=CurriculumSubject, on_delete=OnDelete.restrict)
@@ -453,6 +479,14 @@ class ElectiveChoice(Table, tablename="elective_choice"):
     id = BigSerial(primary_key=True)
     student_id = ForeignKey(references=Student, on_delete=OnDelete.restrict)
     curriculum_subject_id = ForeignKey(references=CurriculumSubject, on_delete=OnDelete.restrict)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class LessonGroup(Table, tablename="lesson_group"):
+    id = BigSerial(primary_key=True)
+    lesson_id = ForeignKey(references=Lesson, on_delete=OnDelete.cascade)
+    group_id = ForeignKey(references=AcademicGroup, on_delete=OnDelete.restrict)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 
@@ -649,6 +683,7 @@ TABLES: tuple[type[Table], ...] = (
     IdentityProvider,
     InstalmentPlan,
     InstitutionProfile,
+    LessonPair,
     LoginThrottle,
     PaymentProvider,
     RollupOutbox,
@@ -665,12 +700,14 @@ TABLES: tuple[type[Table], ...] = (
     AcademicGroup,
     CurriculumSubject,
     CurriculumWeek,
+    Lesson,
     MarkSheet,
     Student,
     TeachingAssignment,
     Absence,
     Contract,
     ElectiveChoice,
+    LessonGroup,
     Mark,
     StipendAssignment,
     StipendLine,

@@ -34,6 +34,8 @@ from hemis.stipends.controller import StipendController
 from hemis.structure.controller import AuditoriumController, BuildingController, DepartmentController
 from hemis.students.controller import GroupController, StudentController
 from hemis.support.controller import PlatformController, SupportAccessController
+from hemis.timetable.controller import TimetableController
+from hemis.timetable.pages import TimetablePages
 from hemis.trajectory.controller import TrajectoryController
 
 ROUTES: list[ControllerRouterHandler] = [
@@ -67,6 +69,8 @@ ROUTES: list[ControllerRouterHandler] = [
     PaymentController,
     PaymentWebhookController,
     StipendController,
+    TimetableController,
+    TimetablePages,
     NationalController,
     DashboardController,
     PublicStatisticsController,

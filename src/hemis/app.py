@@ -31,6 +31,7 @@ from hemis.reporting.cache import FiguresCache
 from hemis.reporting.pages import TEMPLATES
 from hemis.rollups.worker import RollupWorker
 from hemis.support.controller import authenticate_support
+from hemis.timetable.pages import TEMPLATES as TIMETABLE_TEMPLATES
 from tenants.database import app_engine
 from tenants.guards import tenant_kind_guard
 from tenants.middleware import TenantEdge
@@ -104,8 +105,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
             path="/api/docs",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
-        # Server-rendered pages (the dashboards, the portal); Jinja escapes every value unless marked safe.
-        template_config=TemplateConfig(directory=[TEMPLATES, PORTAL_TEMPLATES], engine=JinjaTemplateEngine),
+        # Server-rendered pages (the dashboards, the portal, the printable timetable); Jinja escapes every
+        # value unless marked safe.
+        template_config=TemplateConfig(
+            directory=[TEMPLATES, PORTAL_TEMPLATES, TIMETABLE_TEMPLATES], engine=JinjaTemplateEngine
+        ),
         state=None,
         on_startup=[start_rollups],
         on_shutdown=[dispose_engine],

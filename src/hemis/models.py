@@ -15,6 +15,7 @@ from hemis.stipends import models as stipends_models
 from hemis.structure import models as structure_models
 from hemis.students import models as students_models
 from hemis.support import models as support_models
+from hemis.timetable import models as timetable_models
 from hemis.trajectory import models as trajectory_models
 from tenants import models as tenants_models
 
@@ -35,5 +36,6 @@ __all__ = [
     "students_models",
     "support_models",
     "tenants_models",
+    "timetable_models",
     "trajectory_models",
 ]

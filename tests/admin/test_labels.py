@@ -114,6 +114,7 @@ class TestConsoleLanguage:
             "Сотрудники",
             "Финансы",
             "Стипендии",
+            "Расписание",
             "Система",
         ]
         # The picked language beats the browser's; ?l= on a request beats both.
@@ -171,6 +172,7 @@ class TestConsoleLanguage:
             "Xodimlar",
             "Moliya",
             "Stipendiyalar",
+            "Dars jadvali",
             "Tizim",
         ]
         assert set(grouped["grouped"]["Tuzilma"]) == {"department", "building", "auditorium"}

@@ -35,6 +35,9 @@ class HemisError(Exception):
         self.message_key = message_key or type(self).message_key
         self.field = field
         self.params = params
+        # Structured members the problem body carries besides its detail (RFC 9457 extensions),
+        # e.g. the lesson a timetable clash is with, for a client to show or link.
+        self.extra: dict[str, Any] = {}
         super().__init__(self.message_key)
 
 
@@ -93,9 +96,10 @@ class Problem:
     field: str | None = None
     errors: list[FieldError] = dataclasses.field(default_factory=list)
     request_id: str | None = None
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def body(self) -> dict[str, Any]:
-        return {
+        return self.extra | {
             "type": f"urn:hemis:problem:{self.code}",
             "title": self.title,
             "status": self.status,
@@ -195,6 +199,7 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     language = language_of(request)
     if isinstance(exc, HemisError):
         problem = make_problem(exc.status_code, exc.message_key, language, field=exc.field, **exc.params)
+        problem.extra = exc.extra
     elif isinstance(exc, ValidationException):
         problem = validation_problem(exc, language)
     elif isinstance(exc, DBAPIError) and str(getattr(exc.orig, "sqlstate", "") or "").startswith("22"):
