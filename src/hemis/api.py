@@ -20,6 +20,7 @@ from hemis.identity.controller import (
     UserController,
 )
 from hemis.institution.controller import InstitutionController
+from hemis.portal.journal_pages import JournalPages
 from hemis.portal.pages import PortalAssets, PortalPages
 from hemis.reporting.controller import (
     DashboardController,
@@ -78,4 +79,5 @@ ROUTES: list[ControllerRouterHandler] = [
     DashboardPages,
     PortalAssets,
     PortalPages,
+    JournalPages,
 ]
