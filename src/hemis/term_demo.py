@@ -5,7 +5,7 @@ five mandatory subjects and, from semester 3, an elective block of two), groups 
 course, students with Uzbek names and well-formed PINFLs, electives chosen, teachers of
 each kafedra with their teaching assignments; marks of the whole previous study year
 (finals, and retakes for most debtors) and JN/ON marks of the running semester; absences,
-some excused by the dean's office.
+some excused by the dean's office; a clash-free weekly timetable of the running semester.
 
 Rows go in with bulk INSERTs as the tenant's role (the service path would take minutes for
 thousands of students); the grade history trigger still chains every mark. Values obey the
@@ -33,6 +33,7 @@ from hemis.grading.models import Mark, MarkSheet
 from hemis.staff.models import Employee, EmploymentForm, Position, TeachingAssignment
 from hemis.structure.models import Department, StructureType
 from hemis.students.models import AcademicGroup, Student, StudentStatusChange
+from hemis.timetable.demo import seed_timetable
 from hemis.trajectory.models import ElectiveChoice
 
 MALE_NAMES = (
@@ -87,6 +88,7 @@ class TermCounts:
     employees: int = 0
     marks: int = 0
     absences: int = 0
+    lessons: int = 0  # the weekly timetable of the running semester (hemis.timetable.demo)
 
 
 def running_semester(course: int, today: date) -> int:
@@ -544,4 +546,7 @@ async def seed_term(
 ) -> TermCounts:
     """Fill one university (its faculties, or a bare faculty) with a term; the caller commits."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
-    return await TermSeeder(session, rng, size or TermSize(), today or date.today()).run()
+    today = today or date.today()
+    counts = await TermSeeder(session, rng, size or TermSize(), today).run()
+    counts.lessons = await seed_timetable(session, today=today)
+    return counts

@@ -13,6 +13,7 @@ import pytest
 from hemis.core.auth import Role
 from hemis.timetable import rules
 from tests.conftest import TokenFactory
+from tests.identity.test_sessions import cookie, login, new_user
 from tests.isolation import assert_isolated
 from tests.timetable.conftest import World, base, build_world
 
@@ -429,3 +430,29 @@ class TestIsolation:
             await client.put(
                 f"{beta_pairs}/8", json={"starts_at": "19:30:00", "ends_at": "20:50:00"}, headers=beta
             )
+
+
+class TestDeanScope:
+    async def test_a_dean_schedules_only_their_faculty_and_reads_with_the_session_cookie(
+        self, client: httpx.AsyncClient, world: World, token_for: TokenFactory
+    ) -> None:
+        admin = await token_for("alpha", Role.ADMIN)
+        own = await new_user(client, admin, roles=["dean"], faculty_id=world.faculty["id"])
+        other_world = await build_world(client, world.auth)
+        other = await new_user(client, admin, roles=["dean"], faculty_id=other_world.faculty["id"])
+        own_session = cookie(await login(client, own["username"]))
+        other_session = cookie(await login(client, other["username"]))
+        refused = await client.post(f"{world.url}/lessons", json=world.lesson(), headers=other_session)
+        assert refused.status_code == 403 and refused.json()["field"] == "group_ids"
+        made = await client.post(f"{world.url}/lessons", json=world.lesson(), headers=own_session)
+        assert made.status_code == 201, made.text
+        url = f"{world.url}/lessons/{made.json()['id']}"
+        moved = await client.patch(url, json={"version": 1, "pair": 2}, headers=other_session)
+        assert moved.status_code == 403
+        assert (await client.delete(url, headers=other_session)).status_code == 403
+        page = await client.get(
+            f"/t/{world.tenant}/timetable/print",
+            params={"date": "2027-03-10", "group_id": world.groups[0]["id"]},
+            headers=other_session,  # every signed-in person of the university reads the timetable
+        )
+        assert page.status_code == 200 and world.subject_name in page.text

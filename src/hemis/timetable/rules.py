@@ -101,3 +101,13 @@ def first_clash(slot: Slot, others: Collection[Slot]) -> tuple[int, str] | None:
         return None
     _, index, field = min(hits)
     return index, field
+
+
+def semester_span(day: date) -> tuple[date, date]:
+    """The teaching span of the semester running on `day`: autumn from 1 September to 31 January
+    (the winter session included), spring from 1 February to 30 June."""
+    if day.month >= 9:
+        return date(day.year, 9, 1), date(day.year + 1, 1, 31)
+    if day.month == 1:
+        return date(day.year - 1, 9, 1), date(day.year, 1, 31)
+    return date(day.year, 2, 1), date(day.year, 6, 30)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from typing import Any
 
@@ -238,7 +238,7 @@ class TimetableService:
         for lesson in await self.describe(and_(*conditions)):
             on = first + timedelta(days=lesson.weekday - first.isoweekday())
             if rules.held_on(lesson.weekday, lesson.parity, lesson.valid_from, lesson.valid_to, on):
-                held.append(_on(lesson, on))
+                held.append(replace(lesson, day=on))
         return sorted(held, key=lambda x: (x.day or first, x.pair, x.lesson_id))
 
     async def pair_times(self) -> list[tuple[int, time, time]]:
@@ -341,10 +341,6 @@ class TimetableService:
         for lesson_id, group_id, name in rows:
             out[lesson_id].append((group_id, name))
         return out
-
-
-def _on(lesson: WeekLesson, day: date) -> WeekLesson:
-    return WeekLesson(**{**{f: getattr(lesson, f) for f in WeekLesson.__slots__}, "day": day})
 
 
 class LessonService(CrudService[Lesson]):
