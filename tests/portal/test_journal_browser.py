@@ -1,7 +1,7 @@
 """The teacher's journal in a real browser (Debian chromium, headless, Playwright) on a phone-sized
 screen: a teacher signs in through /portal/login, marks a lesson's attendance and a sheet's marks
 for the whole group with the keyboard only, saves, and the API reads back what was saved. A
-screenshot of each journal page is kept in .hemis/screenshots/ (portal-journal-*.png)."""
+screenshot of each journal page is kept in .hemis/screenshots/portal/ (journal-*.png)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from tests.portal.conftest import PASSWORD
 from tests.portal.teaching import Class, klass  # noqa: F401  (fixture reused)
 from tests.portal.test_journal import absent_hours, marks
 
-SHOTS = REPO_ROOT / ".hemis" / "screenshots"
+SHOTS = (
+    REPO_ROOT / ".hemis" / "screenshots" / "portal"
+)  # beside the student pages' (tests/portal/test_browser.py)
 PHONE = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.browser
@@ -26,7 +28,7 @@ pytestmark = pytest.mark.browser
 async def shot(page: Page, name: str) -> None:
     """The page fits the phone's width (no sideways scrolling of the page itself); kept as a picture."""
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
-    await page.screenshot(path=str(SHOTS / f"portal-journal-{name}.png"), full_page=True)
+    await page.screenshot(path=str(SHOTS / f"journal-{name}.png"), full_page=True)
 
 
 async def focused(page: Page) -> str:
