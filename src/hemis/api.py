@@ -22,6 +22,7 @@ from hemis.identity.controller import (
 )
 from hemis.institution.controller import InstitutionController
 from hemis.notifications.controller import NotificationController
+from hemis.portal.journal_pages import JournalPages
 from hemis.portal.pages import PortalAssets, PortalPages
 from hemis.reporting.controller import (
     DashboardController,
@@ -82,4 +83,5 @@ ROUTES: list[ControllerRouterHandler] = [
     DashboardPages,
     PortalAssets,
     PortalPages,
+    JournalPages,
 ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select, text, update  # noqa: TID251 - the chain verifier is SQL by design
@@ -14,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from hemis.attendance.service import AttendanceService
 from hemis.core.audit import bind_context, context_of
 from hemis.core.auth import Principal
+from hemis.core.batch import Write, all_or_nothing
 from hemis.core.clock import local_today
 from hemis.core.crud import BadReference, CrudService, Duplicate
 from hemis.core.errors import HemisError, NotFound, OutOfRange, TooPrecise
@@ -64,9 +68,31 @@ class StaleMark(HemisError):
     message_key = "grading.stale"
 
 
+class MarkRequired(HemisError):
+    """Marks are corrected, never taken away: an emptied input of a student with a mark."""
+
+    status_code = 422
+    message_key = "journal.mark_required"
+
+
+def lock_date(sheet: MarkSheet) -> date:
+    """The last day marks may be entered or corrected directly."""
+    return sheet.held_on + timedelta(days=sheet.lock_after_days)
+
+
 def is_locked(sheet: MarkSheet, today: date | None = None) -> bool:
     """A sheet locks `lock_after_days` days after the day the control was held (HEMIS: 2)."""
-    return (today or local_today()) > sheet.held_on + timedelta(days=sheet.lock_after_days)
+    return (today or local_today()) > lock_date(sheet)
+
+
+@dataclass(frozen=True, slots=True)
+class SheetEntry:
+    """What a teacher sent for one student of a sheet: the points (None: left empty) and the
+    version of the mark they saw (None: there was no mark yet)."""
+
+    student_id: int
+    points: Decimal | None
+    version: int | None
 
 
 MAX_FIELD = {
@@ -162,6 +188,42 @@ class MarkService:
         except IntegrityError as exc:
             raise Duplicate(field="student_id") from exc
         return mark
+
+    async def save_sheet(self, sheet_id: int, entries: Sequence[SheetEntry], reason: str) -> None:
+        """Record or correct the marks of many students of a sheet at once, each against the version
+        its sender saw (a mark written meanwhile by someone else is a StaleMark); every student's
+        refusal is named (BatchRefused) and then nothing at all is written."""
+        sheet = await self.sheet(sheet_id)
+        if is_locked(sheet):
+            raise SheetLocked(field="sheet_id")
+        current = {m.student_id: m for m in await self.marks(sheet_id)}
+        writes: list[tuple[int, Write]] = []
+        for entry in entries:
+            writes.append(
+                (
+                    entry.student_id,
+                    partial(self._save, sheet_id, entry, current.get(entry.student_id), reason),
+                )
+            )
+        await all_or_nothing(self.session, writes)
+
+    async def _save(self, sheet_id: int, entry: SheetEntry, mark: Mark | None, reason: str) -> None:
+        if mark is None and entry.version is not None:
+            raise StaleMark(field="version", current="-")  # marks are never deleted: not this sheet's
+        if mark is not None and entry.version is None:
+            raise StaleMark(field="version", current=mark.version)  # recorded meanwhile by someone else
+        if entry.points is None:
+            if mark is not None:
+                raise MarkRequired(field="points")
+            return
+        if mark is None:
+            try:
+                await self.record(sheet_id, entry.student_id, entry.points)
+            except Duplicate as exc:  # recorded by someone else since we looked
+                raise StaleMark(field="version", current=1) from exc
+        else:
+            assert entry.version is not None
+            await self.correct(mark.id, entry.points, entry.version, reason)
 
     async def _check_may_sit_final(self, sheet: MarkSheet, student_id: int) -> None:
         """Too many unexcused absences bar the final; a retake is only for a student who has not passed."""

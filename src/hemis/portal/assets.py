@@ -16,6 +16,8 @@ LONG_CACHE = "public, max-age=31536000, immutable"
 TYPES = {
     "portal.css": "text/css; charset=utf-8",
     "portal.js": "text/javascript; charset=utf-8",
+    "journal.js": "text/javascript; charset=utf-8",  # the teacher journal's keyboard moves
+    "journal.css": "text/css; charset=utf-8",
     "icon.svg": "image/svg+xml",
     "icon-192.png": "image/png",
     "icon-512.png": "image/png",

@@ -34,6 +34,7 @@ from hemis.identity.service import AuthService
 from hemis.identity.signin import sign_in
 from hemis.identity.sso import IdentityProviderService
 from hemis.portal import assets
+from hemis.portal.journal import is_teacher
 from hemis.portal.student import StudentPortal
 from hemis.portal.web import (
     HEADERS,
@@ -260,6 +261,8 @@ class PortalPages(Controller):
             return Refusal(to_login(request, language))
         v = view(request, language, await university_name(db_session, language), title)
         v.signed_in, v.section = True, section
+        if who.student_id is None and is_teacher(who):  # a teacher's portal is the journal
+            return Refusal(Redirect(f"{v.portal}/teacher", status_code=303, headers=HEADERS))
         if who.student_id is None:
             return Refusal(page(request, "message.html", v, 403, message=v.t("not_student")))
         v.nav_keys = STUDENT_NAV
