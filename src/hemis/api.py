@@ -22,6 +22,7 @@ from hemis.identity.controller import (
 )
 from hemis.institution.controller import InstitutionController
 from hemis.notifications.controller import NotificationController
+from hemis.portal.guardian_pages import GuardianPages
 from hemis.portal.journal_pages import JournalPages
 from hemis.portal.pages import PortalAssets, PortalPages
 from hemis.reporting.controller import (
@@ -84,4 +85,5 @@ ROUTES: list[ControllerRouterHandler] = [
     PortalAssets,
     PortalPages,
     JournalPages,
+    GuardianPages,
 ]

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hemis.attendance.rules import DEFAULT_BAR
 from hemis.config import Settings
+from hemis.core.auth import Role
 from hemis.core.errors import HemisError, NotFound
 from hemis.core.i18n import LANGUAGES, translate
 from hemis.core.schemas import Struct
@@ -263,6 +264,8 @@ class PortalPages(Controller):
         v.signed_in, v.section = True, section
         if who.student_id is None and is_teacher(who):  # a teacher's portal is the journal
             return Refusal(Redirect(f"{v.portal}/teacher", status_code=303, headers=HEADERS))
+        if who.student_id is None and Role.GUARDIAN in who.roles:  # a parent's is their children's pages
+            return Refusal(Redirect(f"{v.portal}/children", status_code=303, headers=HEADERS))
         if who.student_id is None:
             return Refusal(page(request, "message.html", v, 403, message=v.t("not_student")))
         v.nav_keys = STUDENT_NAV
@@ -313,8 +316,7 @@ class PortalPages(Controller):
         me = await me_.me()
         scale, subjects = await me_.subjects()
         semesters = sorted({s.semester for s in subjects})
-        running = me.running_semester(v.today)
-        chosen = semester or (running if running in semesters else (semesters[-1] if semesters else running))
+        chosen = me.semester_shown(v.today, semesters, semester)
         return page(
             request,
             "marks.html",

@@ -1,8 +1,9 @@
 """What a student's pages show, read through the same services as the API (results, attendance,
 finance, stipends) in the request's own transaction.
 
-Every read is for the signed-in student's own id, taken from their session, never from the URL;
-the services check it again against the principal (hemis.identity.scope)."""
+Every read is for the signed-in student's own id, taken from their session, never from the URL
+(a guardian's pages pass a linked child's id, checked first, hemis.portal.guardian_pages); the
+services check it again against the principal (hemis.identity.scope)."""
 
 from __future__ import annotations
 
@@ -49,6 +50,12 @@ class Me:
     def running_semester(self, today: date) -> str:
         """The h_semester code the group studies now: a course's autumn or spring semester."""
         return str(10 + 2 * self.study_year - 1 + running_semester_offset(today))
+
+    def semester_shown(self, today: date, semesters: Sequence[str], asked: str | None) -> str:
+        """The marks page's semester: the one asked for, else the running one if it has subjects,
+        else the latest with subjects."""
+        running = self.running_semester(today)
+        return asked or (running if running in semesters else (semesters[-1] if semesters else running))
 
 
 @dataclass(frozen=True)
@@ -112,12 +119,15 @@ class AttendanceLine:
 class StudentPortal:
     """The signed-in student's own records, one service call per section."""
 
-    def __init__(self, session: AsyncSession, principal: Principal) -> None:
-        if principal.student_id is None:
+    def __init__(self, session: AsyncSession, principal: Principal, student_id: int | None = None) -> None:
+        """`student_id`: whose records, when not the principal's own (a guardian's linked child:
+        the services check the link against the principal, hemis.identity.scope)."""
+        student_id = student_id if student_id is not None else principal.student_id
+        if student_id is None:
             raise NotFound(field="student_id")
         self.session = session
         self.principal = principal
-        self.student_id = principal.student_id
+        self.student_id = student_id
         self.results = ResultService(session, actor=principal.subject, principal=principal)
 
     async def me(self) -> Me:
@@ -142,8 +152,7 @@ class StudentPortal:
         """The study year's GPA (from the year's subjects already read) and the place in the
         group's and the course's ratings (the course within the student's faculty)."""
         year = me.study_year
-        semesters = semesters_of_year(year)
-        outcome = year_outcome(((s.credit, s.outcome) for s in subjects if s.semester in semesters), scale)
+        outcome = self.year_outcome(me, scale, subjects)
         group_rank = await self.results.standing(
             self.student_id, year, group_id=me.group.id, faculty_id=None, course=None
         )
@@ -151,6 +160,13 @@ class StudentPortal:
             self.student_id, year, group_id=None, faculty_id=me.group.department_id, course=me.group.course
         )
         return Standing(year, outcome, group_rank, course_rank)
+
+    @staticmethod
+    def year_outcome(me: Me, scale: GradingScale, subjects: Sequence[SubjectResult]) -> YearOutcome:
+        """The study year's GPA and credits from the year's subjects already read (no rank: a
+        guardian may read those without the ratings)."""
+        semesters = semesters_of_year(me.study_year)
+        return year_outcome(((s.credit, s.outcome) for s in subjects if s.semester in semesters), scale)
 
     @staticmethod
     def debts(subjects: Sequence[SubjectResult]) -> list[SubjectResult]:

@@ -140,6 +140,7 @@ class PageView:
     def nav(self) -> list[NavItem]:
         paths = {"home": "/", "marks": "/marks", "attendance": "/attendance", "finance": "/finance"}
         paths |= {"stipends": "/stipends"}
+        paths |= {"guardian.children": "/children"}  # the guardian's (parents')
         paths |= {"journal.lessons": "/teacher", "journal.sheets": "/journal/sheets"}  # the teacher's
         paths |= {"journal.absences": "/journal/absences"}
         return [NavItem(k, f"{self.portal}{paths.get(k, '/' + k)}", k == self.section) for k in self.nav_keys]
