@@ -109,6 +109,7 @@ class PageView:
     signed_in: bool = False
     section: str = ""  # the nav item this page belongs to
     nav_keys: tuple[str, ...] = ()
+    unread: int = 0  # a student's unread notifications (the nav's badge)
     today: date = field(default_factory=local_today)  # the university's day (Asia/Tashkent)
 
     @property
@@ -139,7 +140,7 @@ class PageView:
 
     def nav(self) -> list[NavItem]:
         paths = {"home": "/", "marks": "/marks", "attendance": "/attendance", "finance": "/finance"}
-        paths |= {"stipends": "/stipends"}
+        paths |= {"stipends": "/stipends", "notifications": "/notifications"}
         paths |= {"journal.lessons": "/teacher", "journal.sheets": "/journal/sheets"}  # the teacher's
         paths |= {"journal.absences": "/journal/absences"}
         return [NavItem(k, f"{self.portal}{paths.get(k, '/' + k)}", k == self.section) for k in self.nav_keys]
