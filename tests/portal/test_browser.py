@@ -91,7 +91,13 @@ async def test_a_student_signs_in_by_sso_and_reads_their_pages_on_a_phone(
                 await page.goto(f"{portal}/marks")
                 row = page.locator(f"[data-test=subject-{term.lines['B']['id']}]")
                 await expect(row).not_to_contain_text("61")
+                unread = page.locator("[data-test=unread]")
+                before = int(await unread.inner_text())
                 await term.marks(student, "B", "20", "11", "30")  # 61
+                # The in-page fallback of push: the badge follows without a reload when the page
+                # comes back into view (and once a minute).
+                await page.evaluate("window.dispatchEvent(new Event('focus'))")
+                await expect(unread).to_have_text(str(before + 3))
                 await page.reload()
                 await expect(row).to_contain_text("61")
                 # Keyboard: the skip link is the first stop and takes the focus to the content.

@@ -19,7 +19,7 @@ from tests.results.conftest import Term
 from tests.students.conftest import student_body
 from tests.timetable.conftest import build_world
 
-PAGES = ("/", "/marks", "/attendance", "/finance", "/stipends")
+PAGES = ("/", "/marks", "/attendance", "/finance", "/stipends", "/notifications")
 
 
 @pytest.fixture
@@ -224,3 +224,24 @@ async def test_the_home_page_shows_todays_and_this_weeks_lessons_of_the_students
         assert world.subject_name in today_list.group(1)
     russian = check_page(await client.get(f"{P}/?l=ru"), "ru")
     assert "Эта неделя" in russian and "ауд. " in russian
+
+
+async def test_the_notifications_page_lists_the_students_own_and_marks_them_read(
+    client: httpx.AsyncClient, two: Any
+) -> None:
+    listing = check_page(await client.get(f"{P}/notifications"))
+    badge = re.search(r'data-test="unread">(\d+)<', listing)
+    assert badge is not None and int(badge.group(1)) == 3  # JN, ON and YN of Fan A
+    notices = re.search(r'data-test="notices">(.*?)</ul>', listing, re.DOTALL)
+    assert notices is not None and notices.group(1).count('class="unread"') == 3
+    assert "Fan A, joriy nazorat: 25" in notices.group(1)
+    assert "29" not in notices.group(1) and "Fan B" not in notices.group(1)  # the other student's marks
+    read = await client.post(f"{P}/notifications/read-all")
+    assert read.status_code == 303 and read.headers["location"] == f"{P}/notifications"
+    after = check_page(await client.get(f"{P}/notifications"))
+    assert 'class="unread"' not in after and re.search(r'data-test="unread" hidden>0<', after)
+    assert "Yangi xabarlar" not in check_page(await client.get(f"{P}/"))  # nothing unread on the home page
+    foreign = await client.post(f"{P}/notifications/read-all", headers={"Origin": "https://evil.example"})
+    assert foreign.status_code in (303, 403)
+    assert (await client.get(f"{P}/notifications?page=2")).status_code == 200
+    assert (await client.get(f"{P}/notifications?page=0")).status_code == 422  # named, as every bad input

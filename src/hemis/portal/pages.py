@@ -56,7 +56,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 CONTROLS = (ControlType.CURRENT, ControlType.MIDTERM, ControlType.FINAL)
 # Where Stripe's hosted checkout lives: the pay form's answer redirects there (CSP form-action).
 CHECKOUT_ORIGIN = "https://checkout.stripe.com"
-STUDENT_NAV = ("home", "marks", "attendance", "finance", "stipends")
+STUDENT_NAV = ("home", "marks", "attendance", "finance", "stipends", "notifications")
+NOTICES_PAGE = 20  # notifications per page
 # Where a sign-in may send the person back to: a page of this portal, nothing else.
 _NEXT = re.compile(r"^/[A-Za-z0-9\-._~/]*portal/[A-Za-z0-9\-._~/%=&?]*$")
 
@@ -269,7 +270,9 @@ class PortalPages(Controller):
         if who.student_id is None:
             return Refusal(page(request, "message.html", v, 403, message=v.t("not_student")))
         v.nav_keys = STUDENT_NAV
-        return v, StudentPortal(db_session, who)
+        me_ = StudentPortal(db_session, who)
+        v.unread = await me_.notices().unread_count()  # the nav's badge; the script keeps it current
+        return v, me_
 
     @get("/", media_type=MediaType.HTML)
     async def home(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
@@ -419,6 +422,44 @@ class PortalPages(Controller):
             return gate.answer
         v, me_ = gate
         return page(request, "stipends.html", v, lines=await me_.stipends(), rate=stipend_rate)
+
+    @get("/notifications", media_type=MediaType.HTML)
+    async def notifications(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+    ) -> Any:
+        """Every notification of the student, newest first, unread ones marked; the button that
+        turns on web push (shown by the script only where the browser and the server can push)."""
+        gate = await self._gate(request, db_session, "notifications", "notices.page_title")
+        if isinstance(gate, Refusal):
+            return gate.answer
+        v, me_ = gate
+        notices, total = await me_.notice_page(v.language, NOTICES_PAGE, (page_number - 1) * NOTICES_PAGE)
+        pages = max(1, -(-total // NOTICES_PAGE))
+        return page(
+            request,
+            "notifications.html",
+            v,
+            notices=notices,
+            page_number=page_number,
+            pages=pages,
+            total=total,
+        )
+
+    @post("/notifications/read-all", status_code=303)
+    async def read_all(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Any:
+        """Mark every notification read, then back to the list."""
+        gate = await self._gate(request, db_session, "notifications", "notices.page_title")
+        if isinstance(gate, Refusal):
+            return gate.answer
+        v, me_ = gate
+        if _same_site(request):
+            await me_.notices().read_all()
+        return Redirect(f"{v.portal}/notifications", status_code=303, headers=HEADERS)
 
 
 def stipend_rate(code: str | None, language: str) -> str:

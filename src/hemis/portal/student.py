@@ -26,6 +26,7 @@ from hemis.finance.providers.stripe import PROVIDER as STRIPE
 from hemis.finance.rules import instalment_outstanding
 from hemis.finance.service import ContractService
 from hemis.grading.rules import DEFAULT_SCALES, GradingScale, MarkingSystem
+from hemis.notifications.models import Notification
 from hemis.notifications.rules import texts
 from hemis.notifications.service import NotificationService
 from hemis.results.rules import SubjectStatus, YearOutcome, semesters_of_year, year_outcome
@@ -72,6 +73,12 @@ class Notice:
     created_at: datetime
     title: str
     body: str
+    read: bool = False
+
+
+def _notice(row: Notification, language: str) -> Notice:
+    title, body = texts(row.message_key, row.params, language)
+    return Notice(row.id, row.kind, row.created_at, title, body, row.read_at is not None)
 
 
 @dataclass(frozen=True)
@@ -222,12 +229,15 @@ class StudentPortal:
             days.setdefault(lesson.day or week.monday, []).append(lesson)
         return Schedule(week, days.get(today, []), sorted(days.items()))
 
+    def notices(self) -> NotificationService:
+        return NotificationService(self.session, actor=self.principal.subject, principal=self.principal)
+
     async def notifications(self, language: str, limit: int = 5) -> list[Notice]:
         """The student's latest unread notifications, their texts in the page's language."""
-        rows, _ = await NotificationService(
-            self.session, actor=self.principal.subject, principal=self.principal
-        ).page(unread=True, after_id=None, limit=limit, offset=0)
-        return [
-            Notice(row.id, row.kind, row.created_at, *texts(row.message_key, row.params, language))
-            for row in rows
-        ]
+        rows, _ = await self.notices().page(unread=True, after_id=None, limit=limit, offset=0)
+        return [_notice(row, language) for row in rows]
+
+    async def notice_page(self, language: str, limit: int, offset: int) -> tuple[list[Notice], int]:
+        """A page of all the student's notifications, newest first, and how many there are."""
+        rows, total = await self.notices().page(unread=False, after_id=None, limit=limit, offset=offset)
+        return [_notice(row, language) for row in rows], total

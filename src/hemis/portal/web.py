@@ -109,6 +109,7 @@ class PageView:
     signed_in: bool = False
     section: str = ""  # the nav item this page belongs to
     nav_keys: tuple[str, ...] = ()
+    unread: int = 0  # a student's unread notifications (the nav's badge)
     today: date = field(default_factory=local_today)  # the university's day (Asia/Tashkent)
 
     @property
@@ -139,7 +140,7 @@ class PageView:
 
     def nav(self) -> list[NavItem]:
         paths = {"home": "/", "marks": "/marks", "attendance": "/attendance", "finance": "/finance"}
-        paths |= {"stipends": "/stipends"}
+        paths |= {"stipends": "/stipends", "notifications": "/notifications"}
         paths |= {"guardian.children": "/children"}  # the guardian's (parents')
         paths |= {"journal.lessons": "/teacher", "journal.sheets": "/journal/sheets"}  # the teacher's
         paths |= {"journal.absences": "/journal/absences"}

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -206,9 +207,7 @@ class ResultService:
         scales = await self._scales_by_curriculum()
         if not scales or not group_semesters:
             return {}
-        semester_of = bound_rows(
-            "term", [("group_id", BigInteger()), ("semester", String())], list(group_semesters.items())
-        )
+        semester_of = bound_rows("term", TERM_COLUMNS)
         scope = (
             select(Student.id.label("student_id"), AcademicGroup.curriculum_id, semester_of.c.semester)
             .join(AcademicGroup, AcademicGroup.id == Student.group_id)
@@ -216,7 +215,8 @@ class ResultService:
             .where(AcademicGroup.curriculum_id.is_not(None))
             .cte("scope")
         )
-        term = _term_results(scope, scales, CurriculumSubject.semester == scope.c.semester)
+        term = _term_results(scope, CurriculumSubject.semester == scope.c.semester)
+        params = scale_params(scales) | bound_values("term", TERM_COLUMNS, list(group_semesters.items()))
         taken = (
             select(term.lines.c.student_id, func.count().label("subjects"))
             .group_by(term.lines.c.student_id)
@@ -244,7 +244,8 @@ class ResultService:
                     taken.c.subjects - graded - barred,
                 )
                 .outerjoin(per_student, per_student.c.student_id == taken.c.student_id)
-                .outerjoin(term.barred, term.barred.c.student_id == taken.c.student_id)
+                .outerjoin(term.barred, term.barred.c.student_id == taken.c.student_id),
+                params,
             )
         return {
             student_id: SessionOutcome(subjects, lowest, debts, pending)
@@ -266,18 +267,18 @@ class ResultService:
         The SQL follows hemis.results.rules: latest attempt per control, graded once the final is
         marked, grade from the curriculum's scale, GPA = Σ(credit × grade) / Σ credit to one decimal.
         """
-        built = await self._ranked(year, group_id=group_id, faculty_id=faculty_id, course=course)
-        if built is None:
+        params = await self._rating_params(year, group_id=group_id, faculty_id=faculty_id, course=course)
+        if params is None:
             return [], 0
-        ranked, scope = built
+        ranked, scope = _rating_statement(group_id is not None, faculty_id is not None, course is not None)
         ranked = ranked.order_by("rank", scope.c.last_name, scope.c.first_name, scope.c.student_id)
         ranked = ranked.limit(limit).offset(offset)
         if group_id is None:  # a faculty, a course or the university: the whole term's marks
             async with whole_term_plan(self.session):
-                rows = (await self.session.execute(ranked)).all()
+                rows = (await self.session.execute(ranked, params)).all()
         else:
-            rows = (await self.session.execute(ranked)).all()
-        total = rows[0].total_rows if rows else await self._count(scope)
+            rows = (await self.session.execute(ranked, params)).all()
+        total = rows[0].total_rows if rows else await self._count(scope, params)
         # Rows of rank, student_id, last_name, first_name, group_id, group_name, gpa,
         # average_points, debts (and total_rows, the count before paging).
         return list(rows), total
@@ -288,84 +289,29 @@ class ResultService:
         """One student's place in a rating (the same ranking as `rating`) and how many are ranked:
         (rank, total), or None when the student is not in it (not studying, no curriculum)."""
         await check_student(self.session, self.principal, student_id)
-        built = await self._ranked(year, group_id=group_id, faculty_id=faculty_id, course=course)
-        if built is None:
+        params = await self._rating_params(year, group_id=group_id, faculty_id=faculty_id, course=course)
+        if params is None:
             return None
-        ranked = built[0].subquery("ranked")
-        query = select(ranked.c.rank, ranked.c.total_rows).where(ranked.c.student_id == student_id)
+        query = _standing_statement(group_id is not None, faculty_id is not None, course is not None)
+        params["student_id"] = student_id
         if group_id is None:
             async with whole_term_plan(self.session):
-                row = (await self.session.execute(query)).first()
+                row = (await self.session.execute(query, params)).first()
         else:
-            row = (await self.session.execute(query)).first()
+            row = (await self.session.execute(query, params)).first()
         return None if row is None else (int(row.rank), int(row.total_rows))
 
-    async def _ranked(
+    async def _rating_params(
         self, year: int, *, group_id: int | None, faculty_id: int | None, course: str | None
-    ) -> tuple[Any, Any] | None:
-        """The rating's statement (unordered, unpaged) and its scope of students; None when no
-        group of the university has a curriculum yet."""
+    ) -> dict[str, Any] | None:
+        """The parameters of the rating's statement; None when no group of the university has a
+        curriculum yet."""
         scales = await self._scales_by_curriculum()
         if not scales:
             return None
-        students = select(
-            Student.id.label("student_id"),
-            Student.last_name,
-            Student.first_name,
-            AcademicGroup.id.label("group_id"),
-            AcademicGroup.name.label("group_name"),
-            AcademicGroup.curriculum_id,
-        ).join(AcademicGroup, AcademicGroup.id == Student.group_id)
-        students = students.where(Student.status == STUDYING, AcademicGroup.curriculum_id.is_not(None))
-        if group_id is not None:
-            students = students.where(AcademicGroup.id == group_id)
-        if faculty_id is not None:
-            students = students.where(AcademicGroup.department_id == faculty_id)
-        if course is not None:
-            students = students.where(AcademicGroup.course == course)
-        scope = students.cte("scope")
-        term = _term_results(scope, scales, CurriculumSubject.semester.in_(semesters_of_year(year)))
-        graded, barred = term.graded, term.barred
-        per_student = (
-            select(
-                graded.c.student_id,
-                func.round(
-                    func.sum(graded.c.credit * graded.c.grade) / func.nullif(func.sum(graded.c.credit), 0), 1
-                ).label("gpa"),
-                func.round(func.avg(graded.c.total), 2).label("average_points"),
-                func.count().filter(graded.c.debt).label("debts"),
-            )
-            .group_by(graded.c.student_id)
-            .cte("per_student")
-        )
-        ranked = (
-            select(
-                func.rank()
-                .over(
-                    order_by=(
-                        per_student.c.gpa.desc().nulls_last(),
-                        per_student.c.average_points.desc().nulls_last(),
-                    )
-                )
-                .label("rank"),
-                scope.c.student_id,
-                scope.c.last_name,
-                scope.c.first_name,
-                scope.c.group_id,
-                scope.c.group_name,
-                per_student.c.gpa,
-                per_student.c.average_points,
-                (
-                    func.coalesce(per_student.c.debts, literal(0))
-                    + func.coalesce(barred.c.barred, literal(0))
-                ).label("debts"),
-                func.count().over().label("total_rows"),
-            )
-            .select_from(scope)
-            .outerjoin(per_student, per_student.c.student_id == scope.c.student_id)
-            .outerjoin(barred, barred.c.student_id == scope.c.student_id)
-        )
-        return ranked, scope
+        params = scale_params(scales) | {"semesters": semesters_of_year(year)}
+        filters = {"group_id": group_id, "faculty_id": faculty_id, "course": course}
+        return params | {name: value for name, value in filters.items() if value is not None}
 
     async def cohort_performance(self) -> list[Row[Any]]:
         """The results of every studying student's current and previous study year, summed by
@@ -394,7 +340,7 @@ class ResultService:
         # and the current year are the codes 2y + 7 to 2y + 10.
         year = cast(scope.c.course, Integer) - 10
         term = _term_results(
-            scope, scales, cast(CurriculumSubject.semester, Integer).between(2 * year + 7, 2 * year + 10)
+            scope, cast(CurriculumSubject.semester, Integer).between(2 * year + 7, 2 * year + 10)
         )
         graded = term.graded
         # Average points mean something only on a 100-point total (not on the 5-point system).
@@ -433,10 +379,10 @@ class ResultService:
             .group_by(*cohort)
         )
         async with whole_term_plan(self.session):
-            return list((await self.session.execute(query)).all())
+            return list((await self.session.execute(query, scale_params(scales))).all())
 
-    async def _count(self, scope: Any) -> int:
-        return int(await self.session.scalar(select(func.count()).select_from(scope)) or 0)
+    async def _count(self, scope: Any, params: dict[str, Any]) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(scope), params) or 0)
 
     async def _scales_by_curriculum(self) -> dict[int, GradingScale]:
         curricula = (
@@ -447,6 +393,78 @@ class ResultService:
             )
         ).all()
         return await scales_for(self.session, [(cid, system, own) for cid, system, own in curricula])
+
+
+@cache
+def _rating_statement(by_group: bool, by_faculty: bool, by_course: bool) -> tuple[Any, Any]:
+    """The rating's statement (unordered, unpaged) and its scope of students, built once per
+    shape of filter: its values (the group, faculty, course, the year's semesters and the grading
+    scales) are parameters (see `_rating_params`). Building it is most of a rank's cost in
+    Python (~13 ms), and a student's home page shows two ranks."""
+    students = select(
+        Student.id.label("student_id"),
+        Student.last_name,
+        Student.first_name,
+        AcademicGroup.id.label("group_id"),
+        AcademicGroup.name.label("group_name"),
+        AcademicGroup.curriculum_id,
+    ).join(AcademicGroup, AcademicGroup.id == Student.group_id)
+    students = students.where(Student.status == STUDYING, AcademicGroup.curriculum_id.is_not(None))
+    if by_group:
+        students = students.where(AcademicGroup.id == bindparam("group_id"))
+    if by_faculty:
+        students = students.where(AcademicGroup.department_id == bindparam("faculty_id"))
+    if by_course:
+        students = students.where(AcademicGroup.course == bindparam("course"))
+    scope = students.cte("scope")
+    term = _term_results(scope, CurriculumSubject.semester.in_(bindparam("semesters", expanding=True)))
+    graded, barred = term.graded, term.barred
+    per_student = (
+        select(
+            graded.c.student_id,
+            func.round(
+                func.sum(graded.c.credit * graded.c.grade) / func.nullif(func.sum(graded.c.credit), 0), 1
+            ).label("gpa"),
+            func.round(func.avg(graded.c.total), 2).label("average_points"),
+            func.count().filter(graded.c.debt).label("debts"),
+        )
+        .group_by(graded.c.student_id)
+        .cte("per_student")
+    )
+    ranked = (
+        select(
+            func.rank()
+            .over(
+                order_by=(
+                    per_student.c.gpa.desc().nulls_last(),
+                    per_student.c.average_points.desc().nulls_last(),
+                )
+            )
+            .label("rank"),
+            scope.c.student_id,
+            scope.c.last_name,
+            scope.c.first_name,
+            scope.c.group_id,
+            scope.c.group_name,
+            per_student.c.gpa,
+            per_student.c.average_points,
+            (
+                func.coalesce(per_student.c.debts, literal(0)) + func.coalesce(barred.c.barred, literal(0))
+            ).label("debts"),
+            func.count().over().label("total_rows"),
+        )
+        .select_from(scope)
+        .outerjoin(per_student, per_student.c.student_id == scope.c.student_id)
+        .outerjoin(barred, barred.c.student_id == scope.c.student_id)
+    )
+    return ranked, scope
+
+
+@cache
+def _standing_statement(by_group: bool, by_faculty: bool, by_course: bool) -> Any:
+    """One student's (`student_id`) rank and the number ranked, in the rating of that shape."""
+    ranked = _rating_statement(by_group, by_faculty, by_course)[0].subquery("ranked")
+    return select(ranked.c.rank, ranked.c.total_rows).where(ranked.c.student_id == bindparam("student_id"))
 
 
 @asynccontextmanager
@@ -504,7 +522,7 @@ class TermCtes:
     barred: Any  # student_id, barred: subjects without a final, barred by unexcused absences
 
 
-def _term_results(scope: Any, scales: dict[int, GradingScale], in_term: Any) -> TermCtes:
+def _term_results(scope: Any, in_term: Any) -> TermCtes:
     """Results of the students of `scope` (a CTE with student_id and curriculum_id) in the subjects
     `in_term` selects (a condition on CurriculumSubject, which may name `scope`'s columns).
 
@@ -512,14 +530,7 @@ def _term_results(scope: Any, scales: dict[int, GradingScale], in_term: Any) -> 
     grade from the curriculum's scale, a debt below grade 3 or the pass mark, and subjects
     without a final whose unexcused absences bar it are debts too (rules.SubjectStatus.BARRED).
     """
-    scale_table = bound_rows(
-        "scale",
-        [
-            ("curriculum_id", BigInteger()),
-            *((name, Numeric()) for name in ("min5", "min4", "min3", "pass_points")),
-        ],
-        [(cid, *_borders(s)) for cid, s in scales.items()],
-    )
+    scale_table = bound_rows("scale", SCALE_COLUMNS)  # the curricula's grades: scale_params()
     classroom = CurriculumSubject.classroom_hours
     # taken_lines() as a join: its correlated subquery runs once per line and student, which
     # for a whole university costs more than all the marks (a choice is unique per line).
@@ -621,20 +632,37 @@ def _term_results(scope: Any, scales: dict[int, GradingScale], in_term: Any) -> 
     return TermCtes(lines, graded, barred)
 
 
-def bound_rows(
-    name: str, columns: Sequence[tuple[str, TypeEngine[Any]]], rows: Sequence[Sequence[Any]]
-) -> Any:
-    """Rows as a table `name(columns…)`: one unnest() of an array bind parameter per column.
+Columns = Sequence[tuple[str, TypeEngine[Any]]]
+SCALE_COLUMNS: Columns = (
+    ("curriculum_id", BigInteger()),
+    *((name, Numeric()) for name in ("min5", "min4", "min3", "pass_points")),
+)
+TERM_COLUMNS: Columns = (("group_id", BigInteger()), ("semester", String()))
+
+
+def bound_rows(name: str, columns: Columns) -> Any:
+    """A table `name(columns…)` whose rows come at execution: one unnest() of an array parameter
+    `<name>_<column>` per column (`bound_values` gives them).
 
     Not VALUES: SQLAlchemy cannot cache a statement holding a VALUES list's literal data and
-    compiles it again on every execution (~25 ms for the rating statement, on every page that
-    shows a rank); the arrays are parameters, so the SQL text is the same for any rows."""
-    arrays = [literal([row[i] for row in rows], ARRAY(type_)) for i, (_, type_) in enumerate(columns)]
+    compiles it again on every execution (~25 ms for the rating statement); with parameters the
+    statement is the same for any rows, so it is built once and its SQL compiled once."""
+    arrays = [bindparam(f"{name}_{column}", type_=ARRAY(type_)) for column, type_ in columns]
     return (
         func.unnest(*arrays)
         .table_valued(*(sql_column(column, type_) for column, type_ in columns))
         .render_derived(name=name)
     )
+
+
+def bound_values(name: str, columns: Columns, rows: Sequence[Sequence[Any]]) -> dict[str, list[Any]]:
+    """The parameters of `bound_rows(name, columns)` holding `rows`."""
+    return {f"{name}_{column}": [row[i] for row in rows] for i, (column, _) in enumerate(columns)}
+
+
+def scale_params(scales: Mapping[int, GradingScale]) -> dict[str, list[Any]]:
+    """Each curriculum's grade borders and pass mark: the `scale` table of `_term_results`."""
+    return bound_values("scale", SCALE_COLUMNS, [(cid, *_borders(s)) for cid, s in scales.items()])
 
 
 def _borders(scale: GradingScale) -> tuple[Decimal, Decimal, Decimal, Decimal]:

@@ -28,3 +28,21 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
   }
 });
+
+// Web push (hemis.notifications.jobs sends {id, kind, title, body}, already in the student's language).
+self.addEventListener("push", (event) => {
+  let data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (e) { data = {}; }
+  if (!data.title) return;
+  event.waitUntil(self.registration.showNotification(data.title, {
+    body: data.body || "",
+    tag: "hemis-" + (data.id || ""),
+    icon: SHARED.find((u) => u.includes("icon-192.png")),
+    data: { url: self.registration.scope + "notifications" },
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil(self.clients.openWindow(event.notification.data.url));
+});
