@@ -294,7 +294,7 @@ class PortalPages(Controller):
             me=me,
             semester=semester,
             current=current,
-            standing=await me_.standing(me, scale, subjects),
+            standing=await me_.standing(me, scale, subjects, course=False),
             debts=me_.debts(subjects),
             over_bar=[s for s in current if s.unexcused_share >= DEFAULT_BAR],
             controls=CONTROLS,

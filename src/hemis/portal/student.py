@@ -87,6 +87,7 @@ class Standing:
     outcome: YearOutcome
     group_rank: tuple[int, int] | None  # (rank, ranked students)
     course_rank: tuple[int, int] | None
+    with_course: bool = True  # the home page leaves the course's rank to the marks page
 
 
 @dataclass
@@ -155,14 +156,20 @@ class StudentPortal:
         scale, found = await self.results.subjects(self.student_id, semesters)
         return scale or DEFAULT_SCALES[MarkingSystem.CREDIT], found
 
-    async def standing(self, me: Me, scale: GradingScale, subjects: Sequence[SubjectResult]) -> Standing:
+    async def standing(
+        self, me: Me, scale: GradingScale, subjects: Sequence[SubjectResult], *, course: bool = True
+    ) -> Standing:
         """The study year's GPA (from the year's subjects already read) and the place in the
-        group's and the course's ratings (the course within the student's faculty)."""
+        group's and (with `course`) the course's ratings (the course within the student's faculty).
+        The course's rank grades every student of the course, the costliest read of the portal:
+        the home page, opened most, leaves it to the marks page."""
         year = me.study_year
         outcome = self.year_outcome(me, scale, subjects)
         group_rank = await self.results.standing(
             self.student_id, year, group_id=me.group.id, faculty_id=None, course=None
         )
+        if not course:
+            return Standing(year, outcome, group_rank, None, with_course=False)
         course_rank = await self.results.standing(
             self.student_id, year, group_id=None, faculty_id=me.group.department_id, course=me.group.course
         )
