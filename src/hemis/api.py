@@ -24,6 +24,7 @@ from hemis.institution.controller import InstitutionController
 from hemis.notifications.controller import NotificationController
 from hemis.portal.journal_pages import JournalPages
 from hemis.portal.pages import PortalAssets, PortalPages
+from hemis.portal.timetable_pages import TimetableEditorPages
 from hemis.reporting.controller import (
     DashboardController,
     HemisStatisticsController,
@@ -84,4 +85,5 @@ ROUTES: list[ControllerRouterHandler] = [
     PortalAssets,
     PortalPages,
     JournalPages,
+    TimetableEditorPages,
 ]

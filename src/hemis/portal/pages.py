@@ -40,6 +40,7 @@ from hemis.portal.web import (
     HEADERS,
     PageView,
     headers,
+    is_scheduler,
     language_cookie,
     page,
     page_language,
@@ -263,6 +264,8 @@ class PortalPages(Controller):
         v.signed_in, v.section = True, section
         if who.student_id is None and is_teacher(who):  # a teacher's portal is the journal
             return Refusal(Redirect(f"{v.portal}/teacher", status_code=303, headers=HEADERS))
+        if who.student_id is None and section == "home" and is_scheduler(who):  # theirs is the timetable
+            return Refusal(Redirect(f"{v.portal}/timetable", status_code=303, headers=HEADERS))
         if who.student_id is None:
             return Refusal(page(request, "message.html", v, 403, message=v.t("not_student")))
         v.nav_keys = STUDENT_NAV
