@@ -25,6 +25,7 @@ from hemis.notifications.controller import NotificationController
 from hemis.portal.guardian_pages import GuardianPages
 from hemis.portal.journal_pages import JournalPages
 from hemis.portal.pages import PortalAssets, PortalPages
+from hemis.portal.timetable_pages import TimetableEditorPages
 from hemis.reporting.controller import (
     DashboardController,
     HemisStatisticsController,
@@ -86,4 +87,5 @@ ROUTES: list[ControllerRouterHandler] = [
     PortalPages,
     JournalPages,
     GuardianPages,
+    TimetableEditorPages,
 ]

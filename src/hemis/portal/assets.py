@@ -18,6 +18,7 @@ TYPES = {
     "portal.js": "text/javascript; charset=utf-8",
     "journal.js": "text/javascript; charset=utf-8",  # the teacher journal's keyboard moves
     "journal.css": "text/css; charset=utf-8",
+    "timetable.css": "text/css; charset=utf-8",  # the registrar's timetable grid and form
     "icon.svg": "image/svg+xml",
     "icon-192.png": "image/png",
     "icon-512.png": "image/png",

@@ -41,6 +41,7 @@ from hemis.portal.web import (
     HEADERS,
     PageView,
     headers,
+    is_scheduler,
     language_cookie,
     page,
     page_language,
@@ -267,6 +268,8 @@ class PortalPages(Controller):
             return Refusal(Redirect(f"{v.portal}/teacher", status_code=303, headers=HEADERS))
         if who.student_id is None and Role.GUARDIAN in who.roles:  # a parent's is their children's pages
             return Refusal(Redirect(f"{v.portal}/children", status_code=303, headers=HEADERS))
+        if who.student_id is None and section == "home" and is_scheduler(who):  # theirs is the timetable
+            return Refusal(Redirect(f"{v.portal}/timetable", status_code=303, headers=HEADERS))
         if who.student_id is None:
             return Refusal(page(request, "message.html", v, 403, message=v.t("not_student")))
         v.nav_keys = STUDENT_NAV

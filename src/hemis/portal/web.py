@@ -17,13 +17,15 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hemis.core.auth import Principal, Unauthenticated, current_principal
+from hemis.core.auth import Principal, Role, Unauthenticated, current_principal
 from hemis.core.clock import local_today
 from hemis.core.i18n import LANGUAGES, normalise, pick_language, translate
 from hemis.institution.models import InstitutionProfile
 from hemis.portal import assets
 
 LANGUAGE_COOKIE = "hemis_portal_lang"
+# Who keeps the timetable (hemis.portal.timetable_pages): the service limits a dean to their faculty.
+SCHEDULERS = frozenset({Role.ADMIN, Role.REGISTRAR, Role.DEAN})
 SWITCH = (("uz", "O'zbekcha"), ("oz", "Ўзбекча"), ("ru", "Русский"), ("en", "English"))
 HTML_LANG = {"uz": "uz", "oz": "uz-Cyrl", "ru": "ru", "en": "en"}
 # Only this site's own scripts, styles, images, manifest and worker; nothing inline, no frames.
@@ -89,6 +91,10 @@ async def signed_in(request: Request[Any, Any, Any]) -> Principal | None:
         return None
 
 
+def is_scheduler(principal: Principal) -> bool:
+    return principal.has_any(SCHEDULERS)
+
+
 @dataclass
 class NavItem:
     key: str
@@ -144,6 +150,7 @@ class PageView:
         paths |= {"guardian.children": "/children"}  # the guardian's (parents')
         paths |= {"journal.lessons": "/teacher", "journal.sheets": "/journal/sheets"}  # the teacher's
         paths |= {"journal.absences": "/journal/absences"}
+        paths |= {"timetable.week": "/timetable"}  # the registrar's and deans' timetable
         return [NavItem(k, f"{self.portal}{paths.get(k, '/' + k)}", k == self.section) for k in self.nav_keys]
 
     def asset(self, name: str) -> str:

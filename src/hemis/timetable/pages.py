@@ -47,6 +47,28 @@ class Grid:
         ]
 
 
+async def build_grid(timetable: TimetableService, language: str, title: str, week: Week, whom: str) -> Grid:
+    """The week as weekdays × pairs: every pair of the university's day (and any a lesson names)."""
+    pairs: dict[int, tuple[time | None, time | None]] = {
+        p: (s, e) for p, s, e in await timetable.pair_times()
+    }
+    cells: dict[tuple[int, int], list[WeekLesson]] = {}
+    for lesson in week.lessons:
+        cells.setdefault((lesson.weekday, lesson.pair), []).append(lesson)
+        pairs.setdefault(lesson.pair, (lesson.starts_at, lesson.ends_at))
+    return Grid(
+        language,
+        title,
+        week,
+        whom,
+        [
+            (n, f"{s:%H:%M}–{e:%H:%M}" if s is not None and e is not None else "")
+            for n, (s, e) in sorted(pairs.items())
+        ],
+        cells,
+    )
+
+
 class TimetablePages(Controller):
     """The printable timetable (not part of the API's OpenAPI document)."""
 
@@ -69,25 +91,8 @@ class TimetablePages(Controller):
         chosen = whose(group_id, employee_id, auditorium_id)
         [(whom, _)] = chosen.items()
         name = await timetable.name_of(**chosen)
-        week = await timetable.week(day, **chosen)
-        pairs: dict[int, tuple[time | None, time | None]] = {
-            p: (s, e) for p, s, e in await timetable.pair_times()
-        }
-        cells: dict[tuple[int, int], list[WeekLesson]] = {}
-        for lesson in week.lessons:
-            cells.setdefault((lesson.weekday, lesson.pair), []).append(lesson)
-            pairs.setdefault(lesson.pair, (lesson.starts_at, lesson.ends_at))
-        grid = Grid(
-            language,
-            translate(f"timetable.page.{TITLES[whom]}", language, name=name),
-            week,
-            whom,
-            [
-                (n, f"{s:%H:%M}–{e:%H:%M}" if s is not None and e is not None else "")
-                for n, (s, e) in sorted(pairs.items())
-            ],
-            cells,
-        )
+        title = translate(f"timetable.page.{TITLES[whom]}", language, name=name)
+        grid = await build_grid(timetable, language, title, await timetable.week(day, **chosen), whom)
         return Template(
             template_name="timetable/week.html",
             context={"g": grid},
