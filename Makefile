@@ -11,7 +11,7 @@ lint: $(UV)
 migrate: $(UV)    ## shared schemas, then every tenant
 	$(UV) run --frozen hemis tenants migrate
 bench: $(UV)
-	$(UV) run --frozen python -m bench.provision && $(UV) run --frozen python -m bench.migrate && $(UV) run --frozen python -m bench.tenant_switch && $(UV) run --frozen python -m bench.mark_write && $(UV) run --frozen python -m bench.my_grades && $(UV) run --frozen python -m bench.sso_login && $(UV) run --frozen python -m bench.admin_console && $(UV) run --frozen python -m bench.payment_webhooks && $(UV) run --frozen python -m bench.stipend_payroll && $(UV) run --frozen python -m bench.national_dashboard
+	$(UV) run --frozen python -m bench.provision && $(UV) run --frozen python -m bench.migrate && $(UV) run --frozen python -m bench.tenant_switch && $(UV) run --frozen python -m bench.mark_write && $(UV) run --frozen python -m bench.my_grades && $(UV) run --frozen python -m bench.sso_login && $(UV) run --frozen python -m bench.admin_console && $(UV) run --frozen python -m bench.payment_webhooks && $(UV) run --frozen python -m bench.stipend_payroll && $(UV) run --frozen python -m bench.national_dashboard && $(UV) run --frozen python -m bench.portal_home
 
 .tools/bin/uv:
 	python3 -m venv .tools && .tools/bin/pip install --quiet uv

@@ -39,10 +39,12 @@ def _free_port() -> int:
         return port
 
 
-def ensure_installed() -> None:
+def ensure_npm_packages(directory: Path, package: str) -> None:
+    """Node.js (from Debian, as root, when missing) and the npm packages `directory`'s
+    package-lock.json pins, unless `package` is already installed there."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         if os.geteuid() != 0:
-            raise RuntimeError("the SSO tests need Node.js: apt-get install nodejs npm")
+            raise RuntimeError("these tests need Node.js: apt-get install nodejs npm")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
         subprocess.run(
@@ -51,20 +53,24 @@ def ensure_installed() -> None:
             env=env,
             stdout=subprocess.DEVNULL,
         )
-    if not (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
+    if not (directory / "node_modules" / package).is_dir():
         # Several test workers may get here at once: one installs, the others wait for it.
-        lock = PROVIDER_DIR / ".install.lock"
+        lock = directory / ".install.lock"
         with lock.open("w") as handle:
             import fcntl
 
             fcntl.flock(handle, fcntl.LOCK_EX)
-            if not (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
+            if not (directory / "node_modules" / package).is_dir():
                 subprocess.run(
                     ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                    cwd=PROVIDER_DIR,
+                    cwd=directory,
                     check=True,
                     stdout=subprocess.DEVNULL,
                 )
+
+
+def ensure_installed() -> None:
+    ensure_npm_packages(PROVIDER_DIR, "oidc-provider")
 
 
 @dataclass

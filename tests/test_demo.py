@@ -13,6 +13,7 @@ from hemis.core.listing import ListParams
 from hemis.demo import install_demo
 from hemis.finance.demo import seed_finance
 from hemis.platform import create_tenant, drop_tenant, tenant_ref
+from hemis.portal.demo import DEMO_PASSWORD
 from hemis.structure.models import StructureType
 from hemis.structure.service import DepartmentService
 from hemis.term_demo import TermSize, seed_term
@@ -51,6 +52,18 @@ class TestInstallDemo:
                 )
             assert total == 4
             assert "Matematika fakulteti" in {f.name for f in faculties}
+
+            # The portal's demo accounts sign in with the printed password and land on their pages.
+            landing = {"talaba": "/t/tatu/portal/", "ota-ona": "/t/tatu/portal/children"}
+            landing |= {"oqituvchi": "/t/tatu/portal/teacher", "registrator": "/t/tatu/portal/timetable"}
+            for username, page in landing.items():
+                client.cookies.clear()
+                form = {"username": username, "password": DEMO_PASSWORD}
+                signed = await client.post("/t/tatu/portal/login", data=form)
+                assert signed.status_code == 303, (username, signed.text)
+                home = await client.get("/t/tatu/portal/", follow_redirects=True)
+                assert home.status_code == 200 and home.url.path.startswith(page), (username, home.url)
+            client.cookies.clear()
         finally:
             for code in created:
                 await drop_tenant(owner, settings, code)

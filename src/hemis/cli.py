@@ -589,6 +589,12 @@ def demo(serve: bool) -> None:
     # from their data as it is now. Then the worker keeps them current.
     if existing:
         _with_engine(_recompute_rollups)
+    from hemis.portal.demo import DEMO_PASSWORD
+
+    console.print(
+        "portal: http://127.0.0.1:8000/t/tatu/portal/ (and /t/samdu/portal/) — sign in as talaba, "
+        f"ota-ona, oqituvchi or registrator with the password {DEMO_PASSWORD}"
+    )
     if serve:
         settings.rollups.in_process = True
         _serve(settings)

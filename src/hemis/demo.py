@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hemis.config import Settings
 from hemis.finance.demo import seed_finance
 from hemis.platform import create_tenant, setup_platform, tenant_codes
+from hemis.portal.demo import seed_portal_accounts
 from hemis.rollups.worker import RollupWorker
 from hemis.structure.demo import seed_structure
 from hemis.term_demo import TermSize, seed_term
@@ -79,8 +80,9 @@ async def install_demo(
     engine: AsyncEngine, settings: Settings, size: TermSize | None = None
 ) -> tuple[list[str], list[str]]:
     """Set up the platform and create the demo tenants that do not exist yet, each university
-    with its structure, a running term (hemis.term_demo) and its contracts (hemis.finance.demo),
-    then the national roll-ups of them all.
+    with its structure, a running term (hemis.term_demo) with its timetable, its contracts
+    (hemis.finance.demo) and the portal's demo accounts (hemis.portal.demo), then the national
+    roll-ups of them all.
 
     Returns (codes created now, codes that were already there).
     """
@@ -97,6 +99,7 @@ async def install_demo(
                 if ref.kind is TenantKind.UNIVERSITY:
                     await seed_term(session, seed=sum(map(ord, ref.code)), size=size)
                     await seed_finance(session, seed=sum(map(ord, ref.code)))
+                    await seed_portal_accounts(session)
                 await session.commit()
             created.append(demo.spec.code)
     if created:

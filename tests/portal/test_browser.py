@@ -15,6 +15,7 @@ from playwright.async_api import async_playwright, expect
 
 from hemis.config import REPO_ROOT
 from hemis.core.auth import Role
+from tests.accessibility import audit
 from tests.admin.test_browser import chromium, served  # noqa: F401  (fixture reused)
 from tests.conftest import TokenFactory
 from tests.identity.test_sso import SECRET, register
@@ -30,6 +31,7 @@ PAGES = {
     "attendance": "/attendance",
     "finance": "/finance",
     "stipends": "/stipends",
+    "notifications": "/notifications",
 }
 
 
@@ -87,6 +89,9 @@ async def test_a_student_signs_in_by_sso_and_reads_their_pages_on_a_phone(
                     width = await page.evaluate("document.documentElement.scrollWidth")
                     assert width <= 390, (name, width)
                     await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+                # Labels, contrast, names and structure of each page (axe-core, WCAG 2.1 AA).
+                found = await audit(context, [f"{portal}{path}" for path in PAGES.values()])
+                assert not any(found.values()), found
                 # A mark entered afterwards through the API is there on reload.
                 await page.goto(f"{portal}/marks")
                 row = page.locator(f"[data-test=subject-{term.lines['B']['id']}]")

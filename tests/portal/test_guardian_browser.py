@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hemis.config import REPO_ROOT
 from tenants.context import TenantRef
+from tests.accessibility import audit
 from tests.admin.test_browser import chromium, served  # noqa: F401  (fixture reused)
 from tests.portal.conftest import LIMIT, PASSWORD
 from tests.portal.test_guardian_pages import guardian_account, link
@@ -62,5 +63,7 @@ async def test_a_parent_reads_their_childs_page_on_a_phone(
             assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
             await page.screenshot(path=str(SHOTS / "guardian.png"), full_page=True)
             assert blocked == []
+            found = await audit(context, [page.url])  # axe-core, WCAG 2.1 AA
+            assert not any(found.values()), found
         finally:
             await browser.close()

@@ -12,6 +12,7 @@ import pytest
 from playwright.async_api import Page, async_playwright, expect
 
 from hemis.config import REPO_ROOT
+from tests.accessibility import audit
 from tests.admin.test_browser import chromium, served  # noqa: F401  (fixture reused)
 from tests.portal.conftest import PASSWORD
 from tests.portal.teaching import Class, klass  # noqa: F401  (fixture reused)
@@ -111,6 +112,13 @@ async def test_a_teacher_marks_attendance_and_grades_with_the_keyboard(
             await expect(page.locator("[data-test=absences]")).to_be_visible()
             await shot(page, "absences")
             assert blocked == []  # nothing the strict CSP had to refuse
+            # Labels, contrast, names and structure of every journal page (axe-core, WCAG 2.1 AA).
+            pages = [f"{served}/t/alpha/portal/teacher", f"{served}/t/alpha/portal/journal/sheets"]
+            pages += [f"{served}/t/alpha/portal/journal/sheets/{klass.sheet['id']}"]
+            absences = f"group_id={klass.group['id']}&curriculum_subject_id={klass.line['id']}"
+            pages += [f"{served}/t/alpha/portal/journal/absences?{absences}"]
+            found = await audit(context, pages)
+            assert not any(found.values()), found
         finally:
             await browser.close()
 

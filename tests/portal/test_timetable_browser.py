@@ -17,6 +17,7 @@ from hemis.core.auth import Role
 from hemis.core.clock import local_today
 from hemis.timetable import rules
 from tenants.context import TenantRef
+from tests.accessibility import audit
 from tests.admin.test_browser import chromium, served  # noqa: F401  (fixture reused)
 from tests.portal.conftest import PASSWORD, student_account
 from tests.portal.test_journal_browser import PHONE, SHOTS
@@ -104,6 +105,9 @@ async def test_a_registrar_saves_a_lesson_and_a_clash_is_refused_naming_it(
             await expect(page.locator("#auditorium_id")).to_have_value(str(world.rooms[1]["id"]))  # kept
             await shot(page, "clash")
             assert blocked == []  # nothing the strict CSP had to refuse
+            # axe-core, WCAG 2.1 AA, on the week with its form (the refusal above answered a POST).
+            found = await audit(context, [page.url.split("#")[0].replace("/timetable/lessons", "/timetable")])
+            assert not any(found.values()), found
         finally:
             await browser.close()
 
