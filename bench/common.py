@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import statistics
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from alembic import command
 from alembic.script import ScriptDirectory
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.config import REPO_ROOT, Settings
 from hemis.core.embedded import ensure_database_url
+from hemis.platform import create_tenant, setup_platform
+from hemis.term_demo import TermSize, seed_term
+from tenants.context import TenantRef
+from tenants.database import app_engine, owner_engine
 from tenants.migrate import alembic_config, tenant_head
+from tenants.provision import TenantSpec
+from tenants.session import make_sessionmaker, tenant_session
 from tenants.testing import TestDatabase, recreate_database, worker_database
 
 
@@ -60,3 +70,47 @@ def summary(values: Sequence[float]) -> str:
         f"n={len(values)} median={statistics.median(values) * 1000:.0f} ms "
         f"p95={pct(values, 95) * 1000:.0f} ms max={max(values) * 1000:.0f} ms"
     )
+
+
+T = TypeVar("T")
+
+
+async def seeded_universities(
+    settings: Settings,
+    count: int,
+    parallel: int,
+    size: TermSize,
+    each: Callable[[AsyncSession, TenantRef], Awaitable[T]],
+) -> tuple[list[T], dict[str, float]]:
+    """Universities u001 … u<count>, each with a term of `size` (hemis.term_demo) and whatever
+    `each` adds in the same transaction (accounts, tokens; what it returns is kept), `parallel`
+    at a time; returns `each`'s results in tenant order and the setup's timings."""
+    started = time.perf_counter()
+    owner = owner_engine(settings)
+    await setup_platform(owner, settings)
+    refs = [
+        await create_tenant(owner, settings, TenantSpec(code=f"u{i:03d}", name_uz=f"Universitet {i}"))
+        for i in range(1, count + 1)
+    ]
+    await owner.dispose()
+    provisioned = time.perf_counter()
+
+    settings.db.pool_size, settings.db.max_overflow = parallel, 0
+    engine = app_engine(settings)
+    maker = make_sessionmaker(engine, settings.tenancy.role_prefix)
+    results: dict[int, T] = {}
+    queue = list(enumerate(refs, start=1))
+
+    async def seeder() -> None:
+        while queue:
+            number, ref = queue.pop(0)
+            async with tenant_session(maker, ref) as session:
+                await seed_term(session, seed=number, size=size)
+                results[number] = await each(session, ref)
+                await session.commit()
+
+    await asyncio.gather(*(seeder() for _ in range(parallel)))
+    await engine.dispose()
+    done = time.perf_counter()
+    timings = {"provision_s": round(provisioned - started, 1), "seed_s": round(done - provisioned, 1)}
+    return [results[n] for n in sorted(results)], timings

@@ -55,19 +55,19 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bench.common import bench_database, pct
+from bench.common import bench_database, pct, seeded_universities
 from hemis.access.service import ApiTokenService
 from hemis.config import REPO_ROOT, Settings
 from hemis.core.auth import Role
-from hemis.platform import create_tenant, setup_platform
 from hemis.results.service import SEMESTER_MARKS
 from hemis.students.models import AcademicGroup, Student
-from hemis.term_demo import TermSize, seed_term
+from hemis.term_demo import TermSize
 from tenants import naming
-from tenants.database import app_engine, app_url, owner_engine
-from tenants.provision import TenantSpec
-from tenants.session import SWITCH, make_sessionmaker, tenant_session
+from tenants.context import TenantRef
+from tenants.database import app_url
+from tenants.session import SWITCH
 
 SEMESTER = "11"  # course-2 students have finished semesters 1 and 2 (JN, ON, YN and retakes)
 DIALECT = pg_asyncpg.dialect()  # type: ignore[no-untyped-call]  # the app's driver, to compile its SQL
@@ -88,45 +88,20 @@ class Tenant:
 
 async def seed(settings: Settings, count: int, parallel: int) -> tuple[list[Tenant], dict[str, float]]:
     """Provision `count` tenants, seed a term in each and issue a token; returns timings too."""
-    started = time.perf_counter()
-    owner = owner_engine(settings)
-    await setup_platform(owner, settings)
-    refs = [
-        await create_tenant(owner, settings, TenantSpec(code=f"u{i:03d}", name_uz=f"Universitet {i}"))
-        for i in range(1, count + 1)
-    ]
-    await owner.dispose()
-    provisioned = time.perf_counter()
 
-    settings.db.pool_size, settings.db.max_overflow = parallel, 0
-    engine = app_engine(settings)
-    maker = make_sessionmaker(engine, settings.tenancy.role_prefix)
-    tenants: list[Tenant] = []
-    queue = list(enumerate(refs, start=1))
+    async def token_and_students(session: AsyncSession, ref: TenantRef) -> Tenant:
+        _, secret = await ApiTokenService(session=session).issue("bench", {Role.INTEGRATION}, by="bench")
+        students = await session.scalars(
+            select(Student.id)
+            .join(AcademicGroup, AcademicGroup.id == Student.group_id)
+            .where(AcademicGroup.course == "12")
+            .order_by(Student.id)
+        )
+        return Tenant(ref.code, secret, tuple(students))
 
-    async def seeder() -> None:
-        while queue:
-            number, ref = queue.pop(0)
-            async with tenant_session(maker, ref) as s:
-                await seed_term(s, seed=number, size=SIZE)
-                _, secret = await ApiTokenService(session=s).issue("bench", {Role.INTEGRATION}, by="bench")
-                students = await s.scalars(
-                    select(Student.id)
-                    .join(AcademicGroup, AcademicGroup.id == Student.group_id)
-                    .where(AcademicGroup.course == "12")
-                    .order_by(Student.id)
-                )
-                tenants.append(Tenant(ref.code, secret, tuple(students)))
-                await s.commit()
-
-    await asyncio.gather(*(seeder() for _ in range(parallel)))
-    await engine.dispose()
-    done = time.perf_counter()
+    tenants, timings = await seeded_universities(settings, count, parallel, SIZE, token_and_students)
     assert all(t.students for t in tenants), "a tenant without course-2 students"
-    return sorted(tenants, key=lambda t: t.code), {
-        "provision_s": round(provisioned - started, 1),
-        "seed_s": round(done - provisioned, 1),
-    }
+    return tenants, timings
 
 
 def marks_statement() -> tuple[str, list[str]]:

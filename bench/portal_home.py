@@ -35,20 +35,17 @@ import asyncpg
 from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bench.common import bench_database
+from bench.common import bench_database, seeded_universities
 from bench.my_grades import SIZE, HttpConnection, HttpError, Op, PgCounters, Server, warm_and_measure
 from hemis.config import Settings
 from hemis.core.auth import Role
 from hemis.identity.controller import COOKIE
 from hemis.identity.models import UserAccount
 from hemis.identity.service import AuthService
-from hemis.platform import create_tenant, setup_platform
 from hemis.students.models import AcademicGroup, Student
-from hemis.term_demo import seed_term
-from tenants.database import app_engine, owner_engine
-from tenants.provision import TenantSpec
-from tenants.session import make_sessionmaker, tenant_session
+from tenants.context import TenantRef
 
 PAGE_LIMIT = 100_000  # bytes of HTML a page may weigh (issue 8)
 
@@ -67,63 +64,38 @@ class Tenant:
 
 async def seed(settings: Settings, count: int, parallel: int) -> tuple[list[Tenant], dict[str, float]]:
     """Provision `count` tenants, seed a term in each and sign its course-2 students in."""
-    started = time.perf_counter()
-    owner = owner_engine(settings)
-    await setup_platform(owner, settings)
-    refs = [
-        await create_tenant(owner, settings, TenantSpec(code=f"u{i:03d}", name_uz=f"Universitet {i}"))
-        for i in range(1, count + 1)
-    ]
-    await owner.dispose()
-    provisioned = time.perf_counter()
-
-    settings.db.pool_size, settings.db.max_overflow = parallel, 0
-    engine = app_engine(settings)
-    maker = make_sessionmaker(engine, settings.tenancy.role_prefix)
-    tenants: list[Tenant] = []
-    queue = list(enumerate(refs, start=1))
     now = datetime.now(UTC)
 
-    async def seeder() -> None:
-        while queue:
-            number, ref = queue.pop(0)
-            async with tenant_session(maker, ref) as s:
-                await seed_term(s, seed=number, size=SIZE)
-                students = (
-                    await s.scalars(
-                        select(Student)
-                        .join(AcademicGroup, AcademicGroup.id == Student.group_id)
-                        .where(AcademicGroup.course == "12")
-                        .order_by(Student.id)
-                    )
-                ).all()
-                visitors = []
-                for student in students:
-                    user = UserAccount(
-                        username=f"s{student.id}",
-                        display_name=f"{student.last_name} {student.first_name}",
-                        roles=[str(Role.STUDENT)],
-                        student_id=student.id,
-                    )
-                    s.add(user)
-                    await s.flush()
-                    secret = await AuthService(s).start_session(
-                        user, replaces=None, ip="127.0.0.1", user_agent="bench", now=now
-                    )
-                    # As the page writes it: HTML-escaped (G'ulomov → G&#39;ulomov).
-                    name = str(escape(student.last_name)).encode()
-                    visitors.append(Visitor(f"Cookie: {COOKIE}={secret}\r\n".encode(), name))
-                tenants.append(Tenant(ref.code, tuple(visitors)))
-                await s.commit()
+    async def signed_in_students(session: AsyncSession, ref: TenantRef) -> Tenant:
+        students = (
+            await session.scalars(
+                select(Student)
+                .join(AcademicGroup, AcademicGroup.id == Student.group_id)
+                .where(AcademicGroup.course == "12")
+                .order_by(Student.id)
+            )
+        ).all()
+        visitors = []
+        for student in students:
+            user = UserAccount(
+                username=f"s{student.id}",
+                display_name=f"{student.last_name} {student.first_name}",
+                roles=[str(Role.STUDENT)],
+                student_id=student.id,
+            )
+            session.add(user)
+            await session.flush()
+            secret = await AuthService(session).start_session(
+                user, replaces=None, ip="127.0.0.1", user_agent="bench", now=now
+            )
+            # As the page writes it: HTML-escaped (G'ulomov → G&#39;ulomov).
+            name = str(escape(student.last_name)).encode()
+            visitors.append(Visitor(f"Cookie: {COOKIE}={secret}\r\n".encode(), name))
+        return Tenant(ref.code, tuple(visitors))
 
-    await asyncio.gather(*(seeder() for _ in range(parallel)))
-    await engine.dispose()
-    done = time.perf_counter()
+    tenants, timings = await seeded_universities(settings, count, parallel, SIZE, signed_in_students)
     assert all(t.visitors for t in tenants), "a tenant without course-2 students"
-    return sorted(tenants, key=lambda t: t.code), {
-        "provision_s": round(provisioned - started, 1),
-        "seed_s": round(done - provisioned, 1),
-    }
+    return tenants, timings
 
 
 def page_ops(port: int, tenants: Sequence[Tenant], concurrency: int, sizes: list[int]) -> list[Op]:

@@ -103,6 +103,25 @@ def cross_site_write(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
     return urlsplit(origin).netloc.lower() != connection.headers.get("host", "").lower()
 
 
+async def sign_in_from(
+    request: Request[Any, Any, Any], username: str, password: str, code: str | None
+) -> tuple[UserAccount, str]:
+    """identity.signin.sign_in with what the request tells: its university's sessions and limits,
+    the client's address and browser, and the session cookie it already had (which ends)."""
+    maker: async_sessionmaker[AsyncSession] = request.app.state.session_maker
+    return await sign_in(
+        maker,
+        request.app.state.settings.identity,
+        username=username,
+        password=password,
+        code=code or None,
+        ip=request.client.host if request.client else "",
+        user_agent=request.headers.get("user-agent", ""),
+        replaces=request.cookies.get(COOKIE),
+        now=datetime.now(UTC),
+    )
+
+
 async def _side(request: Request[Any, Any, Any], action: str, data: dict[str, Any]) -> None:
     """Write an audit row in its own transaction: it stays even though the request fails."""
     maker: async_sessionmaker[AsyncSession] = request.app.state.session_maker
@@ -123,18 +142,7 @@ class AuthController(Controller):
     ) -> Response[SessionRead]:
         """Sign in with a local account (and the TOTP code when the account has a second factor).
         Sets an HttpOnly session cookie; a session the browser already had ends."""
-        maker: async_sessionmaker[AsyncSession] = request.app.state.session_maker
-        user, secret = await sign_in(
-            maker,
-            request.app.state.settings.identity,
-            username=data.username,
-            password=data.password,
-            code=data.totp,
-            ip=request.client.host if request.client else "",
-            user_agent=request.headers.get("user-agent", ""),
-            replaces=request.cookies.get(COOKIE),
-            now=datetime.now(UTC),
-        )
+        user, secret = await sign_in_from(request, data.username, data.password, data.totp)
         body = SessionRead(
             user_id=user.id,
             username=user.username,

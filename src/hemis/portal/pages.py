@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Redirect
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.attendance.rules import DEFAULT_BAR
 from hemis.config import Settings
@@ -30,9 +29,8 @@ from hemis.core.i18n import LANGUAGES, translate
 from hemis.core.schemas import Struct
 from hemis.finance.providers.stripe import StripeGateway
 from hemis.grading.rules import ControlType
-from hemis.identity.controller import COOKIE, session_cookie
+from hemis.identity.controller import COOKIE, cross_site_write, session_cookie, sign_in_from
 from hemis.identity.service import AuthService
-from hemis.identity.signin import sign_in
 from hemis.identity.sso import IdentityProviderService
 from hemis.portal import assets
 from hemis.portal.journal import is_teacher
@@ -84,8 +82,7 @@ class LoginForm(Struct):
 
 
 def _same_site(request: Request[Any, Any, Any]) -> bool:
-    origin = request.headers.get("origin")
-    return origin is None or urlsplit(origin).netloc.lower() == request.headers.get("host", "").lower()
+    return not cross_site_write(request)
 
 
 def back_to(request: Request[Any, Any, Any], wanted: str | None) -> str:
@@ -216,19 +213,8 @@ class PortalPages(Controller):
         if not data.username or not data.password:
             error = translate("portal.login.missing", language)
             return await self._login_page(request, db_session, language, next_page, 422, error)
-        maker: async_sessionmaker[AsyncSession] = request.app.state.session_maker
         try:
-            _, secret = await sign_in(
-                maker,
-                request.app.state.settings.identity,
-                username=data.username,
-                password=data.password,
-                code=data.totp or None,
-                ip=request.client.host if request.client else "",
-                user_agent=request.headers.get("user-agent", ""),
-                replaces=request.cookies.get(COOKIE),
-                now=datetime.now(UTC),
-            )
+            _, secret = await sign_in_from(request, data.username, data.password, data.totp)
         except HemisError as refused:
             error = translate(refused.message_key, language, field="totp")
             return await self._login_page(

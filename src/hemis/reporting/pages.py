@@ -20,16 +20,15 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 from markupsafe import Markup
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.core.auth import Principal, Role, Unauthenticated, current_principal
 from hemis.core.errors import HemisError
 from hemis.core.i18n import translate
 from hemis.core.listing import ListParams
 from hemis.core.schemas import Struct
-from hemis.identity.controller import COOKIE, session_cookie
+from hemis.identity.controller import COOKIE, cross_site_write, session_cookie, sign_in_from
 from hemis.identity.service import AuthService
-from hemis.identity.signin import sign_in
 from hemis.reporting import charts, labels, rules
 from hemis.reporting.controller import (
     MONTH,
@@ -251,24 +250,12 @@ class DashboardPages(Controller):
         """Sign in from the form: the session cookie, then back to the dashboard."""
         language = data.l if data.l in dict(SWITCH) else language
         view = _view(request, language, translate("reporting.page.sign_in", language))
-        origin = request.headers.get("origin")
-        if origin is not None and urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower():
+        if cross_site_write(request):
             return _page("login.html", view, 403, error=translate("error.forbidden", language))
         if not data.username or not data.password:
             return _page("login.html", view, 422, error=translate("error.validation", language))
-        maker: async_sessionmaker[AsyncSession] = request.app.state.session_maker
         try:
-            _, secret = await sign_in(
-                maker,
-                request.app.state.settings.identity,
-                username=data.username,
-                password=data.password,
-                code=data.totp or None,
-                ip=request.client.host if request.client else "",
-                user_agent=request.headers.get("user-agent", ""),
-                replaces=request.cookies.get(COOKIE),
-                now=datetime.now(UTC),
-            )
+            _, secret = await sign_in_from(request, data.username, data.password, data.totp)
         except HemisError as refused:
             message = translate(refused.message_key, language, field="totp")
             return _page("login.html", view, refused.status_code, error=message)
