@@ -26,17 +26,15 @@ from hemis.core.errors import HemisError
 from hemis.core.i18n import LANGUAGES
 from hemis.core.listing import PathId
 from hemis.guardians.models import GuardianLink
-from hemis.portal.pages import CONTROLS, Refusal
+from hemis.portal.pages import CONTROLS
 from hemis.portal.student import Me, StudentPortal
 from hemis.portal.web import (
     HEADERS,
     PageView,
+    Refusal,
+    frame,
     page,
-    page_language,
-    signed_in,
-    to_login,
-    university_name,
-    view,
+    refuse,
 )
 from hemis.students.models import AcademicGroup, Student
 
@@ -77,15 +75,14 @@ class GuardianPages(Controller):
     ) -> tuple[PageView, Principal] | Refusal:
         """The signed-in guardian and the page's frame, or the answer for anybody else: the sign-in
         page for nobody (or another university's cookie), a plain 403 for students and staff."""
-        language = page_language(request)
-        who = await signed_in(request)
-        if who is None:
-            return Refusal(to_login(request, language))
-        v = view(request, language, await university_name(db_session, language), title)
-        v.signed_in, v.section = True, "guardian.children"
+        framed = await frame(
+            request, db_session, section="guardian.children", title=title, nav_keys=GUARDIAN_NAV
+        )
+        if isinstance(framed, Refusal):
+            return framed
+        v, who = framed
         if Role.GUARDIAN not in who.roles or who.user_id is None:
-            return Refusal(page(request, "message.html", v, 403, message=v.t("guardian.not_guardian")))
-        v.nav_keys = GUARDIAN_NAV
+            return refuse(request, v, "guardian.not_guardian")
         return v, who
 
     @get("/", media_type=MediaType.HTML)

@@ -30,16 +30,13 @@ from hemis.core.schemas import MAX_ID
 from hemis.grading.models import Mark
 from hemis.grading.service import SheetEntry, StaleMark
 from hemis.portal.journal import Journal, RollLine, SheetLine, is_teacher
-from hemis.portal.pages import Refusal
 from hemis.portal.web import (
     HEADERS,
     PageView,
+    Refusal,
+    frame,
     page,
-    page_language,
-    signed_in,
-    to_login,
-    university_name,
-    view,
+    refuse,
 )
 
 TEACHER_NAV = ("journal.lessons", "journal.sheets", "journal.absences")
@@ -121,16 +118,13 @@ class JournalPages(Controller):
         """The signed-in teacher and the page's frame, or the answer for anybody else: the sign-in
         page for nobody (or another university's cookie), a plain 403 for students and staff who
         teach nothing."""
-        language = page_language(request)
-        who = await signed_in(request)
-        if who is None:
-            return Refusal(to_login(request, language))
-        v = view(request, language, await university_name(db_session, language), title)
-        v.signed_in, v.section = True, section
+        framed = await frame(request, db_session, section=section, title=title, nav_keys=TEACHER_NAV)
+        if isinstance(framed, Refusal):
+            return framed
+        v, who = framed
         if not is_teacher(who):
-            return Refusal(page(request, "message.html", v, 403, message=v.t("journal.not_teacher")))
-        v.nav_keys = TEACHER_NAV
-        return v, Journal(db_session, who, language)
+            return refuse(request, v, "journal.not_teacher")
+        return v, Journal(db_session, who, v.language)
 
     @staticmethod
     def _refused(request: Request[Any, Any, Any], v: PageView, error: HemisError) -> Any:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -38,14 +37,16 @@ from hemis.portal.student import StudentPortal
 from hemis.portal.web import (
     HEADERS,
     PageView,
+    Refusal,
+    frame,
     headers,
     is_scheduler,
     language_cookie,
     page,
     page_language,
+    refuse,
     root,
     signed_in,
-    to_login,
     university_name,
     view,
 )
@@ -59,13 +60,6 @@ STUDENT_NAV = ("home", "marks", "attendance", "finance", "stipends", "notificati
 NOTICES_PAGE = 20  # notifications per page
 # Where a sign-in may send the person back to: a page of this portal, nothing else.
 _NEXT = re.compile(r"^/[A-Za-z0-9\-._~/]*portal/[A-Za-z0-9\-._~/%=&?]*$")
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """What a student page answers anybody but a signed-in student: the sign-in page or a 403."""
-
-    answer: Any
 
 
 class PayForm(Struct):
@@ -243,22 +237,25 @@ class PortalPages(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, section: str, title: str
     ) -> tuple[PageView, StudentPortal] | Refusal:
         """The signed-in student and the page's frame, or the answer for anybody else: the sign-in
-        page for nobody (or another university's cookie), a plain refusal for staff."""
-        language = page_language(request)
-        who = await signed_in(request)
-        if who is None:
-            return Refusal(to_login(request, language))
-        v = view(request, language, await university_name(db_session, language), title)
-        v.signed_in, v.section = True, section
-        if who.student_id is None and is_teacher(who):  # a teacher's portal is the journal
-            return Refusal(Redirect(f"{v.portal}/teacher", status_code=303, headers=HEADERS))
-        if who.student_id is None and Role.GUARDIAN in who.roles:  # a parent's is their children's pages
-            return Refusal(Redirect(f"{v.portal}/children", status_code=303, headers=HEADERS))
-        if who.student_id is None and section == "home" and is_scheduler(who):  # theirs is the timetable
-            return Refusal(Redirect(f"{v.portal}/timetable", status_code=303, headers=HEADERS))
+        page for nobody (or another university's cookie), their own pages for teachers, parents
+        and schedulers, a plain refusal for other staff."""
+        framed = await frame(request, db_session, section=section, title=title, nav_keys=STUDENT_NAV)
+        if isinstance(framed, Refusal):
+            return framed
+        v, who = framed
         if who.student_id is None:
-            return Refusal(page(request, "message.html", v, 403, message=v.t("not_student")))
-        v.nav_keys = STUDENT_NAV
+            elsewhere = (
+                "/teacher"
+                if is_teacher(who)  # a teacher's portal is the journal
+                else "/children"
+                if Role.GUARDIAN in who.roles  # a parent's is their children's pages
+                else "/timetable"
+                if section == "home" and is_scheduler(who)  # a scheduler's is the timetable
+                else None
+            )
+            if elsewhere is not None:
+                return Refusal(Redirect(f"{v.portal}{elsewhere}", status_code=303, headers=HEADERS))
+            return refuse(request, v, "not_student")
         me_ = StudentPortal(db_session, who)
         v.unread = await me_.notices().unread_count()  # the nav's badge; the script keeps it current
         return v, me_

@@ -32,17 +32,14 @@ from hemis.core.listing import PathId, QueryId
 from hemis.core.schemas import MAX_ID
 from hemis.curriculum.models import CurriculumSubject, Subject
 from hemis.identity.scope import group_filter
-from hemis.portal.pages import Refusal
 from hemis.portal.web import (
     HEADERS,
     PageView,
+    Refusal,
+    frame,
     is_scheduler,
     page,
-    page_language,
-    signed_in,
-    to_login,
-    university_name,
-    view,
+    refuse,
 )
 from hemis.reporting.labels import classifier_name
 from hemis.staff.models import Employee, TeachingAssignment
@@ -312,16 +309,15 @@ class TimetableEditorPages(Controller):
         """The signed-in scheduler and the page's frame, or the answer for anybody else: the sign-in
         page for nobody (or another university's cookie), a plain 403 for students and teachers
         (and for support staff's read-only sessions when they would write)."""
-        language = page_language(request)
-        who = await signed_in(request)
-        if who is None:
-            return Refusal(to_login(request, language))
-        v = view(request, language, await university_name(db_session, language), "timetable.title")
-        v.signed_in, v.section = True, "timetable.week"
+        framed = await frame(
+            request, db_session, section="timetable.week", title="timetable.title", nav_keys=NAV
+        )
+        if isinstance(framed, Refusal):
+            return framed
+        v, who = framed
         if not is_scheduler(who) or (writes and who.read_only):
-            return Refusal(page(request, "message.html", v, 403, message=v.t("timetable.not_scheduler")))
-        v.nav_keys = NAV
-        return v, Planner(db_session, who, language)
+            return refuse(request, v, "timetable.not_scheduler")
+        return v, Planner(db_session, who, v.language)
 
     @get("", media_type=MediaType.HTML)
     async def week(

@@ -215,3 +215,35 @@ def to_login(request: Request[Any, Any, Any], language: str) -> Response[Any]:
     here = f"{root(request)}{request.scope['path']}"
     query = urlencode({"l": language, "next": here})
     return Redirect(f"{root(request)}/portal/login?{query}", status_code=303, headers=HEADERS)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What a page answers anybody it is not for: the sign-in page, a redirect or a plain 403."""
+
+    answer: Any
+
+
+async def frame(
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    *,
+    section: str,
+    title: str,
+    nav_keys: tuple[str, ...],
+) -> tuple[PageView, Principal] | Refusal:
+    """The signed-in person and the page's frame (language, university, nav), or the sign-in page
+    for nobody (or for another university's cookie). Each kind of page then checks who it is for."""
+    language = page_language(request)
+    who = await signed_in(request)
+    if who is None:
+        return Refusal(to_login(request, language))
+    v = view(request, language, await university_name(session, language), title)
+    v.signed_in, v.section, v.nav_keys = True, section, nav_keys
+    return v, who
+
+
+def refuse(request: Request[Any, Any, Any], v: PageView, message_key: str, status_code: int = 403) -> Refusal:
+    """A plain page saying why this person may not be here (without the nav of those who may)."""
+    v.nav_keys = ()
+    return Refusal(page(request, "message.html", v, status_code, message=v.t(message_key)))
