@@ -126,7 +126,7 @@ class GuardianPages(Controller):
             semesters = sorted({s.semester for s in subjects})
             shown = me.semester_shown(v.today, semesters, semester)
             of_semester = [s for s in subjects if s.semester == shown]
-            lines = await records.attendance(of_semester)
+            lines = records.attendance(of_semester)
         except HemisError as refused:  # the services' own scope check; cannot differ from the link above
             return page(request, "message.html", v, refused.status_code, message=v.t("guardian.not_linked"))
         v.title = v.t("guardian.child.title", name=f"{me.student.last_name} {me.student.first_name}")

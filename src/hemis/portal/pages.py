@@ -336,7 +336,7 @@ class PortalPages(Controller):
             "attendance.html",
             v,
             semester=semester,
-            lines=await me_.attendance(subjects),
+            lines=me_.attendance(subjects),
             bar=DEFAULT_BAR,
         )
 

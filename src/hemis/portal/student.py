@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.attendance.rules import AttendanceSummary
-from hemis.attendance.service import AttendanceService
 from hemis.core.auth import Principal
 from hemis.core.errors import NotFound
 from hemis.finance.models import Contract
@@ -186,12 +185,10 @@ class StudentPortal:
     def debts(subjects: Sequence[SubjectResult]) -> list[SubjectResult]:
         return [s for s in subjects if s.outcome.status in DEBTS]
 
-    async def attendance(self, subjects: Sequence[SubjectResult]) -> list[AttendanceLine]:
-        service = AttendanceService(self.session, actor=self.principal.subject, principal=self.principal)
-        return [
-            AttendanceLine(s, await service.summary(self.student_id, s.curriculum_subject_id))
-            for s in subjects
-        ]
+    @staticmethod
+    def attendance(subjects: Sequence[SubjectResult]) -> list[AttendanceLine]:
+        """Each subject's missed hours, as read with its results (no statement per subject)."""
+        return [AttendanceLine(s, s.attendance) for s in subjects]
 
     async def contracts(self) -> list[ContractView]:
         """The student's contracts (the latest year first) with what is still owed of each instalment."""

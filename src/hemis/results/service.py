@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeEngine
 
 from hemis.attendance.models import Absence
-from hemis.attendance.rules import DEFAULT_BAR, summarise
+from hemis.attendance.rules import DEFAULT_BAR, AttendanceSummary, summarise
 from hemis.core.auth import Principal
 from hemis.core.errors import NotFound
 from hemis.curriculum.models import Curriculum, CurriculumSubject, Subject
@@ -85,8 +85,12 @@ class SubjectResult:
     credit: Decimal
     marks: dict[ControlType, Decimal]
     attempts: int  # sittings of the final so far
-    unexcused_share: Decimal
+    attendance: AttendanceSummary  # the same figures as AttendanceService.summary
     outcome: SubjectOutcome
+
+    @property
+    def unexcused_share(self) -> Decimal:
+        return self.attendance.unexcused_share
 
 
 class ResultService:
@@ -171,7 +175,7 @@ class ResultService:
                     credit=line.credit,
                     marks=latest[line.id],
                     attempts=attempts[line.id],
-                    unexcused_share=attendance.unexcused_share,
+                    attendance=attendance,
                     outcome=subject_outcome(latest[line.id], attendance.barred_from_final, scale),
                 )
             )
