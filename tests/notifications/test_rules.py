@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 
 from hemis.config import PushSettings
@@ -51,9 +53,14 @@ def test_http_only_on_a_listed_loopback_host() -> None:
 
 
 def test_browser_keys() -> None:
-    point = base64.urlsafe_b64encode(b"\x04" + bytes(64)).rstrip(b"=").decode()
+    real = ec.generate_private_key(ec.SECP256R1()).public_key()
+    raw = real.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    point = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
     assert rules.valid_p256dh(point)
     assert not rules.valid_p256dh(point[:-2])
+    # The right shape, not on the curve: encryption to it would fail at every push.
+    off_curve = base64.urlsafe_b64encode(b"\x04" + b"\x01" * 64).rstrip(b"=").decode()
+    assert not rules.valid_p256dh(off_curve)
     assert not rules.valid_p256dh("!" * 87)
     assert rules.valid_auth(base64.urlsafe_b64encode(bytes(16)).rstrip(b"=").decode())
     assert not rules.valid_auth(base64.urlsafe_b64encode(bytes(15)).decode())

@@ -226,6 +226,40 @@ class TestSheet:
         stored = await marks(client, auth, sheet)
         assert (Decimal(stored[s0["id"]]["points"]), Decimal(stored[s1["id"]]["points"])) == (15, 22)
 
+    async def test_a_correction_refused_with_the_form_is_not_lost(
+        self,
+        client: httpx.AsyncClient,
+        klass: Class,  # noqa: F811
+    ) -> None:
+        """A valid correction sent with another student's bad mark is undone with the form; the page
+        must then show what is stored (not the undone correction), so sending it again saves it."""
+        s0, s1, _ = klass.students
+        sheet, auth = klass.sheet["id"], klass.world.auth
+        for student, points in ((s0, "20"), (s1, "22")):
+            recorded = await client.post(
+                f"{A}/grading/sheets/{sheet}/marks",
+                json={"student_id": student["id"], "points": points},
+                headers=auth,
+            )
+            assert recorded.status_code == 201, recorded.text
+        await portal_sign_in(client, klass.teacher)
+        form = sheet_form({s0["id"]: ("25", "20", "1"), s1["id"]: ("31", "22", "1")})
+        refused = await client.post(f"{J}/sheets/{sheet}", data=form)
+        assert refused.status_code == 422, refused.text
+        # What the page carries for s0 is what is stored: 20 at version 1, typed 25 kept.
+        assert (
+            value_of(refused.text, f"o{s0['id']}") == "20" and value_of(refused.text, f"v{s0['id']}") == "1"
+        )
+        assert value_of(refused.text, f"p{s0['id']}") == "25"
+        again = sheet_form({
+            s0["id"]: ("25", value_of(refused.text, f"o{s0['id']}"), value_of(refused.text, f"v{s0['id']}")),
+            s1["id"]: ("24", value_of(refused.text, f"o{s1['id']}"), value_of(refused.text, f"v{s1['id']}")),
+        })  # fmt: skip
+        saved = await client.post(f"{J}/sheets/{sheet}", data=again)
+        assert saved.status_code == 303, saved.text
+        stored = await marks(client, auth, sheet)
+        assert (Decimal(stored[s0["id"]]["points"]), Decimal(stored[s1["id"]]["points"])) == (25, 24)
+
     async def test_a_locked_sheet_is_read_only(self, client: httpx.AsyncClient, klass: Class) -> None:  # noqa: F811
         s0 = klass.students[0]
         held = local_today() - timedelta(days=10)

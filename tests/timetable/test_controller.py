@@ -509,3 +509,59 @@ class TestScheduleNotifications:
         later = await told()
         assert sorted(s for s, _ in later[1:]) == sorted(students)  # the group it left and the one it joined
         assert all(p["pair"] == 2 for _, p in later[1:])
+
+
+class TestReviewedEdges:
+    async def test_a_week_beyond_the_calendar_is_a_named_422(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        for day in ("9999-12-31", "0001-01-03"):
+            response = await client.get(
+                f"{world.url}/week",
+                params={"date": day, "group_id": world.groups[0]["id"]},
+                headers=world.auth,
+            )
+            assert response.status_code == 422 and response.json()["field"] == "date", response.text
+
+    async def test_a_dean_who_also_teaches_schedules_only_their_faculty(
+        self, client: httpx.AsyncClient, world: World, token_for: TokenFactory
+    ) -> None:
+        # A dean of another faculty who teaches the world's groups: reads them, schedules none.
+        other = await build_world(client, world.auth)
+        await client.post(
+            f"{base('alpha')}/teaching-assignments",
+            json={
+                "employee_id": other.teachers[0]["id"],
+                "curriculum_subject_id": world.line["id"],
+                "group_id": world.groups[0]["id"],
+                "training_type": "13",
+            },
+            headers=world.auth,
+        )
+        admin = await token_for("alpha", Role.ADMIN)
+        user = await new_user(
+            client,
+            admin,
+            roles=["dean", "teacher"],
+            faculty_id=other.faculty["id"],
+            employee_id=other.teachers[0]["id"],
+        )
+        dean = cookie(await login(client, user["username"]))
+        assert (await client.get(f"{world.url}/lessons", headers=dean)).status_code == 200
+        refused = await client.post(f"{world.url}/lessons", json=world.lesson(), headers=dean)
+        assert refused.status_code == 403, refused.text
+        own = await client.post(f"{other.url}/lessons", json=other.lesson(), headers=dean)
+        assert own.status_code == 201, own.text
+
+    async def test_a_guardian_reads_no_timetable_structure_or_curricula(
+        self, client: httpx.AsyncClient, world: World, token_for: TokenFactory
+    ) -> None:
+        user = await new_user(client, await token_for("alpha", Role.ADMIN), roles=["guardian"])
+        parent = cookie(await login(client, user["username"]))
+        for url in (
+            f"{world.url}/week?date=2027-02-01&group_id={world.groups[0]['id']}",
+            f"{world.url}/lessons",
+            f"{base('alpha')}/structure/departments",
+            f"{base('alpha')}/curricula",
+        ):
+            assert (await client.get(url, headers=parent)).status_code == 403, url

@@ -80,12 +80,13 @@ class AttendanceService(CrudService[Absence]):
         return await self.update(absence_id, {"excuse_document": document, "excused_by": self.actor})
 
     async def summary(self, student_id: int, curriculum_subject_id: int) -> AttendanceSummary:
+        # Whose it is first: a guardian or student probing ids learns nothing of other students.
+        await check_student(self.session, self.principal, student_id, guardians=True)
         line = await self.session.get(CurriculumSubject, curriculum_subject_id)
         if line is None:
             raise BadReference(field="curriculum_subject_id")
         if not await self.exists(Student, student_id):
             raise BadReference(field="student_id")
-        await check_student(self.session, self.principal, student_id, guardians=True)
         absent, excused = (
             await self.session.execute(
                 select(

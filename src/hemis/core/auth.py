@@ -61,6 +61,9 @@ class Forbidden(HemisError):
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+# Everybody of a university but guardians: parents read their linked children's marks and
+# attendance (hemis.identity.scope), not the university's structure, curricula or timetables.
+MEMBERS = tuple(role for role in Role if role is not Role.GUARDIAN)
 STAFF_READERS = frozenset({Role.REGISTRAR, Role.DEAN, Role.TEACHER, Role.INTEGRATION})
 Authenticator = Callable[[ASGIConnection[Any, Any, Any, Any]], Awaitable[Principal | None]]
 _PRINCIPAL_KEY = "hemis_principal"

@@ -45,5 +45,9 @@ async def all_or_nothing(session: AsyncSession, writes: Sequence[tuple[int, Writ
             refusals.append((key, refused))
     if refusals:
         await batch.rollback()
+        # The rollback undoes the database, not objects a write changed behind the ORM's back
+        # (a mark corrected by an UPDATE statement and then copied onto its object): they are
+        # read again, so the page shows what is stored, not what was just undone.
+        session.expire_all()
         raise BatchRefused(refusals)
     await batch.commit()

@@ -8,7 +8,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
-from hemis.core.auth import Role, provide_principal, requires_role
+from hemis.core.auth import MEMBERS, Role, provide_principal, requires_role
 from hemis.core.deps import provide_service
 from hemis.core.errors import NotFound
 from hemis.core.listing import ListParams, PathId, QueryId, provide_list_params
@@ -36,7 +36,7 @@ from hemis.curriculum.service import (
     SubjectService,
 )
 
-READ = requires_role(*Role)
+READ = requires_role(*MEMBERS)
 SemesterFilter = Annotated[str | None, QueryParameter(pattern=r"^\d{2}$")]
 WRITE = requires_role(Role.ADMIN, Role.REGISTRAR)
 

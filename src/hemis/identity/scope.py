@@ -87,6 +87,19 @@ async def _guards(session: AsyncSession, principal: Principal, student_id: int) 
     return bool(await session.scalar(select(linked)))
 
 
+def faculty_filter(principal: Principal | None, group_id: Any) -> ColumnElement[bool] | None:
+    """A WHERE condition on a group id column for what only a dean's office changes about groups
+    (the timetable): their faculty's groups, never the groups they also teach or tutor (None: all)."""
+    if _unscoped(principal):
+        return None
+    assert principal is not None
+    if Role.DEAN in principal.roles and principal.faculty_id is not None:
+        faculty = select(AcademicGroup.id).where(AcademicGroup.department_id == principal.faculty_id)
+        condition: ColumnElement[bool] = group_id.in_(faculty)
+        return condition
+    return false()
+
+
 def group_filter(principal: Principal | None, group_id: Any) -> ColumnElement[bool] | None:
     """A WHERE condition on a group id column limiting a list to the caller's groups (None: all)."""
     if _unscoped(principal):

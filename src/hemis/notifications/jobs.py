@@ -29,7 +29,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import httpx
-from pywebpush import WebPusher
+from pywebpush import WebPusher, WebPushException
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -83,7 +83,10 @@ class PushSender:
         async with httpx.AsyncClient(timeout=self.settings.timeout_seconds, follow_redirects=False) as http:
             for tenant in await self.universities():
                 if codes is None or tenant.code in codes:
-                    total.add(await self.push_tenant(tenant, http))
+                    try:
+                        total.add(await self.push_tenant(tenant, http))
+                    except Exception:  # one university's failure must not stop the others' pushes
+                        log.exception("pushing for %s failed", tenant.code)
         return total
 
     async def push_tenant(self, tenant: TenantRef, http: httpx.AsyncClient) -> PushRound:
@@ -157,7 +160,14 @@ class PushSender:
             {"id": note.id, "kind": note.kind, "title": title, "body": body[:MAX_BODY]}, ensure_ascii=False
         ).encode()
         pusher = WebPusher({"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}})
-        encrypted = pusher.encode(payload, "aes128gcm")["body"]
+        try:
+            encrypted = pusher.encode(payload, "aes128gcm")["body"]
+        except (
+            ValueError,
+            WebPushException,
+        ) as error:  # a key the crypto refuses: this one fails, not the batch
+            log.warning("push to subscription %s not encrypted: %s", sub.id, type(error).__name__)
+            return None
         parts = urlsplit(sub.endpoint)
         audience = f"{parts.scheme}://{parts.netloc}"
         if audience not in signatures:  # one signature per push service and batch

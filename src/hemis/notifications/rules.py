@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 
 from hemis.core.i18n import translate
@@ -75,9 +76,16 @@ def b64url_decode(value: str) -> bytes | None:
 
 
 def valid_p256dh(value: str) -> bool:
-    """An uncompressed P-256 point (65 bytes, 0x04 first), as browsers give it (RFC 8291)."""
+    """An uncompressed P-256 point (65 bytes, 0x04 first) that lies on the curve, as browsers
+    give it (RFC 8291): a key that is not would make every later encryption to it fail."""
     raw = b64url_decode(value)
-    return raw is not None and len(raw) == 65 and raw[0] == 4
+    if raw is None or len(raw) != 65 or raw[0] != 4:
+        return False
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
+    except ValueError:
+        return False
+    return True
 
 
 def valid_auth(value: str) -> bool:

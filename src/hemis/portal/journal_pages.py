@@ -34,6 +34,7 @@ from hemis.portal.web import (
     HEADERS,
     PageView,
     Refusal,
+    digits,
     frame,
     page,
     refuse,
@@ -92,7 +93,7 @@ def parse_int(raw: str | None, default: int) -> int:
     text = (raw or "").strip()
     if not text:
         return default
-    return int(text) if text.isdigit() and len(text) < 6 else -1
+    return int(text) if digits(text) and len(text) < 6 else -1
 
 
 def parse_points(raw: str | None) -> Decimal | None:
@@ -195,7 +196,7 @@ class JournalPages(Controller):
         form = await request.form()
         absent: dict[int, int] = {}
         for raw in form.getall("absent", []):
-            if str(raw).isdigit() and int(raw) <= MAX_ID:
+            if digits(str(raw)) and int(raw) <= MAX_ID:
                 absent[int(raw)] = parse_int(form.get(f"h{raw}"), DEFAULT_HOURS)
         try:
             await journal.attendance().record_lesson(key, absent)
@@ -346,7 +347,7 @@ class JournalPages(Controller):
         entries = []
         for name in form:
             sid = name[1:]
-            if not (name.startswith("p") and sid.isdigit() and int(sid) <= MAX_ID):
+            if not (name.startswith("p") and digits(sid) and int(sid) <= MAX_ID):
                 continue
             text = str(form.get(name) or "")
             typed[int(sid)] = text
@@ -354,7 +355,7 @@ class JournalPages(Controller):
             if points == before:
                 continue  # unchanged by the teacher: not written, whatever happened to it meanwhile
             seen = str(form.get(f"v{sid}") or "")
-            entries.append(SheetEntry(int(sid), points, int(seen) if seen.isdigit() else None))
+            entries.append(SheetEntry(int(sid), points, int(seen) if digits(seen) else None))
         try:
             await journal.marks().save_sheet(sheet_id, entries, REASON)
         except BatchRefused as refused:

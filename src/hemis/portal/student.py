@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.attendance.rules import AttendanceSummary
 from hemis.core.auth import Principal
+from hemis.core.clock import UNIVERSITY_TZ
 from hemis.core.errors import NotFound
 from hemis.finance.models import Contract
 from hemis.finance.payments import provider_account
@@ -77,7 +78,9 @@ class Notice:
 
 def _notice(row: Notification, language: str) -> Notice:
     title, body = texts(row.message_key, row.params, language)
-    return Notice(row.id, row.kind, row.created_at, title, body, row.read_at is not None)
+    # Stored in UTC; shown at the university's time (a mark at 09:00 in Tashkent says 09:00).
+    at = row.created_at.astimezone(UNIVERSITY_TZ)
+    return Notice(row.id, row.kind, at, title, body, row.read_at is not None)
 
 
 @dataclass(frozen=True)

@@ -31,11 +31,12 @@ from hemis.core.i18n import catalog, translate
 from hemis.core.listing import PathId, QueryId
 from hemis.core.schemas import MAX_ID
 from hemis.curriculum.models import CurriculumSubject, Subject
-from hemis.identity.scope import group_filter
+from hemis.identity.scope import faculty_filter
 from hemis.portal.web import (
     HEADERS,
     PageView,
     Refusal,
+    digits,
     frame,
     is_scheduler,
     page,
@@ -122,7 +123,7 @@ class LessonForm:
             out[name] = _whole(name, getattr(self, name), low, high)
         if not self.training_type:
             raise Missing(field="training_type")
-        if not (self.training_type.isdigit() and len(self.training_type) <= 8):
+        if not (digits(self.training_type) and len(self.training_type) <= 8):
             raise Unreadable(field="training_type")
         out["training_type"] = self.training_type
         if self.parity not in rules.PARITIES:
@@ -140,7 +141,7 @@ class LessonForm:
 def _whole(name: str, raw: str, low: int, high: int) -> int:
     if not raw:
         raise Missing(field=name)
-    if not (raw.isdigit() and low <= int(raw) <= high):
+    if not (digits(raw) and low <= int(raw) <= high):
         raise Unreadable(field=name)
     return int(raw)
 
@@ -189,7 +190,7 @@ class Planner:
     async def groups(self) -> list[Option]:
         """The groups the person schedules: the university's, a dean's faculty's only."""
         query = select(AcademicGroup.id, AcademicGroup.name).where(AcademicGroup.active.is_(True))
-        if (visible := group_filter(self.principal, AcademicGroup.id)) is not None:
+        if (visible := faculty_filter(self.principal, AcademicGroup.id)) is not None:
             query = query.where(visible)
         rows = await self.session.execute(query.order_by(AcademicGroup.name))
         return [Option(str(i), name) for i, name in rows]
@@ -209,7 +210,7 @@ class Planner:
             AcademicGroup.id != group.id,
             AcademicGroup.active.is_(True),
         )
-        if (visible := group_filter(self.principal, AcademicGroup.id)) is not None:
+        if (visible := faculty_filter(self.principal, AcademicGroup.id)) is not None:
             query = query.where(visible)
         rows = await self.session.execute(query.order_by(AcademicGroup.name))
         return [Option(str(i), name) for i, name in rows]
@@ -412,7 +413,7 @@ class TimetableEditorPages(Controller):
         )
         teachers = await planner.teachers(group.id)
         form = typed or self._defaults(v, teachers)
-        lesson_id = int(v.query.get("added", "0")) if v.query.get("added", "").isdigit() else None
+        lesson_id = int(v.query["added"]) if digits(v.query.get("added", "")[:18]) else None
         added = next((x for x in grid.week.lessons if x.lesson_id == lesson_id), None)
         return page(
             request,

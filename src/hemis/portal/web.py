@@ -247,3 +247,9 @@ def refuse(request: Request[Any, Any, Any], v: PageView, message_key: str, statu
     """A plain page saying why this person may not be here (without the nav of those who may)."""
     v.nav_keys = ()
     return Refusal(page(request, "message.html", v, status_code, message=v.t(message_key)))
+
+
+def digits(text: str) -> bool:
+    """A whole number as forms send it: ASCII digits only, at most 18 (str.isdigit() also takes
+    '²' and other digits int() refuses, and int() refuses strings of thousands of digits)."""
+    return 0 < len(text) <= 18 and text.isascii() and text.isdigit()

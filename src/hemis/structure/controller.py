@@ -8,7 +8,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, QueryParameter
 
-from hemis.core.auth import Role, provide_principal, requires_role
+from hemis.core.auth import MEMBERS, Role, provide_principal, requires_role
 from hemis.core.deps import provide_service
 from hemis.core.listing import ListParams, PathId, QueryId, provide_list_params
 from hemis.core.schemas import Page, changes, page_of, to_read
@@ -26,7 +26,7 @@ from hemis.structure.schemas import (
 )
 from hemis.structure.service import AuditoriumService, BuildingService, DepartmentService
 
-READ = requires_role(*Role)
+READ = requires_role(*MEMBERS)
 WRITE = requires_role(Role.ADMIN, Role.REGISTRAR)
 
 

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hemis.core.auth import Role, provide_principal, requires_role
+from hemis.core.auth import MEMBERS, Role, provide_principal, requires_role
 from hemis.core.deps import provide_service
 from hemis.core.errors import HemisError
 from hemis.core.listing import ListParams, PathId, QueryId, provide_list_params
@@ -28,7 +28,7 @@ from hemis.timetable.schemas import (
 from hemis.timetable.service import LessonService, PairService, TimetableService, Week, WeekLesson
 
 # Everyone of the university reads the timetable: students and teachers first of all.
-READERS = requires_role(*Role)
+READERS = requires_role(*MEMBERS)
 PLANNERS = requires_role(Role.ADMIN, Role.REGISTRAR)
 SCHEDULERS = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN)  # a dean: their faculty's groups
 Day = Annotated[date, QueryParameter(name="date")]

@@ -61,15 +61,27 @@ def clash_field(a: Slot, b: Slot) -> str | None:
     return None
 
 
+# Weeks alternate odd, even, odd … from this Monday on, without a break: the ISO week number
+# would not do, as a year of 53 weeks (2026) puts two odd weeks in a row mid-semester.
+PARITY_ANCHOR = date(2024, 1, 1)  # a Monday, ISO week 1 of 2024: odd
+FIRST_DAY, LAST_DAY = date(1901, 1, 7), date(2199, 12, 28)  # the weeks a timetable may show
+
+
+class DayOutOfRange(ValueError):
+    """A date whose week the calendar cannot hold (year 1 or 9999)."""
+
+
 def week_of(day: date) -> tuple[date, date]:
     """Monday and Saturday of the ISO week of `day`."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise DayOutOfRange(day.isoformat())
     monday = day - timedelta(days=day.isoweekday() - 1)
     return monday, monday + timedelta(days=5)
 
 
 def week_parity(day: date) -> str:
-    """`odd` or `even`: the parity of the ISO week number of `day`."""
-    return "odd" if day.isocalendar().week % 2 else "even"
+    """`odd` or `even`: the week of `day` counted from PARITY_ANCHOR (the weeks alternate)."""
+    return "odd" if ((day - PARITY_ANCHOR).days // 7) % 2 == 0 else "even"
 
 
 def held_on(weekday: int, parity: str, valid_from: date, valid_to: date, day: date) -> bool:

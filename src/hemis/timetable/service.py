@@ -19,13 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hemis.classifiers.models import ClassifierItem
 from hemis.core.auth import Forbidden
 from hemis.core.crud import BadReference, CrudService
-from hemis.core.errors import HemisError, NotFound
+from hemis.core.errors import HemisError, NotFound, OutOfRange
 from hemis.core.i18n import LANGUAGES
 from hemis.core.listing import ListParams, fetch_page
 from hemis.core.refs import check_sent_codes
 from hemis.curriculum.models import CurriculumSubject, Subject
 from hemis.grading.service import SubjectOutsideCurriculum
-from hemis.identity.scope import group_filter
+from hemis.identity.scope import faculty_filter
 from hemis.notifications.service import notify_groups
 from hemis.staff.models import Employee, TeachingAssignment
 from hemis.structure.models import Auditorium
@@ -193,7 +193,12 @@ class TimetableService:
         auditorium_id: int | None = None,
     ) -> Week:
         """The lessons held in the ISO week of `day` (Monday … Saturday) of one group, teacher or room."""
-        monday, saturday = rules.week_of(day)
+        try:
+            monday, saturday = rules.week_of(day)
+        except rules.DayOutOfRange:
+            raise OutOfRange(
+                field="date", low=rules.FIRST_DAY.isoformat(), high=rules.LAST_DAY.isoformat()
+            ) from None
         return Week(
             monday,
             saturday,
@@ -523,9 +528,9 @@ class LessonService(CrudService[Lesson]):
             raise NoAssignment(field="employee_id")
 
     async def _check_scope(self, groups: list[int], *, field: str) -> None:
-        """A dean schedules only their faculty's groups (identity.scope); admins and the
-        registrar the whole university."""
-        visible = group_filter(self.principal, AcademicGroup.id)
+        """A dean schedules only their faculty's groups, even when they also teach or tutor
+        others (identity.scope.faculty_filter); admins and the registrar the whole university."""
+        visible = faculty_filter(self.principal, AcademicGroup.id)
         if visible is None or not groups:
             return
         count = await self.session.scalar(
