@@ -5,6 +5,7 @@ subscription; endpoints outside the allowed push services are refused."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -73,6 +74,7 @@ class PushService:
     port: int
     received: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
     gone: set[str] = field(default_factory=set)
+    delay: float = 0.0  # seconds before each answer: a slow push service
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.port}/push/{name}"
@@ -86,6 +88,7 @@ def push_service() -> Iterator[PushService]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             service.received.append((self.path, dict(self.headers.items()), body))
+            time.sleep(service.delay)  # received, not answered yet
             self.send_response(410 if self.path in service.gone else 201)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -258,6 +261,34 @@ class TestSender:
         assert len([r for r in push_service.received if phone_url.endswith(r[0])]) == 1
         # And the page still shows it, unread.
         assert (await term.client.get(f"{N}/unread-count", headers=me)).json() == {"unread": 1}
+
+    async def test_no_row_stays_locked_while_a_slow_push_service_answers(
+        self,
+        term: Term,
+        admin_token: dict[str, str],
+        push: PushSettings,
+        push_service: PushService,
+        app_db: AsyncEngine,
+        settings: Settings,
+    ) -> None:
+        student = await term.student()
+        _, me = await signed_in(term.client, admin_token, ["student"], student_id=student["id"])
+        phone = Browser()
+        assert (
+            await subscribe(term.client, me, phone.subscription(push_service.url("slow")))
+        ).status_code == 201
+        assert (await term.mark(student, "A", "ON", "15")).status_code == 201
+        push_service.delay = 2.0
+        sender = PushSender(app_db, settings.tenancy.role_prefix, push)
+        sending = asyncio.create_task(sender.run_once(frozenset({"alpha"})))
+        while not sending.done() and not push_service.received:  # until the push is in flight
+            await asyncio.sleep(0.05)
+        started = time.perf_counter()
+        read = await term.client.post(f"{N}/read-all", headers=me)  # the same row the sender took
+        waited = time.perf_counter() - started
+        assert read.status_code == 200, read.text
+        assert not sending.done() and waited < 1.5, waited  # answered while the push is still out
+        assert (await sending).sent == 1
 
 
 class TestCommand:

@@ -1,16 +1,16 @@
 """The web push sender: each university's notifications not pushed yet → its students' browsers.
 
-University by university, batch by batch, each batch in one transaction of that university alone
-(its role, its schema; never two schemas in one transaction): take the oldest un-pushed rows
-`FOR UPDATE SKIP LOCKED` (two senders never take the same row), encrypt a payload per browser
-subscription of each student (RFC 8291 aes128gcm, by pywebpush) in the subscription's language,
-POST it with a VAPID signature (RFC 8292), drop subscriptions the push service says are gone
-(404/410), stamp the batch `pushed_at`, commit.
+University by university, batch by batch, in transactions of that university alone (its role, its
+schema; never two schemas in one transaction): claim the oldest un-pushed rows `FOR UPDATE SKIP
+LOCKED` (two senders never take the same row) by stamping them `pushed_at`, and commit; then, with
+no transaction open, encrypt a payload per browser subscription of each student (RFC 8291
+aes128gcm, by pywebpush) in the subscription's language and POST it with a VAPID signature
+(RFC 8292); last, in a short transaction, drop subscriptions the push service says are gone
+(404/410). No row stays locked while push services answer.
 
-Push is best effort: a push service error or timeout is logged and the row is stamped anyway (the
+Push is best effort: a push service error or timeout is logged and the row stays stamped (the
 page still shows it, and a retry could arrive hours late); a row older than `max_age_seconds` when
-first seen is stamped without sending. The transaction stays open while a batch is sent (at most
-`timeout_seconds`): SKIP LOCKED keeps that from blocking anybody else.
+first seen is stamped without sending.
 
 Transport is httpx, not pywebpush's own aiohttp call: it never follows a redirect, so the request
 made is exactly the one to the endpoint checked against `allowed_hosts` (checked again here, as the
@@ -92,14 +92,29 @@ class PushSender:
     async def push_tenant(self, tenant: TenantRef, http: httpx.AsyncClient) -> PushRound:
         done = PushRound()
         while True:
+            # Claimed (marked pushed) in a short transaction of its own and sent outside it: no row
+            # stays locked while push services answer, so a student marking it read never waits.
+            # Pushing is best effort: a send that fails is logged, the page still shows the row.
             async with tenant_session(self.maker, tenant) as session:
-                batch = await self._batch(session, http)
+                batch, pairs = await self._claim(session)
                 await session.commit()
+            if pairs:
+                gone = await self._deliver(http, pairs, batch)
+                if gone:
+                    async with tenant_session(self.maker, tenant) as session:
+                        await session.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone)))
+                        await session.commit()
+                    batch.gone = len(gone)
             done.add(batch)
             if batch.notifications < BATCH:
                 return done
 
-    async def _batch(self, session: AsyncSession, http: httpx.AsyncClient) -> PushRound:
+    async def _claim(
+        self, session: AsyncSession
+    ) -> tuple[PushRound, list[tuple[Notification, PushSubscription]]]:
+        """Take up to BATCH unpushed rows (SKIP LOCKED: two senders never take the same), mark them
+        pushed, and pair the fresh ones with their students' browsers (detached from the session,
+        so they outlive its commit)."""
         rows = list(
             await session.scalars(
                 select(Notification)
@@ -111,7 +126,7 @@ class PushSender:
         )
         done = PushRound(notifications=len(rows))
         if not rows:
-            return done
+            return done, []
         now = await session.scalar(select(func.now()))
         assert now is not None
         oldest = now - timedelta(seconds=self.settings.max_age_seconds)
@@ -122,6 +137,17 @@ class PushSender:
             select(PushSubscription).where(PushSubscription.student_id.in_({n.student_id for n in fresh}))
         ):
             browsers[sub.student_id].append(sub)
+        await session.execute(
+            update(Notification).where(Notification.id.in_([n.id for n in rows])).values(pushed_at=now)
+        )
+        pairs = [(n, s) for n in fresh for s in browsers.get(n.student_id, [])]
+        session.expunge_all()
+        return done, pairs
+
+    async def _deliver(
+        self, http: httpx.AsyncClient, pairs: list[tuple[Notification, PushSubscription]], done: PushRound
+    ) -> set[int]:
+        """Send every (notification, browser) pair, a few at a time; the subscriptions gone."""
         gate = asyncio.Semaphore(PARALLEL_SENDS)
         signatures: dict[str, dict[str, str]] = {}
 
@@ -129,20 +155,12 @@ class PushSender:
             async with gate:
                 return await self._send(http, note, sub, signatures)
 
-        pairs = [(n, s) for n in fresh for s in browsers.get(n.student_id, [])]
         statuses = await asyncio.gather(*(send(n, s) for n, s in pairs))
-        gone = {s.id for (_, s), status in zip(pairs, statuses, strict=True) if status in GONE}
         done.sent = sum(1 for status in statuses if status is not None and status < 300)
         done.failed = sum(
             1 for status in statuses if status is None or (status >= 300 and status not in GONE)
         )
-        if gone:
-            await session.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone)))
-            done.gone = len(gone)
-        await session.execute(
-            update(Notification).where(Notification.id.in_([n.id for n in rows])).values(pushed_at=now)
-        )
-        return done
+        return {s.id for (_, s), status in zip(pairs, statuses, strict=True) if status in GONE}
 
     async def _send(
         self,
