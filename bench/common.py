@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import io
 import os
 import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.script import ScriptDirectory
@@ -114,3 +115,14 @@ async def seeded_universities(
     done = time.perf_counter()
     timings = {"provision_s": round(provisioned - started, 1), "seed_s": round(done - provisioned, 1)}
     return [results[n] for n in sorted(results)], timings
+
+
+def run_async(
+    main: Callable[[argparse.Namespace], Awaitable[dict[str, Any]]], args: argparse.Namespace
+) -> dict[str, Any]:
+    """Run a bench's main on uvloop when it is installed (uvicorn's workers use it too)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main(args))
+    return uvloop.run(main(args))

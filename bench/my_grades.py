@@ -57,7 +57,7 @@ from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bench.common import bench_database, pct, seeded_universities
+from bench.common import bench_database, pct, run_async, seeded_universities
 from hemis.access.service import ApiTokenService
 from hemis.config import REPO_ROOT, Settings
 from hemis.core.auth import Role
@@ -541,11 +541,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(main(args))
-    return uvloop.run(main(args))
+    return run_async(main, args)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ PostgreSQL backends, as bench.my_grades does.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import random
@@ -37,7 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bench.common import bench_database, seeded_universities
+from bench.common import bench_database, run_async, seeded_universities
 from bench.my_grades import SIZE, HttpConnection, HttpError, Op, PgCounters, Server, warm_and_measure
 from hemis.config import Settings
 from hemis.core.auth import Role
@@ -178,11 +177,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(main(args))
-    return uvloop.run(main(args))
+    return run_async(main, args)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from bench.common import bench_database, pct
+from bench.common import bench_database, pct, run_async
 from bench.my_grades import PgCounters, Phase, Server, machine_cpu, process_cpu
 from hemis.access.service import ApiTokenService
 from hemis.config import Settings
@@ -356,11 +356,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(main(args))
-    return uvloop.run(main(args))
+    return run_async(main, args)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from typing import Any
 import httpx
 from playwright.async_api import async_playwright, expect
 
-from hemis.config import REPO_ROOT
 from hemis.core.auth import Role
 from tests.accessibility import audit
 from tests.admin.test_browser import chromium, served  # noqa: F401  (fixture reused)
@@ -21,10 +20,10 @@ from tests.conftest import TokenFactory
 from tests.identity.test_sso import SECRET, register
 from tests.oidc_provider import Client, DevProvider
 from tests.portal.conftest import LIMIT
+from tests.portal.phone import SHOTS
 from tests.results.conftest import Term
 from tests.timetable.conftest import build_world, lesson_for
 
-SHOTS = REPO_ROOT / ".hemis" / "screenshots" / "portal"
 PAGES = {
     "home": "/",
     "marks": "/marks",

@@ -9,16 +9,13 @@ import pytest
 from playwright.async_api import async_playwright, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hemis.config import REPO_ROOT
 from tenants.context import TenantRef
 from tests.accessibility import audit
 from tests.admin.test_browser import chromium, served  # noqa: F401  (fixture reused)
-from tests.portal.conftest import LIMIT, PASSWORD
+from tests.portal.conftest import LIMIT
+from tests.portal.phone import PHONE, SHOTS, open_phone, sign_in_locally
 from tests.portal.test_guardian_pages import guardian_account, link
 from tests.results.conftest import Term
-
-SHOTS = REPO_ROOT / ".hemis" / "screenshots" / "portal"  # beside the student pages' (test_browser.py)
-PHONE = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.browser
 
@@ -35,22 +32,12 @@ async def test_a_parent_reads_their_childs_page_on_a_phone(
     await term.absent(child, "B", 2)
     username, user_id = await guardian_account(maker, tenants["alpha"])
     await link(term, child, user_id)
-    SHOTS.mkdir(parents=True, exist_ok=True)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
         try:
-            context = await browser.new_context(
-                viewport=PHONE, device_scale_factor=2, is_mobile=True, locale="uz-UZ"
-            )
-            page = await context.new_page()
-            blocked: list[str] = []
-            page.on(
-                "console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None
-            )
-            await page.goto(f"{served}/t/alpha/portal/login")
-            await page.fill("#username", username)
-            await page.fill("#password", PASSWORD)
-            await page.press("#password", "Enter")
+            phone = await open_phone(browser)
+            context, page, blocked = phone.context, phone.page, phone.blocked
+            await sign_in_locally(page, served, username)
             # The portal's home sends a parent to their children; with one child, to that child's page.
             await page.wait_for_url(f"{served}/t/alpha/portal/children/{child['id']}")
             await expect(page.locator("h1")).to_have_text("Yusupova Madina")

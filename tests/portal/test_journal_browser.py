@@ -11,17 +11,11 @@ import httpx
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
-from hemis.config import REPO_ROOT
 from tests.accessibility import audit
 from tests.admin.test_browser import chromium, served  # noqa: F401  (fixture reused)
-from tests.portal.conftest import PASSWORD
+from tests.portal.phone import PHONE, SHOTS, open_phone, sign_in_locally
 from tests.portal.teaching import Class, klass  # noqa: F401  (fixture reused)
 from tests.portal.test_journal import absent_hours, marks
-
-SHOTS = (
-    REPO_ROOT / ".hemis" / "screenshots" / "portal"
-)  # beside the student pages' (tests/portal/test_browser.py)
-PHONE = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.browser
 
@@ -42,22 +36,12 @@ async def test_a_teacher_marks_attendance_and_grades_with_the_keyboard(
     client: httpx.AsyncClient,
 ) -> None:
     s0, s1, s2 = (s["id"] for s in klass.students)
-    SHOTS.mkdir(parents=True, exist_ok=True)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
         try:
-            context = await browser.new_context(
-                viewport=PHONE, device_scale_factor=2, is_mobile=True, locale="uz-UZ"
-            )
-            page = await context.new_page()
-            blocked: list[str] = []
-            page.on(
-                "console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None
-            )
-            await page.goto(f"{served}/t/alpha/portal/login")
-            await page.fill("#username", klass.teacher)
-            await page.fill("#password", PASSWORD)
-            await page.press("#password", "Enter")
+            phone = await open_phone(browser)
+            context, page, blocked = phone.context, phone.page, phone.blocked
+            await sign_in_locally(page, served, klass.teacher)
             await expect(page.locator("h1")).to_have_text("Darslarim")  # a teacher lands on the journal
             await expect(page.locator("[data-test=assignments]")).to_contain_text(klass.group["name"])
             await shot(page, "home")

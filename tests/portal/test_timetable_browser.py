@@ -19,8 +19,8 @@ from hemis.timetable import rules
 from tenants.context import TenantRef
 from tests.accessibility import audit
 from tests.admin.test_browser import chromium, served  # noqa: F401  (fixture reused)
-from tests.portal.conftest import PASSWORD, student_account
-from tests.portal.test_journal_browser import PHONE, SHOTS
+from tests.portal.conftest import student_account
+from tests.portal.phone import PHONE, SHOTS, open_phone, sign_in_locally
 from tests.portal.test_timetable_page import lessons_of
 from tests.timetable.conftest import World, world  # noqa: F401  (fixture reused)
 
@@ -64,22 +64,12 @@ async def test_a_registrar_saves_a_lesson_and_a_clash_is_refused_naming_it(
 ) -> None:
     g0, g1 = world.groups
     registrar = await student_account(maker, tenants["alpha"], None, Role.REGISTRAR)
-    SHOTS.mkdir(parents=True, exist_ok=True)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
         try:
-            context = await browser.new_context(
-                viewport=PHONE, device_scale_factor=2, is_mobile=True, locale="uz-UZ"
-            )
-            page = await context.new_page()
-            blocked: list[str] = []
-            page.on(
-                "console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None
-            )
-            await page.goto(f"{served}/t/alpha/portal/login")
-            await page.fill("#username", registrar)
-            await page.fill("#password", PASSWORD)
-            await page.press("#password", "Enter")
+            phone = await open_phone(browser)
+            context, page, blocked = phone.context, phone.page, phone.blocked
+            await sign_in_locally(page, served, registrar)
             await expect(page.locator("h1")).to_have_text("Dars jadvali")  # the registrar lands here
 
             await fill_lesson(page, world, group=0, room=0)
