@@ -85,6 +85,11 @@ class TestTeacherHome:
             assert opened.status_code == 200 and "3-juftlik" in opened.text
         else:
             assert 'data-test="no-lessons"' in text
+        # The teacher's printable week (hemis.timetable's page), opened with the same session.
+        printable = re.search(r'href="([^"]+)" data-test="print-week"', text)
+        assert printable is not None
+        week = await client.get(printable.group(1).replace("&amp;", "&"))
+        assert week.status_code == 200 and "<table" in week.text
         ru = await client.get(f"{P}/teacher?l=ru")
         assert '<html lang="ru"' in ru.text and "Мои группы и дисциплины" in ru.text
 

@@ -148,6 +148,7 @@ class JournalPages(Controller):
             v,
             lessons=await journal.lessons_on(v.today),
             assignments=await journal.assignments(),
+            employee_id=journal.principal.employee_id,  # the printable week of the teacher's lessons
         )
 
     # --- attendance of one lesson ---------------------------------------------------------------
