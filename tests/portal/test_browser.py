@@ -7,13 +7,13 @@ and its HTML is held under 100 KB."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
 
 import httpx
 from playwright.async_api import async_playwright, expect
 
 from hemis.core.auth import Role
+from hemis.core.clock import local_today
 from tests.accessibility import audit
 from tests.admin.test_browser import chromium, served  # noqa: F401  (fixture reused)
 from tests.conftest import TokenFactory
@@ -49,7 +49,7 @@ async def test_a_student_signs_in_by_sso_and_reads_their_pages_on_a_phone(
         await term.marks(student, "A", "27", "18", "45")  # 90
         await term.absent(student, "B", 2)
         world = await build_world(client, term.headers)  # a teacher and a room for the student's group
-        today = date.today()
+        today = local_today()
         await lesson_for(client, world, term.group["id"], term.lines["A"]["id"], around=today)
         SHOTS.mkdir(parents=True, exist_ok=True)
         print(f"\nportal screenshots: {SHOTS}")

@@ -4,7 +4,7 @@ their own records whatever the URL says."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hemis.core.auth import Role
+from hemis.core.clock import local_today
 from tenants.context import TenantRef
 from tests.finance.conftest import Setup
 from tests.portal.conftest import P, check_page, portal_sign_in, student_account
@@ -188,7 +189,7 @@ async def test_the_home_page_shows_todays_and_this_weeks_lessons_of_the_students
     world = await build_world(client, admin)
     created = await client.post("/t/alpha/api/v1/students", json=student_body(world.groups[0]), headers=admin)
     assert created.status_code == 201, created.text
-    today = date.today()
+    today = local_today()
     weekday = min(today.isoweekday(), 6)  # on a Sunday the week shown is the one just ending
     span = {
         "valid_from": (today - timedelta(days=30)).isoformat(),
