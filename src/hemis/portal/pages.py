@@ -75,10 +75,6 @@ class LoginForm(Struct):
     next: str = ""
 
 
-def _same_site(request: Request[Any, Any, Any]) -> bool:
-    return not cross_site_write(request)
-
-
 def back_to(request: Request[Any, Any, Any], wanted: str | None) -> str:
     """The portal page to return to after signing in (never another site or another host's path)."""
     home = f"{root(request)}/portal/"
@@ -201,7 +197,7 @@ class PortalPages(Controller):
         """Sign in from the form: the session cookie, then back to the page asked for."""
         language = data.l if data.l in LANGUAGES else page_language(request)
         next_page = back_to(request, data.next)
-        if not _same_site(request):
+        if cross_site_write(request):
             error = translate("error.forbidden", language)
             return await self._login_page(request, db_session, language, next_page, 403, error)
         if not data.username or not data.password:
@@ -227,7 +223,7 @@ class PortalPages(Controller):
     ) -> Response[Any]:
         """Sign out: the session ends on the server and its cookie is cleared."""
         secret = request.cookies.get(COOKIE)
-        if secret and _same_site(request):
+        if secret and not cross_site_write(request):
             await AuthService(db_session).logout(secret, datetime.now(UTC))
         response = Redirect(f"{root(request)}/portal/login", status_code=303, headers=HEADERS)
         response.delete_cookie(COOKIE, path="/")
@@ -443,7 +439,7 @@ class PortalPages(Controller):
         if isinstance(gate, Refusal):
             return gate.answer
         v, me_ = gate
-        if _same_site(request):
+        if not cross_site_write(request):
             await me_.notices().read_all()
         return Redirect(f"{v.portal}/notifications", status_code=303, headers=HEADERS)
 

@@ -13,7 +13,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.attendance.rules import AttendanceSummary
@@ -141,16 +140,7 @@ class StudentPortal:
         self.results = ResultService(session, actor=principal.subject, principal=principal)
 
     async def me(self) -> Me:
-        row = (
-            await self.session.execute(
-                select(Student, AcademicGroup)
-                .join(AcademicGroup, AcademicGroup.id == Student.group_id)
-                .where(Student.id == self.student_id)
-            )
-        ).first()
-        if row is None:
-            raise NotFound(field="student_id")
-        return Me(row[0], row[1])
+        return Me(*await self.results.student_and_group(self.student_id))
 
     async def subjects(
         self, semesters: Sequence[str] | None = None
@@ -225,8 +215,6 @@ class StudentPortal:
     async def stipends(self) -> list[Any]:
         payroll = PayrollService(self.session, actor=self.principal.subject, principal=self.principal)
         return await payroll.history(self.student_id)
-
-    # Hooks for the contexts built beside the portal (wired by the lead when they reach main).
 
     async def schedule(self, me: Me, today: date, language: str) -> Schedule:
         """Today's and this week's lessons of the student's group (hemis.timetable)."""

@@ -99,7 +99,8 @@ class ResultService:
         self.actor = actor
         self.principal = principal  # a signed-in student reads only their own results
 
-    async def _student(self, student_id: int) -> tuple[Student, AcademicGroup]:
+    async def student_and_group(self, student_id: int) -> tuple[Student, AcademicGroup]:
+        """The student (whom the caller may read: scope checked) and their group."""
         await check_student(self.session, self.principal, student_id, guardians=True)
         row = (
             await self.session.execute(
@@ -124,7 +125,7 @@ class ResultService:
     ) -> tuple[GradingScale | None, list[SubjectResult]]:
         """The student's subjects (of the group's curriculum and chosen electives) with their results.
         A group without a curriculum has no subjects yet: (None, [])."""
-        student, group = await self._student(student_id)
+        student, group = await self.student_and_group(student_id)
         scale = await self._scale(group)
         if scale is None:
             return None, []
