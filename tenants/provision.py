@@ -127,6 +127,7 @@ NATIONAL_FIGURES = (
     "performance",
     "staff",
     "stipend",
+    "structure",
     "student_registry",
 )
 

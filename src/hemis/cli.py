@@ -525,8 +525,13 @@ def rollups_worker(interval: float, parallel: int) -> None:
 @rollups.command("recompute")
 @click.option("--tenant", "codes", multiple=True, help="Only these universities (default: all).")
 @click.option("--parallel", default=2, show_default=True, type=click.IntRange(1, 32))
+@click.option(
+    "--results",
+    is_flag=True,
+    help="Also resolve every student's summed results from the marks again (slow: minutes for the country).",
+)
 @click.option("--json", "as_json", is_flag=True)
-def rollups_recompute(codes: tuple[str, ...], parallel: int, as_json: bool) -> None:
+def rollups_recompute(codes: tuple[str, ...], parallel: int, results: bool, as_json: bool) -> None:
     """Recompute every figure of every (or the named) university from its own data: the repair path."""
     import time
 
@@ -535,7 +540,9 @@ def rollups_recompute(codes: tuple[str, ...], parallel: int, as_json: bool) -> N
     async def run(engine: AsyncEngine, settings: Settings) -> dict[str, Any]:
         worker = RollupWorker(engine, settings.tenancy.role_prefix)
         started = time.perf_counter()
-        done = await worker.recompute(codes=[naming.validate_code(c) for c in codes], parallel=parallel)
+        done = await worker.recompute(
+            codes=[naming.validate_code(c) for c in codes], parallel=parallel, results=results
+        )
         return {"universities": len(done), "seconds": round(time.perf_counter() - started, 2)}
 
     result = _with_engine(run)

@@ -11,6 +11,7 @@ from hemis.guardians import models as guardians_models
 from hemis.identity import models as identity_models
 from hemis.institution import models as institution_models
 from hemis.notifications import models as notifications_models
+from hemis.results import models as results_models
 from hemis.rollups import models as rollups_models
 from hemis.staff import models as staff_models
 from hemis.stipends import models as stipends_models
@@ -33,6 +34,7 @@ __all__ = [
     "identity_models",
     "institution_models",
     "notifications_models",
+    "results_models",
     "rollups_models",
     "staff_models",
     "stipends_models",

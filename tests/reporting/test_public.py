@@ -5,6 +5,7 @@ person; each host its own figures; answers kept a few seconds; names in the aske
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import httpx
@@ -175,6 +176,53 @@ class TestHemisStatistics:
         assert sum(data["gender"].values()) == listed.json()["total"]
         assert data["academic_degree"]["Falsafa doktori (PhD)"]["Ayol"] >= 1
 
+    async def test_stat_structure_counts_this_university_only(
+        self, client: httpx.AsyncClient, recompute: Any, admin: dict[str, str]
+    ) -> None:
+        async def structure(code: str, language: str = "uz") -> dict[str, dict[str, int]]:
+            response = await client.get(f"/t/{code}/rest/v1/public/stat-structure", params={"l": language})
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert (body["success"], body["code"]) == (True, 200)
+            return {kind: {i["name"]: i["count"] for i in items} for kind, items in body["data"].items()}
+
+        await recompute()
+        before, beta_before = await structure("alpha"), await structure("beta")
+        building = await client.post(
+            "/t/alpha/api/v1/structure/buildings",
+            json={"name": f"Bino {uuid.uuid4().hex[:6]}", "address": "Toshkent"},
+            headers=admin,
+        )
+        assert building.status_code == 201, building.text
+        for _ in range(2):
+            room = await client.post(
+                "/t/alpha/api/v1/structure/auditoriums",
+                json={
+                    "code": f"L{uuid.uuid4().hex[:8]}",
+                    "name": "Ma'ruza zali",
+                    "building_id": building.json()["id"],
+                    "auditorium_type": "lecture",
+                    "capacity": 100,
+                },
+                headers=admin,
+            )
+            assert room.status_code == 201, room.text
+        await recompute()
+        after = await structure("alpha")
+        assert set(after) == {"groups", "auditoriums", "specialities", "departments"}
+        assert (
+            after["auditoriums"].get("Ma'ruza xonasi", 0)
+            == before["auditoriums"].get("Ma'ruza xonasi", 0) + 2
+        )
+        departments = await client.get(
+            "/t/alpha/api/v1/structure/departments", params={"active": "true", "limit": 1}, headers=admin
+        )
+        assert sum(after["departments"].values()) == departments.json()["total"]
+        assert await structure("beta") == beta_before  # alpha's rooms are not beta's
+        english = await structure("alpha", "en")
+        assert english["auditoriums"]["Lecture room"] == after["auditoriums"]["Ma'ruza xonasi"]
+        assert (await structure("alpha", "ru"))["auditoriums"]["Лекционная аудитория"] >= 2
+
     async def test_not_on_the_ministrys_host(self, client: httpx.AsyncClient) -> None:
-        for path in ("stat-student", "stat-employee"):
+        for path in ("stat-student", "stat-employee", "stat-structure"):
             assert (await client.get(f"/t/national/rest/v1/public/{path}")).status_code == 404

@@ -6,6 +6,8 @@ SERIAL, because Citus workers break on narrower sequences (DESIGN.md, "Scaling p
 
 from __future__ import annotations
 
+from typing import Any
+
 from advanced_alchemy.base import (
     AdvancedDeclarativeBase,
     CommonTableAttributes,
@@ -13,7 +15,7 @@ from advanced_alchemy.base import (
     metadata_registry,
 )
 from advanced_alchemy.mixins import AuditColumns, IdentityPrimaryKey
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncAttrs
 
 TENANT_BIND_KEY = "tenant"
@@ -57,3 +59,10 @@ def tenant_metadata() -> MetaData:
 
 def shared_metadata() -> MetaData:
     return metadata_registry.get(SHARED_BIND_KEY)
+
+
+def table_of(model: type[Any]) -> Table:
+    """A mapped class's table, for Core statements (its `__table__` is typed as a FromClause)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

@@ -35,12 +35,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ClauseElement, Table, bindparam, exists, literal, select, update
+from sqlalchemy import ClauseElement, bindparam, exists, literal, select, update
 from sqlalchemy import text as sql_text  # noqa: TID251 - the partial index's literal predicate, no input
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.core import audit
+from hemis.core.db import table_of
 from hemis.core.errors import NotFound, OutOfRange, TooPrecise
 from hemis.core.listing import ListParams, fetch_page
 from hemis.core.observability import request_id_var
@@ -59,13 +60,6 @@ class Outcome:
     status: str
     reason: str = ""
     ledger_entry_id: int | None = None
-
-
-def table_of(model: type[Any]) -> Table:
-    """A mapped class's table, for Core statements (its `__table__` is typed as a FromClause)."""
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
 
 
 def _claim_statement() -> ClauseElement:

@@ -18,7 +18,7 @@ from hemis.core.auth import Role, provide_principal, requires_role
 from hemis.core.errors import HemisError
 from hemis.core.listing import ListParams, provide_list_params
 from hemis.reporting import anomalies, export, rules
-from hemis.reporting.hemis_stats import stat_employee, stat_student
+from hemis.reporting.hemis_stats import stat_employee, stat_structure, stat_student
 from hemis.reporting.report import dashboard_pdf, national_pdf
 from hemis.reporting.schemas import (
     BreakdownPage,
@@ -502,3 +502,9 @@ class HemisStatisticsController(Controller):
     async def stat_employee(self, reporting: NamedDependency[ReportingService]) -> dict[str, Any]:
         """Employees by position, gender, academic degree and rank (by gender) and employment form."""
         return await stat_employee(reporting)
+
+    @get("/stat-structure", operation_id="HemisStatStructure")
+    async def stat_structure(self, reporting: NamedDependency[ReportingService]) -> dict[str, Any]:
+        """Groups and specialities by education type, departments by structure type and
+        auditoriums by type, each a list of `{name, count}`."""
+        return await stat_structure(reporting)

@@ -1,4 +1,4 @@
-"""HEMIS's /rest/v1/public/stat-student and stat-employee for one university: the `{success, error,
+"""HEMIS's /rest/v1/public/stat-student, stat-employee and stat-structure for one university: the `{success, error,
 code, data}` envelope and the nested, name-keyed shapes that university websites read (e.g.
 `data.education_type.Jami`, `data.level.<type>.<course>.<form>`), from its national rows.
 
@@ -11,10 +11,13 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import func, select
+
 from hemis.core.i18n import translate
 from hemis.reporting import labels
 from hemis.reporting.breakdowns import FAMILIES, query
 from hemis.reporting.service import STUDYING, ReportingService
+from hemis.rollups.models import Structure
 
 STUDENT_DIMENSIONS = [
     "education_type",
@@ -95,3 +98,29 @@ async def stat_employee(reporting: ReportingService) -> dict[str, Any]:
             "employment_form": _tree(rows, ["employment_form"], "employees", language),
         }
     )
+
+
+# stat-structure's lists, and the dimension naming each list's codes.
+STRUCTURE_KINDS = {
+    "groups": "education_type",
+    "auditoriums": "auditorium_type",
+    "specialities": "education_type",
+    "departments": "structure_type",
+}
+
+
+async def stat_structure(reporting: ReportingService) -> dict[str, Any]:
+    """`{groups, auditoriums, specialities, departments}`, each a list of `{name, count}`: groups
+    and specialities by education type, departments by structure type, auditoriums by type."""
+    rows = await reporting.session.execute(
+        select(Structure.kind, Structure.code, func.sum(Structure.count))
+        .where(Structure.tenant_code == reporting.tenant.code)
+        .group_by(Structure.kind, Structure.code)
+        .order_by(Structure.kind, Structure.code)
+    )
+    data: dict[str, list[dict[str, Any]]] = {kind: [] for kind in STRUCTURE_KINDS}
+    for kind, code, count in rows:
+        if kind in data:
+            name = labels.value_name(STRUCTURE_KINDS[kind], code, reporting.language)
+            data[kind].append({"name": name, "count": int(count)})
+    return envelope(data)

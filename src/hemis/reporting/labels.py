@@ -23,9 +23,11 @@ CLASSIFIED = {
     "citizenship": "h_citizenship_type",
     "academic_degree": "h_academic_degree",
     "academic_rank": "h_academic_rank",
+    "structure_type": "h_structure_type",
 }
-# Dimensions whose codes are our own words (hemis.staff.models), named by the catalogs.
-CATALOGUED = {"position", "employment_form"}
+# Dimensions whose codes are our own words (hemis.staff.models, hemis.structure.models),
+# named by the catalogs.
+CATALOGUED = {"position", "employment_form", "auditorium_type"}
 
 
 @cache

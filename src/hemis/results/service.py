@@ -16,31 +16,36 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     Integer,
     Numeric,
     Row,
     String,
+    any_,
     bindparam,
     case,
     cast,
+    delete,
     func,
+    insert,
     literal,
     select,
 )
-from sqlalchemy import column as sql_column
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.types import TypeEngine
 
 from hemis.attendance.models import Absence
 from hemis.attendance.rules import DEFAULT_BAR, AttendanceSummary, summarise
+from hemis.core.arrays import Columns, bound_rows, bound_values
 from hemis.core.auth import Principal
+from hemis.core.db import table_of
 from hemis.core.errors import NotFound
 from hemis.curriculum.models import Curriculum, CurriculumSubject, Subject
 from hemis.grading.models import Mark, MarkSheet
 from hemis.grading.rules import DEFAULT_SCALES, ControlType, GradingScale, MarkingSystem
 from hemis.grading.scales import scale_for, scales_for
 from hemis.identity.scope import check_student
+from hemis.results.models import StudentPerformance, StudentPerformanceStale
 from hemis.results.rules import (
     SessionOutcome,
     SubjectOutcome,
@@ -51,8 +56,7 @@ from hemis.results.rules import (
     year_outcome,
 )
 from hemis.students.models import AcademicGroup, Student
-from hemis.trajectory.models import ElectiveChoice
-from hemis.trajectory.service import ELECTIVE, taken_lines
+from hemis.trajectory.service import join_taken_lines, taken_lines
 
 STUDYING = "11"
 
@@ -318,73 +322,76 @@ class ResultService:
         filters = {"group_id": group_id, "faculty_id": faculty_id, "course": course}
         return params | {name: value for name, value in filters.items() if value is not None}
 
-    async def cohort_performance(self) -> list[Row[Any]]:
-        """The results of every studying student's current and previous study year, summed by
-        education type, form and course: what the ministry's roll-ups report (hemis.rollups).
+    async def refresh_performance(self, *, everyone: bool = False) -> int:
+        """Resolve again the summed results (StudentPerformance) of the students the triggers
+        listed stale, or of every student when a NULL row is listed or `everyone` (repair),
+        and take those stale rows; how many students were listed (-1: everyone).
 
-        The same rules as ratings (_term_results), aggregated in SQL. Both study years, so the
-        figure has a whole year's sessions at any time of the year, not only after January's.
-        Rows: education_type, education_form, course, students, graded, points_100, points_sum,
-        grade_5 … grade_2, debts, debtors, gpa_sum, gpa_students."""
+        The worker runs this in its REPEATABLE READ snapshot: two refreshes at once cannot both
+        take a row, the later one fails to serialise and is retried (hemis.rollups.worker)."""
+        taken = (
+            await self.session.execute(select(StudentPerformanceStale.id, StudentPerformanceStale.student_id))
+        ).all()
+        if not taken and not everyone:
+            return 0
+        listed = {r.student_id for r in taken}
+        ids = None if everyone or None in listed else sorted(i for i in listed if i is not None)
         scales = await self._scales_by_curriculum()
-        if not scales:
-            return []
-        scope = (
-            select(
-                Student.id.label("student_id"),
-                AcademicGroup.curriculum_id,
-                AcademicGroup.education_type,
-                AcademicGroup.education_form,
-                AcademicGroup.course,
+        params: dict[str, Any] = {
+            **scale_params(scales),
+            "on_100": [cid for cid, scale in scales.items() if scale.max_points == 100],
+        }
+        if ids is None:
+            await self.session.execute(delete(StudentPerformance))
+        else:
+            params["ids"] = ids
+            await self.session.execute(
+                delete(StudentPerformance).where(
+                    StudentPerformance.student_id == any_(bindparam("ids", type_=ARRAY(BigInteger)))
+                ),
+                {"ids": ids},
             )
-            .join(AcademicGroup, AcademicGroup.id == Student.group_id)
-            .where(Student.status == STUDYING, AcademicGroup.curriculum_id.is_not(None))
-            .cte("scope")
+        if scales:
+            statement = _performance_statement(everyone=ids is None)
+            if ids is None or len(ids) > MANY_STUDENTS:
+                async with whole_term_plan(self.session):
+                    await self.session.execute(statement, params)
+            else:  # a few students: index lookups, which whole_term_plan's hashes would forbid
+                await self.session.execute(statement, params)
+        await self.session.execute(
+            delete(StudentPerformanceStale).where(
+                StudentPerformanceStale.id == any_(bindparam("taken", type_=ARRAY(BigInteger)))
+            ),
+            {"taken": [r.id for r in taken]},
         )
-        # Study year y (h_course 10 + y) has h_semester codes 2y + 9 and 2y + 10: the previous
-        # and the current year are the codes 2y + 7 to 2y + 10.
-        year = cast(scope.c.course, Integer) - 10
-        term = _term_results(
-            scope, cast(CurriculumSubject.semester, Integer).between(2 * year + 7, 2 * year + 10)
-        )
-        graded = term.graded
-        # Average points mean something only on a 100-point total (not on the 5-point system).
-        on_100 = scope.c.curriculum_id.in_([cid for cid, scale in scales.items() if scale.max_points == 100])
-        per_student = (
-            select(
-                graded.c.student_id,
-                func.count().label("graded"),
-                func.count().filter(on_100).label("points_100"),
-                func.coalesce(func.sum(graded.c.total).filter(on_100), 0).label("points_sum"),
-                *(func.count().filter(graded.c.grade == g).label(f"grade_{g}") for g in (5, 4, 3, 2)),
-                func.count().filter(graded.c.debt).label("debts"),
-                func.round(
-                    func.sum(graded.c.credit * graded.c.grade) / func.nullif(func.sum(graded.c.credit), 0), 1
-                ).label("gpa"),
-            )
-            .join(scope, scope.c.student_id == graded.c.student_id)
-            .group_by(graded.c.student_id)
-            .cte("per_student")
-        )
-        cohort = (scope.c.education_type, scope.c.education_form, scope.c.course)
+        return -1 if ids is None else len(ids)
+
+    async def cohort_performance(self) -> list[Row[Any]]:
+        """The summed results of studying students (as last refreshed: refresh_performance),
+        added up by education type, form and course: what the ministry's roll-ups report
+        (hemis.rollups). Rows: education_type, education_form, course, students, graded,
+        points_100, points_sum, grade_5 … grade_2, debts, debtors, gpa_sum, gpa_students."""
+        kept = StudentPerformance
+        cohort = (AcademicGroup.education_type, AcademicGroup.education_form, AcademicGroup.course)
         query = (
             select(
                 *cohort,
-                func.count().label("students"),
-                func.sum(per_student.c.graded).label("graded"),
-                func.sum(per_student.c.points_100).label("points_100"),
-                func.sum(per_student.c.points_sum).label("points_sum"),
-                *(func.sum(per_student.c[f"grade_{g}"]).label(f"grade_{g}") for g in (5, 4, 3, 2)),
-                func.sum(per_student.c.debts).label("debts"),
-                func.count().filter(per_student.c.debts > 0).label("debtors"),
-                func.coalesce(func.sum(per_student.c.gpa), 0).label("gpa_sum"),
-                func.count(per_student.c.gpa).label("gpa_students"),
+                func.count().filter((kept.graded > 0) | (kept.barred > 0)).label("students"),
+                func.sum(kept.graded).label("graded"),
+                func.sum(kept.points_100).label("points_100"),
+                func.sum(kept.points_sum).label("points_sum"),
+                *(func.sum(getattr(kept, f"grade_{g}")).label(f"grade_{g}") for g in (5, 4, 3, 2)),
+                func.sum(kept.debts).label("debts"),
+                func.count().filter(kept.debts > 0).label("debtors"),
+                func.coalesce(func.sum(kept.gpa), 0).label("gpa_sum"),
+                func.count(kept.gpa).label("gpa_students"),
             )
-            .join(per_student, per_student.c.student_id == scope.c.student_id)
+            .join(Student, Student.id == kept.student_id)
+            .join(AcademicGroup, AcademicGroup.id == Student.group_id)
+            .where(Student.status == STUDYING, AcademicGroup.curriculum_id.is_not(None))
             .group_by(*cohort)
         )
-        async with whole_term_plan(self.session):
-            return list((await self.session.execute(query, scale_params(scales))).all())
+        return list((await self.session.execute(query)).all())
 
     async def _count(self, scope: Any, params: dict[str, Any]) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(scope), params) or 0)
@@ -525,6 +532,7 @@ class TermCtes:
     lines: Any  # student_id, line_id, credit, classroom: the subjects each student takes in the term
     graded: Any  # student_id, line_id, total, credit, grade, debt: subjects whose final is marked
     barred: Any  # student_id, barred: subjects without a final, barred by unexcused absences
+    latest: Any  # student_id, line_id, control_type, points (latest attempt), marks, on_time
 
 
 def _term_results(scope: Any, in_term: Any) -> TermCtes:
@@ -537,22 +545,18 @@ def _term_results(scope: Any, in_term: Any) -> TermCtes:
     """
     scale_table = bound_rows("scale", SCALE_COLUMNS)  # the curricula's grades: scale_params()
     classroom = CurriculumSubject.classroom_hours
-    # taken_lines() as a join: its correlated subquery runs once per line and student, which
-    # for a whole university costs more than all the marks (a choice is unique per line).
     lines = (
-        select(
+        join_taken_lines(
+            select(
+                scope.c.student_id,
+                CurriculumSubject.id.label("line_id"),
+                CurriculumSubject.credit,
+                classroom.label("classroom"),
+            ),
             scope.c.student_id,
-            CurriculumSubject.id.label("line_id"),
-            CurriculumSubject.credit,
-            classroom.label("classroom"),
+            scope.c.curriculum_id,
         )
-        .join(CurriculumSubject, CurriculumSubject.curriculum_id == scope.c.curriculum_id)
-        .outerjoin(
-            ElectiveChoice,
-            (ElectiveChoice.student_id == scope.c.student_id)
-            & (ElectiveChoice.curriculum_subject_id == CurriculumSubject.id),
-        )
-        .where(in_term, (CurriculumSubject.subject_type != ELECTIVE) | ElectiveChoice.id.is_not(None))
+        .where(in_term)
         .cte("lines")
     )
     # Marks are matched to sheets first and to the students' lines last: joined by student alone,
@@ -572,6 +576,11 @@ def _term_results(scope: Any, in_term: Any) -> TermCtes:
             MarkSheet.curriculum_subject_id.label("line_id"),
             MarkSheet.control_type,
             (cast(func.max(key) % LATEST_ID, Numeric) / 100).label("points"),
+            # Every attempt's marks, and those entered before their sheet locked (the KPIs').
+            func.count().label("marks"),
+            func.count()
+            .filter(cast(Mark.created_at, Date) <= MarkSheet.held_on + MarkSheet.lock_after_days)
+            .label("on_time"),
         )
         .join(MarkSheet, MarkSheet.id == Mark.sheet_id)
         .where(
@@ -634,35 +643,97 @@ def _term_results(scope: Any, in_term: Any) -> TermCtes:
         .group_by(lines.c.student_id)
         .cte("barred")
     )
-    return TermCtes(lines, graded, barred)
+    return TermCtes(lines, graded, barred, latest)
 
 
-Columns = Sequence[tuple[str, TypeEngine[Any]]]
+# Above this many stale students a refresh resolves them with whole-term hashes, not lookups.
+MANY_STUDENTS = 2_000
+
+
+@cache
+def _performance_statement(*, everyone: bool) -> Any:
+    """INSERT of StudentPerformance rows for the studying students of the `ids` parameter (all
+    when `everyone`): their results of the current and previous study year (h_course 10 + y has
+    h_semester codes 2y + 9 and 2y + 10, so the two years are 2y + 7 to 2y + 10), summed.
+    Parameters: scale_params(), `on_100` (curricula on a 100-point total: average points mean
+    nothing on the 5-point system) and `ids`. Built once per shape, as the rating statement."""
+    scope_query = (
+        select(
+            Student.id.label("student_id"),
+            AcademicGroup.curriculum_id,
+            AcademicGroup.course,
+        )
+        .join(AcademicGroup, AcademicGroup.id == Student.group_id)
+        .where(Student.status == STUDYING, AcademicGroup.curriculum_id.is_not(None))
+    )
+    if not everyone:
+        scope_query = scope_query.where(Student.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
+    scope = scope_query.cte("scope")
+    year = cast(scope.c.course, Integer) - 10
+    term = _term_results(
+        scope, cast(CurriculumSubject.semester, Integer).between(2 * year + 7, 2 * year + 10)
+    )
+    graded = term.graded
+    on_100 = scope.c.curriculum_id == any_(bindparam("on_100", type_=ARRAY(BigInteger)))
+    per_student = (
+        select(
+            graded.c.student_id,
+            func.count().label("graded"),
+            func.count().filter(on_100).label("points_100"),
+            func.coalesce(func.sum(graded.c.total).filter(on_100), 0).label("points_sum"),
+            *(func.count().filter(graded.c.grade == g).label(f"grade_{g}") for g in (5, 4, 3, 2)),
+            func.count().filter(graded.c.debt).label("debts"),
+            func.round(
+                func.sum(graded.c.credit * graded.c.grade) / func.nullif(func.sum(graded.c.credit), 0), 1
+            ).label("gpa"),
+        )
+        .join(scope, scope.c.student_id == graded.c.student_id)
+        .group_by(graded.c.student_id)
+        .cte("per_student")
+    )
+    marked = (
+        select(
+            term.latest.c.student_id,
+            func.sum(term.latest.c.marks).label("marks"),
+            func.sum(term.latest.c.on_time).label("on_time"),
+        )
+        .group_by(term.latest.c.student_id)
+        .cte("marked")
+    )
+    barred = term.barred
+    zero = literal(0)
+    rows = (
+        select(
+            scope.c.student_id,
+            func.coalesce(per_student.c.graded, zero),
+            func.coalesce(per_student.c.points_100, zero),
+            func.coalesce(per_student.c.points_sum, zero),
+            *(func.coalesce(per_student.c[f"grade_{g}"], zero) for g in (5, 4, 3, 2)),
+            func.coalesce(per_student.c.debts, zero) + func.coalesce(barred.c.barred, zero),
+            func.coalesce(barred.c.barred, zero),
+            per_student.c.gpa,
+            func.coalesce(marked.c.marks, zero),
+            func.coalesce(marked.c.on_time, zero),
+        )
+        .outerjoin(per_student, per_student.c.student_id == scope.c.student_id)
+        .outerjoin(barred, barred.c.student_id == scope.c.student_id)
+        .outerjoin(marked, marked.c.student_id == scope.c.student_id)
+        .where(
+            per_student.c.student_id.is_not(None)
+            | barred.c.student_id.is_not(None)
+            | marked.c.student_id.is_not(None)
+        )
+    )
+    # The Core table, not the class: an ORM insert would read the parameters as rows to insert.
+    kept = table_of(StudentPerformance)
+    return insert(kept).from_select([c.name for c in kept.columns], rows)
+
+
 SCALE_COLUMNS: Columns = (
     ("curriculum_id", BigInteger()),
     *((name, Numeric()) for name in ("min5", "min4", "min3", "pass_points")),
 )
 TERM_COLUMNS: Columns = (("group_id", BigInteger()), ("semester", String()))
-
-
-def bound_rows(name: str, columns: Columns) -> Any:
-    """A table `name(columns…)` whose rows come at execution: one unnest() of an array parameter
-    `<name>_<column>` per column (`bound_values` gives them).
-
-    Not VALUES: SQLAlchemy cannot cache a statement holding a VALUES list's literal data and
-    compiles it again on every execution (~25 ms for the rating statement); with parameters the
-    statement is the same for any rows, so it is built once and its SQL compiled once."""
-    arrays = [bindparam(f"{name}_{column}", type_=ARRAY(type_)) for column, type_ in columns]
-    return (
-        func.unnest(*arrays)
-        .table_valued(*(sql_column(column, type_) for column, type_ in columns))
-        .render_derived(name=name)
-    )
-
-
-def bound_values(name: str, columns: Columns, rows: Sequence[Sequence[Any]]) -> dict[str, list[Any]]:
-    """The parameters of `bound_rows(name, columns)` holding `rows`."""
-    return {f"{name}_{column}": [row[i] for row in rows] for i, (column, _) in enumerate(columns)}
 
 
 def scale_params(scales: Mapping[int, GradingScale]) -> dict[str, list[Any]]:

@@ -13,21 +13,24 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Integer, Numeric, cast, exists, func, literal, or_, select
+from sqlalchemy import Date, Integer, Numeric, cast, exists, func, literal, or_, select, union_all
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.attendance.models import Absence
-from hemis.curriculum.models import CurriculumSubject, CurriculumWeek
+from hemis.curriculum.models import CurriculumSubject, CurriculumWeek, Specialty
 from hemis.finance.models import Contract, LedgerEntry
 from hemis.finance.rules import ACADEMIC_YEAR_START_MONTH, academic_year_of
-from hemis.grading.models import Mark, MarkSheet
 from hemis.identity.models import UserAccount
 from hemis.institution.models import InstitutionProfile
+from hemis.results.models import StudentPerformance
 from hemis.results.service import STUDYING, ResultService, whole_term_plan
 from hemis.staff.models import Employee, TeachingAssignment
 from hemis.stipends.models import StipendLine, StipendRun
+from hemis.structure.models import Auditorium, Department
 from hemis.students.models import AcademicGroup, Student
-from hemis.trajectory.service import taken_lines
+from hemis.trajectory.models import ElectiveChoice
+from hemis.trajectory.service import ELECTIVE
 
 CITIZEN = "11"
 THEORY_WEEK = "11"  # h_education_week_type: theoretical study
@@ -45,6 +48,7 @@ SOURCES: dict[str, frozenset[str]] = {
     "finance": frozenset({"contract", "ledger_entry"}),
     "stipends": frozenset({"stipend_run", "stipend_line"}),
     "staff": frozenset({"employee", "teaching_assignment"}),
+    "structure": frozenset({"academic_group", "specialty", "department", "auditorium"}),
     # The KPIs are recomputed with any family; these are what they read beyond the families.
     "kpi": STUDENT_TABLES | {"employee", "mark", "mark_sheet", "user_account"},
 }
@@ -71,7 +75,16 @@ def fallback_share(day: date) -> Decimal:
     return min(Decimal(1), (weeks / 15).quantize(Decimal("0.0001")))
 
 
-Family = Callable[[AsyncSession, date], Awaitable[list[dict[str, Any]]]]
+# A family's rows: one dict per row, or (for the large registry) one list per column.
+FamilyRows = list[dict[str, Any]] | dict[str, list[Any]]
+Family = Callable[[AsyncSession, date], Awaitable[FamilyRows]]
+
+
+def as_columns(rows: FamilyRows) -> dict[str, list[Any]]:
+    """`rows` as one list per column ({} for no rows)."""
+    if isinstance(rows, dict):
+        return rows
+    return {name: [row[name] for row in rows] for name in rows[0]} if rows else {}
 
 
 async def profile(session: AsyncSession, today: date) -> list[dict[str, Any]]:
@@ -108,20 +121,53 @@ async def contingent(session: AsyncSession, today: date) -> list[dict[str, Any]]
     return [dict(r._mapping) for r in await session.execute(query)]
 
 
-async def registry(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+async def registry(session: AsyncSession, today: date) -> dict[str, list[Any]]:
+    """One row per student with a PINFL, as columns: read as arrays, one row for the whole
+    university, so no Python object is made per student (1.45 million in the country)."""
+    columns = {
+        "pinfl": Student.pinfl,
+        "student_id": Student.id,
+        "status": Student.status,
+        "education_type": AcademicGroup.education_type,
+        "course": AcademicGroup.course,
+        "changed_at": Student.updated_at,
+    }
+    query = (
+        select(*(func.array_agg(c).label(k) for k, c in columns.items()))
+        .join(AcademicGroup, AcademicGroup.id == Student.group_id)
+        .where(Student.pinfl.is_not(None))
+    )
+    row = (await session.execute(query)).one()
+    return {k: list(v) for k, v in row._mapping.items()} if row[0] is not None else {}
+
+
+def registry_digest(
+    pinfl: Any, student_id: Any, status: Any, education_type: Any, course: Any, changed_at: Any
+) -> Any:
+    """An aggregate naming a set of registry rows: equal on both sides, the national rows need
+    no rewrite (most rounds change a few students, or none; a university has tens of thousands)."""
+    epoch = func.extract("epoch", changed_at)  # not its text: that follows the session's TimeZone
+    row = func.concat_ws("|", pinfl, student_id, status, education_type, course, epoch)
+    return func.md5(func.coalesce(func.string_agg(row, aggregate_order_by(literal(","), student_id)), ""))
+
+
+async def registry_digest_of(session: AsyncSession) -> str:
+    """The digest of the rows registry() reads, in the same snapshot."""
     query = (
         select(
-            Student.pinfl,
-            Student.id.label("student_id"),
-            Student.status,
-            AcademicGroup.education_type,
-            AcademicGroup.course,
-            Student.updated_at.label("changed_at"),
+            registry_digest(
+                Student.pinfl,
+                Student.id,
+                Student.status,
+                AcademicGroup.education_type,
+                AcademicGroup.course,
+                Student.updated_at,
+            )
         )
         .join(AcademicGroup, AcademicGroup.id == Student.group_id)
         .where(Student.pinfl.is_not(None))
     )
-    return [dict(r._mapping) for r in await session.execute(query)]
+    return str(await session.scalar(query))
 
 
 async def performance(session: AsyncSession, today: date) -> list[dict[str, Any]]:
@@ -132,7 +178,13 @@ async def performance(session: AsyncSession, today: date) -> list[dict[str, Any]
 
 async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]:
     """Classroom hours of the running semester up to `today`: each subject's hours times the share
-    of its theory weeks begun (the curriculum's week calendar; fixed dates where it has none)."""
+    of its theory weeks begun (the curriculum's week calendar; fixed dates where it has none),
+    for every studying student taking it, and the hours they missed.
+
+    Summed without pairing each student with each subject (a third of a million pairs in a
+    large university): a curriculum's mandatory subjects are planned once per curriculum and
+    semester and counted per student, electives through the choices, and absences are joined
+    to their students and lines directly (an absence is only recorded for a subject taken)."""
     course_year = cast(AcademicGroup.course, Integer) - 10
     semester = cast(10 + 2 * course_year - 1 + running_semester_offset(today), Numeric)
     scope = (
@@ -146,21 +198,6 @@ async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]
         .join(AcademicGroup, AcademicGroup.id == Student.group_id)
         .where(Student.status == STUDYING, AcademicGroup.curriculum_id.is_not(None))
         .cte("scope")
-    )
-    classroom = CurriculumSubject.classroom_hours
-    lines = (
-        select(
-            scope.c.student_id,
-            scope.c.education_form,
-            scope.c.course,
-            CurriculumSubject.id.label("line_id"),
-            CurriculumSubject.curriculum_id,
-            CurriculumSubject.semester,
-            classroom.label("classroom"),
-        )
-        .join(CurriculumSubject, taken_lines(scope.c.student_id, scope.c.curriculum_id))
-        .where(cast(CurriculumSubject.semester, Numeric) == scope.c.semester)
-        .cte("lines")
     )
     theory = CurriculumWeek.week_type == THEORY_WEEK
     weeks = (
@@ -178,36 +215,95 @@ async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]
         .group_by(CurriculumWeek.curriculum_id, CurriculumWeek.semester)
         .cte("weeks")
     )
-    missed = (
+    share = func.coalesce(weeks.c.share, fallback_share(today))
+    line = CurriculumSubject
+    planned_line = (
+        select(
+            line.id.label("line_id"),
+            line.curriculum_id,
+            cast(line.semester, Numeric).label("semester"),
+            (line.subject_type == ELECTIVE).label("elective"),
+            func.round(line.classroom_hours * share).label("planned"),
+        )
+        .outerjoin(weeks, (weeks.c.curriculum_id == line.curriculum_id) & (weeks.c.semester == line.semester))
+        .cte("planned_line")
+    )
+    mandatory = (
+        select(
+            planned_line.c.curriculum_id,
+            planned_line.c.semester,
+            func.sum(planned_line.c.planned).label("planned"),
+        )
+        .where(planned_line.c.elective.is_(False))
+        .group_by(planned_line.c.curriculum_id, planned_line.c.semester)
+        .cte("mandatory")
+    )
+    # Electives and absences are summed per student and term first, then met with the students:
+    # joined the other way round, PostgreSQL pairs every student with every line of their term.
+    chosen = (
+        select(
+            ElectiveChoice.student_id,
+            planned_line.c.curriculum_id,
+            planned_line.c.semester,
+            func.sum(planned_line.c.planned).label("planned"),
+        )
+        .join(planned_line, planned_line.c.line_id == ElectiveChoice.curriculum_subject_id)
+        .where(planned_line.c.elective.is_(True))
+        .group_by(ElectiveChoice.student_id, planned_line.c.curriculum_id, planned_line.c.semester)
+        .subquery("chosen")
+    )
+    absent = (
         select(
             Absence.student_id,
-            Absence.curriculum_subject_id.label("line_id"),
-            func.sum(Absence.hours).label("hours"),
+            line.curriculum_id,
+            cast(line.semester, Numeric).label("semester"),
+            func.sum(Absence.hours).label("missed"),
             func.coalesce(func.sum(Absence.hours).filter(Absence.excuse_document.is_not(None)), 0).label(
                 "excused"
             ),
         )
+        .join(line, line.id == Absence.curriculum_subject_id)
         .where(Absence.lesson_date <= today)
-        .group_by(Absence.student_id, Absence.curriculum_subject_id)
-        .cte("missed")
+        .group_by(Absence.student_id, line.curriculum_id, line.semester)
+        .subquery("absent")
     )
-    share = func.coalesce(weeks.c.share, fallback_share(today))
-    query = (
+
+    def in_term(part: Any) -> Any:
+        return (
+            (part.c.student_id == scope.c.student_id)
+            & (part.c.curriculum_id == scope.c.curriculum_id)
+            & (part.c.semester == scope.c.semester)
+        )
+
+    cohort = (scope.c.education_form, scope.c.course)
+    zero = literal(0)
+    parts = [
         select(
-            lines.c.education_form,
-            lines.c.course,
-            func.coalesce(func.sum(func.round(lines.c.classroom * share)), 0).label("planned_hours"),
-            func.coalesce(func.sum(missed.c.hours), 0).label("missed_hours"),
-            func.coalesce(func.sum(missed.c.excused), 0).label("excused_hours"),
+            *cohort,
+            func.sum(mandatory.c.planned).label("planned"),
+            zero.label("missed"),
+            zero.label("excused"),
         )
-        .outerjoin(
-            weeks, (weeks.c.curriculum_id == lines.c.curriculum_id) & (weeks.c.semester == lines.c.semester)
+        .join(
+            mandatory,
+            (mandatory.c.curriculum_id == scope.c.curriculum_id) & (mandatory.c.semester == scope.c.semester),
         )
-        .outerjoin(
-            missed, (missed.c.student_id == lines.c.student_id) & (missed.c.line_id == lines.c.line_id)
-        )
-        .group_by(lines.c.education_form, lines.c.course)
-    )
+        .group_by(*cohort),
+        select(*cohort, func.sum(chosen.c.planned), zero, zero)
+        .join(chosen, in_term(chosen))
+        .group_by(*cohort),
+        select(*cohort, zero, func.sum(absent.c.missed), func.sum(absent.c.excused))
+        .join(absent, in_term(absent))
+        .group_by(*cohort),
+    ]
+    hours = union_all(*parts).subquery("hours")
+    query = select(
+        hours.c.education_form,
+        hours.c.course,
+        func.coalesce(func.sum(hours.c.planned), 0).label("planned_hours"),
+        func.coalesce(func.sum(hours.c.missed), 0).label("missed_hours"),
+        func.coalesce(func.sum(hours.c.excused), 0).label("excused_hours"),
+    ).group_by(hours.c.education_form, hours.c.course)
     year = academic_year_of(today)
     async with whole_term_plan(session):
         rows = (await session.execute(query)).all()
@@ -300,6 +396,24 @@ async def staff(session: AsyncSession, today: date) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in await session.execute(query)]
 
 
+async def structure(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+    """Groups and specialities by education type, departments by structure type, auditoriums by
+    type: each a (kind, code, count) row, in one round trip."""
+    counted: list[tuple[str, Any, Any]] = [
+        ("groups", AcademicGroup.education_type, AcademicGroup.active.is_(True)),
+        ("specialities", Specialty.education_type, literal(True)),
+        ("departments", Department.structure_type, Department.active.is_(True)),
+        ("auditoriums", Auditorium.auditorium_type, Auditorium.active.is_(True)),
+    ]
+    parts = [
+        select(literal(kind).label("kind"), code.label("code"), func.count().label("count"))
+        .where(condition)
+        .group_by(code)
+        for kind, code, condition in counted
+    ]
+    return [dict(r._mapping) for r in await session.execute(union_all(*parts))]
+
+
 FAMILY_FUNCTIONS: dict[str, Family] = {
     "profile": profile,
     "contingent": contingent,
@@ -309,6 +423,7 @@ FAMILY_FUNCTIONS: dict[str, Family] = {
     "finance": finance,
     "stipends": stipends,
     "staff": staff,
+    "structure": structure,
 }
 
 
@@ -342,17 +457,16 @@ async def kpi_extras(session: AsyncSession, today: date) -> dict[str, int]:
             ).where(Employee.active.is_(True))
         )
     ).one()
-    # Marks of the last twelve months' sheets; on time = entered before the sheet locked.
-    since = date(today.year - 1, today.month, 1)
-    deadline = MarkSheet.held_on + MarkSheet.lock_after_days
+    # Marks of studying students' current and previous study year (each attempt); on time =
+    # entered before the sheet locked. Summed from the students' kept results, which the
+    # performance family has just brought up to date: scanning every mark took longer than
+    # all the other figures together.
+    kept = StudentPerformance
     marks = (
         await session.execute(
-            select(
-                func.count(),
-                func.count().filter(cast(Mark.created_at, Date) <= deadline),
-            )
-            .join(MarkSheet, MarkSheet.id == Mark.sheet_id)
-            .where(MarkSheet.held_on >= since, MarkSheet.held_on <= today)
+            select(func.coalesce(func.sum(kept.marks), 0), func.coalesce(func.sum(kept.marks_on_time), 0))
+            .join(Student, Student.id == kept.student_id)
+            .where(studying)
         )
     ).one()
     return {

@@ -161,6 +161,19 @@ class Staff(_PerUniversity):
     with_e_course: Mapped[int] = mapped_column(Integer)  # teachers with at least one e-course link
 
 
+class Structure(_PerUniversity):
+    """What a university is made of, counted: `kind` groups (active, by education type),
+    specialities (by education type), departments (active, by h_structure_type) or
+    auditoriums (active, by our auditorium type); HEMIS's public stat-structure."""
+
+    __tablename__ = "structure"
+    __table_args__ = (NATIONAL,)
+
+    kind: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(16))
+    count: Mapped[int] = mapped_column(Integer)
+
+
 class Kpi(_PerUniversity):
     """Table 1 of the ministry's study (seeds/002): each indicator as numerator and denominator,
     one row per university per month. The current month's row follows every change; earlier

@@ -25,12 +25,16 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, select
+from sqlalchemy import String, delete, func, insert, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from hemis.core.arrays import bound_rows
+from hemis.core.db import table_of
 from hemis.finance.rules import academic_year_of
+from hemis.results.service import ResultService
 from hemis.rollups import figures
 from hemis.rollups.models import (
     KPI_SUMS,
@@ -43,6 +47,7 @@ from hemis.rollups.models import (
     RollupOutbox,
     Staff,
     Stipend,
+    Structure,
     StudentRegistry,
     University,
 )
@@ -60,13 +65,24 @@ TABLES: dict[str, Any] = {
     "finance": Finance,
     "stipends": Stipend,
     "staff": Staff,
+    "structure": Structure,
 }
 # The freshness row (tenant_code, family) of the worker's last complete round; tenant_role '' lets
 # every university read it, as it reads the KPI totals.
 ROUND = ("*", "round")
 TOTALS = ("*", "totals")  # when the region and country KPI totals were last rewritten
-# asyncpg binds at most 32,767 parameters per statement.
-INSERT_BATCH = 2_000
+SERIALISATION_FAILURE = "40001"
+SERIALISATION_RETRIES = 5
+# What step 1 read: its snapshot's moment, the outbox rows taken, the stale families, their rows,
+# the KPI extras (when the KPIs are stale) and seconds per step.
+Read = tuple[
+    datetime,
+    Sequence[Any],
+    set[str],
+    dict[str, figures.FamilyRows],
+    dict[str, int] | None,
+    dict[str, float],
+]
 
 
 @dataclass(slots=True)
@@ -78,6 +94,8 @@ class Refresh:
     changes: int
     seconds: float
     skipped: list[str] = field(default_factory=list)  # families a newer computation already wrote
+    seconds_by_step: dict[str, float] = field(default_factory=dict)  # 'results', each family, 'write'
+    kpi_written: bool = False  # this month's KPI row rewritten (the totals must follow)
 
 
 def _today() -> date:
@@ -110,32 +128,42 @@ class RollupWorker:
         async with tenant_session(self.maker, tenant) as session:
             return int(await session.scalar(select(func.count()).select_from(RollupOutbox)) or 0)
 
-    async def refresh(self, tenant: TenantRef, *, full: bool = False, today: date | None = None) -> Refresh:
-        """Recompute what this university's outbox makes stale (everything when `full`)."""
+    async def refresh(
+        self,
+        tenant: TenantRef,
+        *,
+        full: bool = False,
+        results: bool = False,
+        totals: bool = True,
+        today: date | None = None,
+    ) -> Refresh:
+        """Recompute what this university's outbox makes stale (everything when `full`; every
+        student's summed results too when `results`, the repair of those). The region and country
+        KPI totals follow unless `totals` is false: a round writes them once, after every
+        university (_round), rather than 225 times one after another under their lock."""
         started = time.perf_counter()
         day = today or _today()
-        async with tenant_session(self.maker, tenant) as session:
-            await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            as_of = datetime.now(UTC)  # replaced by the snapshot's own moment, next line
-            as_of = await session.scalar(select(func.now())) or as_of
-            taken = (
-                await session.execute(select(RollupOutbox.id, RollupOutbox.source, RollupOutbox.at))
-            ).all()
-            stale = set(figures.FAMILIES) if full else figures.families_of({r.source for r in taken})
-            if not stale:
-                return Refresh(tenant.code, [], 0, time.perf_counter() - started)
-            rows = {f: await figures.FAMILY_FUNCTIONS[f](session, day) for f in stale if f != "kpi"}
-            extras = await figures.kpi_extras(session, day) if "kpi" in stale else None
-            await session.rollback()  # read only
+        read = await self._read_retried(tenant, day, full=full, results=results)
+        as_of, taken, stale, rows, extras, timings = read
+        if not stale:
+            return Refresh(tenant.code, [], 0, time.perf_counter() - started)
         oldest: dict[str, datetime | None] = {
             f: min((r.at for r in taken if r.source in figures.SOURCES[f]), default=None) for f in stale
         }
         seconds = time.perf_counter() - started
         role = naming.tenant_role(tenant.code, self.prefix)
         skipped: list[str] = []
+        clock = time.perf_counter()
         async with national_session(self.maker) as session:
-            # One writer per university at a time; the as_of check below needs it.
-            await session.execute(select(func.pg_advisory_xact_lock(func.hashtext("rollup:" + tenant.code))))
+            # One writer per university at a time; the as_of check below needs it. No wait for the
+            # disk at commit: these rows are derived, and the outbox rows are deleted after, by a
+            # commit that does wait, which makes this one durable too (the WAL is one sequence).
+            await session.execute(
+                select(
+                    func.pg_advisory_xact_lock(func.hashtext("rollup:" + tenant.code)),
+                    func.set_config("synchronous_commit", "off", True),  # lint-skip: not a role or path
+                )
+            )
             newer = set(
                 (
                     await session.scalars(
@@ -153,14 +181,21 @@ class RollupWorker:
                     continue
                 if family == "profile":
                     await self._write_university(session, tenant.code, role, rows["profile"])
+                elif family == "registry":
+                    digest = figures.as_columns(rows["registry_digest"])["digest"][0]
+                    await self._merge_registry(session, tenant.code, role, rows["registry"], digest)
                 elif family != "kpi":
                     await self._replace(session, TABLES[family], tenant.code, role, rows[family])
-            if extras is not None and "kpi" not in newer:
+            kpi_written = extras is not None and "kpi" not in newer
+            if extras is not None and kpi_written:
                 await self._write_kpi(session, tenant.code, role, day, extras)
-                await self._write_kpi_totals(session, day.replace(day=1))
-            for family in stale - newer:
-                await self._stamp(session, tenant.code, role, family, oldest[family], seconds, as_of)
+                if totals:
+                    await self._write_kpi_totals(session, day.replace(day=1))
+            await self._stamp(
+                session, tenant.code, role, {f: oldest[f] for f in stale - newer}, seconds, as_of
+            )
             await session.commit()
+        timings["write"] = time.perf_counter() - clock
         if taken:
             async with tenant_session(self.maker, tenant) as session:
                 ids = [r.id for r in taken]
@@ -169,20 +204,121 @@ class RollupWorker:
                         delete(RollupOutbox).where(RollupOutbox.id.in_(ids[start : start + 10_000]))
                     )
                 await session.commit()
-        return Refresh(tenant.code, sorted(stale), len(taken), time.perf_counter() - started, skipped)
+        return Refresh(
+            tenant.code,
+            sorted(stale),
+            len(taken),
+            time.perf_counter() - started,
+            skipped,
+            timings,
+            kpi_written,
+        )
+
+    async def _read_retried(self, tenant: TenantRef, day: date, *, full: bool, results: bool) -> Read:
+        for attempt in range(1, SERIALISATION_RETRIES + 1):
+            try:
+                return await self._read(tenant, day, full=full, results=results)
+            except DBAPIError as error:  # another refresh took the same stale students first
+                failed = getattr(error.orig, "sqlstate", None) == SERIALISATION_FAILURE
+                if not failed or attempt == SERIALISATION_RETRIES:
+                    raise
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _read(self, tenant: TenantRef, day: date, *, full: bool, results: bool) -> Read:
+        """Step 1: in one REPEATABLE READ snapshot of the university, as its own role, the outbox
+        rows present and the figures of the families they make stale. The performance family
+        first resolves the students the triggers listed stale (committed with the snapshot's
+        reads: they are the only writes here, and the stale rows taken go with them)."""
+        async with tenant_session(self.maker, tenant) as session:
+            await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            as_of = datetime.now(UTC)  # replaced by the snapshot's own moment, next line
+            as_of = await session.scalar(select(func.now())) or as_of
+            taken = (
+                await session.execute(select(RollupOutbox.id, RollupOutbox.source, RollupOutbox.at))
+            ).all()
+            stale = set(figures.FAMILIES) if full else figures.families_of({r.source for r in taken})
+            timings: dict[str, float] = {}
+            rows: dict[str, figures.FamilyRows] = {}
+            resolved = 0
+            if stale:  # performance and the KPIs read the students' kept results
+                clock = time.perf_counter()
+                resolved = await ResultService(session, actor="rollups").refresh_performance(everyone=results)
+                timings["results"] = time.perf_counter() - clock
+            for family in sorted(stale - {"kpi"}):
+                clock = time.perf_counter()
+                rows[family] = await figures.FAMILY_FUNCTIONS[family](session, day)
+                timings[family] = time.perf_counter() - clock
+            if "registry" in stale:  # beside the rows: what _merge_registry compares national's with
+                rows["registry_digest"] = {"digest": [await figures.registry_digest_of(session)]}
+            extras = None
+            if "kpi" in stale:
+                clock = time.perf_counter()
+                extras = await figures.kpi_extras(session, day)
+                timings["kpi"] = time.perf_counter() - clock
+            if resolved:
+                await session.commit()
+            else:
+                await session.rollback()  # read only
+        return as_of, taken, stale, rows, extras, timings
 
     async def _replace(
-        self, session: AsyncSession, table: Any, code: str, role: str, rows: Sequence[dict[str, Any]]
+        self, session: AsyncSession, model: Any, code: str, role: str, rows: figures.FamilyRows
     ) -> None:
-        await session.execute(delete(table).where(table.tenant_code == code))
-        stamped = [{**r, "tenant_code": code, "tenant_role": role} for r in rows]
-        for start in range(0, len(stamped), INSERT_BATCH):
-            await session.execute(insert(table), stamped[start : start + INSERT_BATCH])
+        """This university's rows of `model` replaced by `rows`, inserted by one statement of
+        array parameters whatever their number (a university's registry has tens of thousands)."""
+        await session.execute(delete(model).where(model.tenant_code == code))
+        columns = figures.as_columns(rows)
+        if not columns or not next(iter(columns.values())):
+            return
+        table = table_of(model)
+        source = bound_rows("rows", [(name, table.c[name].type) for name in columns])
+        query = select(literal(code, String), literal(role, String), *source.c)
+        await session.execute(
+            insert(table).from_select(["tenant_code", "tenant_role", *columns], query),
+            {f"rows_{name}": values for name, values in columns.items()},
+        )
+
+    async def _merge_registry(
+        self, session: AsyncSession, code: str, role: str, rows: figures.FamilyRows, digest: str
+    ) -> None:
+        """The registry changes by a few students at a time, and has tens of thousands of rows
+        per university: rows that differ from `rows` are deleted and the missing ones inserted,
+        so an unchanged student costs a comparison instead of a delete, an insert and four index
+        entries. Two statements: in one, a data-modifying CTE may delete after the insert."""
+        kept = StudentRegistry
+        national = select(
+            figures.registry_digest(
+                kept.pinfl, kept.student_id, kept.status, kept.education_type, kept.course, kept.changed_at
+            )
+        ).where(kept.tenant_code == code)
+        if await session.scalar(national) == digest:  # the same rows: nothing to write
+            return
+        columns = figures.as_columns(rows)
+        if not columns or not next(iter(columns.values())):
+            await session.execute(delete(StudentRegistry).where(StudentRegistry.tenant_code == code))
+            return
+        table = table_of(StudentRegistry)
+        new = bound_rows("rows", [(name, table.c[name].type) for name in columns]).alias("new")
+        params = {f"rows_{name}": values for name, values in columns.items()}
+        # NOT IN, not NOT EXISTS: PostgreSQL hashes the subquery once, where for NOT EXISTS it
+        # guesses a hundred rows from unnest() and compares each row with each. The registry's
+        # columns are NOT NULL, so NOT IN means what it says.
+        same = tuple_(*(table.c[name] for name in columns))
+        await session.execute(
+            delete(table).where(table.c.tenant_code == code, same.not_in(select(*new.c))), params
+        )
+        present = select(table.c.student_id).where(table.c.tenant_code == code)
+        query = select(literal(code, String), literal(role, String), *new.c).where(
+            new.c.student_id.not_in(present)
+        )
+        await session.execute(
+            insert(table).from_select(["tenant_code", "tenant_role", *columns], query), params
+        )
 
     async def _write_university(
-        self, session: AsyncSession, code: str, role: str, rows: Sequence[dict[str, Any]]
+        self, session: AsyncSession, code: str, role: str, rows: figures.FamilyRows
     ) -> None:
-        if not rows:
+        if not rows or not isinstance(rows, list):
             return
         await _upsert(
             session, University, {**rows[0], "tenant_code": code, "tenant_role": role}, ("tenant_code",)
@@ -253,28 +389,39 @@ class RollupWorker:
             await session.execute(insert(Kpi).from_select(columns, query))
         # Stamped where every university can see it: a university's dashboard keeps its answers
         # until the totals it shows beside its own figures change (hemis.reporting.service).
-        await self._stamp(session, TOTALS[0], "", TOTALS[1], None, 0.0, datetime.now(UTC))
+        await self._stamp(session, TOTALS[0], "", {TOTALS[1]: None}, 0.0, datetime.now(UTC))
 
     async def _stamp(
         self,
         session: AsyncSession,
         code: str,
         role: str,
-        family: str,
-        oldest: datetime | None,
+        oldest: dict[str, datetime | None],
         seconds: float,
         as_of: datetime,
     ) -> None:
-        values = {
-            "tenant_code": code,
-            "family": family,
-            "tenant_role": role,
-            "computed_at": func.now(),
-            "oldest_change_at": oldest,
-            "seconds": Decimal(f"{seconds:.3f}"),
-            "as_of": as_of,
-        }
-        await _upsert(session, Freshness, values, ("tenant_code", "family"))
+        """Freshness rows of `code`'s families (each with its oldest change taken), one statement."""
+        if not oldest:
+            return
+        rows = [
+            {
+                "tenant_code": code,
+                "family": family,
+                "tenant_role": role,
+                "computed_at": func.now(),
+                "oldest_change_at": first,
+                "seconds": Decimal(f"{seconds:.3f}"),
+                "as_of": as_of,
+            }
+            for family, first in sorted(oldest.items())
+        ]
+        statement = pg_insert(Freshness).values(rows)
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Freshness.tenant_code, Freshness.family],
+                set_={k: statement.excluded[k] for k in rows[0] if k not in ("tenant_code", "family")},
+            )
+        )
 
     async def run_once(self, *, parallel: int = 2) -> list[Refresh]:
         """One round over every university: what its outbox makes stale. A round that went
@@ -292,11 +439,11 @@ class RollupWorker:
 
     async def _stamp_round(self, started: datetime, seconds: float) -> None:
         async with national_session(self.maker) as session:
-            await self._stamp(session, ROUND[0], "", ROUND[1], None, seconds, started)
+            await self._stamp(session, ROUND[0], "", {ROUND[1]: None}, seconds, started)
             await session.commit()
 
     async def _round(
-        self, tenants: Sequence[TenantRef], *, parallel: int, full: bool
+        self, tenants: Sequence[TenantRef], *, parallel: int, full: bool, results: bool = False
     ) -> tuple[list[Refresh], list[str]]:
         """Each university in its own transactions, `parallel` at a time; what was done, and
         which universities failed."""
@@ -307,7 +454,7 @@ class RollupWorker:
         async def one(tenant: TenantRef) -> None:
             async with gate:
                 try:
-                    result = await self.refresh(tenant, full=full)
+                    result = await self.refresh(tenant, full=full, results=results, totals=False)
                 except Exception:  # one university's failure must not stop the country's figures
                     log.exception("roll-up of %s failed", tenant.code)
                     failed.append(tenant.code)
@@ -318,16 +465,26 @@ class RollupWorker:
                     done.append(result)
 
         await asyncio.gather(*(one(t) for t in tenants))
+        if any(r.kpi_written for r in done):
+            async with national_session(self.maker) as session:
+                await self._write_kpi_totals(session, _today().replace(day=1))
+                await session.commit()
         return done, failed
 
-    async def recompute(self, *, codes: Sequence[str] = (), parallel: int = 2) -> list[Refresh]:
-        """Every figure of the named universities (all when none) from their own data."""
+    async def recompute(
+        self, *, codes: Sequence[str] = (), parallel: int = 2, results: bool = False
+    ) -> list[Refresh]:
+        """Every figure of the named universities (all when none) from their own data; with
+        `results`, every student's summed results resolved again from the marks first (their
+        repair: otherwise only the students listed stale are)."""
         started, clock = await self._clock(), time.perf_counter()
         tenants = [t for t in await self.universities() if not codes or t.code in codes]
         missing = set(codes) - {t.code for t in tenants}
         if missing:
             raise LookupError(f"no university {', '.join(sorted(missing))}")
-        done, _ = await self._round(tenants, parallel=parallel, full=True)  # full: a failure raised
+        done, _ = await self._round(
+            tenants, parallel=parallel, full=True, results=results
+        )  # full: a failure raised
         if not codes:
             await self._stamp_round(started, time.perf_counter() - clock)
         return done

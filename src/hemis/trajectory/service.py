@@ -38,6 +38,21 @@ def taken_lines(student_id: Any, curriculum_id: Any) -> Any:
     )
 
 
+def join_taken_lines(query: Any, student_id: Any, curriculum_id: Any) -> Any:
+    """`query` joined to the lines each of its students takes: taken_lines() as joins, for
+    whole-university statements. The correlated subquery runs once per line and student, which
+    for a university costs more than all its marks; a choice is unique per line and student."""
+    return (
+        query.join(CurriculumSubject, CurriculumSubject.curriculum_id == curriculum_id)
+        .outerjoin(
+            ElectiveChoice,
+            (ElectiveChoice.student_id == student_id)
+            & (ElectiveChoice.curriculum_subject_id == CurriculumSubject.id),
+        )
+        .where((CurriculumSubject.subject_type != ELECTIVE) | ElectiveChoice.id.is_not(None))
+    )
+
+
 class NotTakingSubject(HemisError):
     status_code = 422
     message_key = "trajectory.not_taking"

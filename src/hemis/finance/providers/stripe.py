@@ -30,12 +30,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hemis.config import PaymentSettings
 from hemis.core.audit import AuditEvent
 from hemis.core.clock import local_today
+from hemis.core.db import table_of
 from hemis.core.errors import Conflict, HemisError
 from hemis.core.observability import request_id_var
 from hemis.core.prepared import DriverStatement
 from hemis.finance.ledger import ContractCancelled, LedgerService
 from hemis.finance.models import Contract, ContractInstalment, LedgerEntry, PaymentEvent, StripeCheckout
-from hemis.finance.payments import Outcome, PaymentInbox, provider_account, table_of, webhook_secret
+from hemis.finance.payments import Outcome, PaymentInbox, provider_account, webhook_secret
 from hemis.finance.rules import EntryKind, instalment_outstanding, refunded_tiyin, stripe_amount
 
 PROVIDER = "stripe"
