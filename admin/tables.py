@@ -237,6 +237,27 @@ class StipendRun(Table, tablename="stipend_run"):
     updated_at = Timestamptz()
 
 
+class StudentPerformance(Table, tablename="student_performance"):
+    student_id = BigSerial(primary_key=True)
+    graded = Integer()
+    points_100 = Integer()
+    points_sum = Numeric(digits=(12, 2))
+    grade_5 = Integer()
+    grade_4 = Integer()
+    grade_3 = Integer()
+    grade_2 = Integer()
+    debts = Integer()
+    barred = Integer()
+    gpa = Numeric(digits=(3, 1), null=True)
+    marks = Integer()
+    marks_on_time = Integer()
+
+
+class StudentPerformanceStale(Table, tablename="student_performance_stale"):
+    id = BigSerial(primary_key=True)
+    student_id = BigInt(null=True)
+
+
 class SupportAccess(Table, tablename="support_access"):
     id = BigSerial(primary_key=True)
     grant_key = Varchar(length=32, unique=True)
@@ -720,6 +741,8 @@ TABLES: tuple[type[Table], ...] = (
     Specialty,
     StipendRule,
     StipendRun,
+    StudentPerformance,
+    StudentPerformanceStale,
     SupportAccess,
     Auditorium,
     Curriculum,
