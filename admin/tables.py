@@ -251,6 +251,10 @@ class StudentPerformance(Table, tablename="student_performance"):
     gpa = Numeric(digits=(3, 1), null=True)
     marks = Integer()
     marks_on_time = Integer()
+    missed_autumn = Integer()
+    excused_autumn = Integer()
+    missed_spring = Integer()
+    excused_spring = Integer()
 
 
 class StudentPerformanceStale(Table, tablename="student_performance_stale"):

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from hemis.core.clock import local_today
 from hemis.curriculum.models import Curriculum
 from hemis.grading.models import MarkSheet
 from hemis.results.models import StudentPerformance, StudentPerformanceStale
@@ -217,14 +218,35 @@ class TestStale:
         assert {s["id"] for s in students} <= in_group
         assert set(await listed(maker, alpha)) == in_group
         await refresh(maker, alpha)
+        curriculum = update(Curriculum).where(Curriculum.id == term.curriculum["id"])
         async with tenant_session(maker, alpha) as session:
-            await session.execute(
-                update(Curriculum)
-                .where(Curriculum.id == term.curriculum["id"])
-                .values(name="DI 2025 (yangi)")
-            )
+            await session.execute(curriculum.values(name="DI 2025 (yangi)"))  # results read no name
+            await session.commit()
+        assert await listed(maker, alpha) == []
+        async with tenant_session(maker, alpha) as session:
+            await session.execute(curriculum.values(marking_system=term.curriculum["marking_system"]))
             await session.commit()
         assert await listed(maker, alpha) == [None]
+
+    async def test_a_mark_moved_to_another_student_lists_both(
+        self,
+        term: Term,
+        owner: AsyncEngine,
+        maker: async_sessionmaker[AsyncSession],
+        tenants: dict[str, TenantRef],
+    ) -> None:
+        """No API moves a mark; a data fix in SQL may, and both students' sums change."""
+        alpha = tenants["alpha"]
+        first, second = await term.student(), await term.student()
+        response = await term.mark(first, "A", "JN", "20")
+        assert response.status_code == 201, response.text
+        await refresh(maker, alpha)
+        async with owner.begin() as conn:  # the university's own role may not: the owner's fix
+            await conn.execute(
+                text("UPDATE t_alpha.mark SET student_id = :to WHERE id = :id"),  # lint-skip: a data fix
+                {"to": second["id"], "id": response.json()["id"]},
+            )
+        assert set(await listed(maker, alpha)) == {first["id"], second["id"]}
 
     async def test_a_refresh_ends_where_a_rebuild_does(
         self, term: Term, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
@@ -263,6 +285,24 @@ class TestConcurrency:
             assert getattr(raised.value.orig, "sqlstate", None) == "40001"
         assert (await kept(maker, alpha))[student["id"]]["graded"] == 2
 
+    async def test_a_new_students_first_row_too(
+        self, term: Term, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
+    ) -> None:
+        """The older snapshot has no row of the student to delete: it must still fail to
+        serialise (on the stale row both took), not insert a duplicate."""
+        alpha = tenants["alpha"]
+        await refresh(maker, alpha)
+        student = await term.student()
+        await term.marks(student, "A", "20", "15", "40")
+        async with tenant_session(maker, alpha) as older:
+            await older.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            await older.scalar(select(func.count()).select_from(StudentPerformanceStale))  # the snapshot
+            await refresh(maker, alpha)
+            with pytest.raises(DBAPIError) as raised:
+                await ResultService(older, actor="test").refresh_performance()
+            assert getattr(raised.value.orig, "sqlstate", None) == "40001"
+        assert (await kept(maker, alpha))[student["id"]]["graded"] == 1
+
 
 class TestIsolation:
     async def test_a_change_lists_students_in_its_own_university_only(
@@ -289,3 +329,42 @@ class TestIsolation:
         await refresh(maker, beta, everyone=True)
         assert await kept(maker, alpha) == ours
         assert student["id"] in ours
+
+
+class TestAttendanceFigure:
+    async def test_a_students_planned_and_missed_hours_reach_the_national_figure(
+        self, term: Term, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
+    ) -> None:
+        """The roll-ups' attendance: the running semester's classroom hours times the share of it
+        begun, for each subject a studying student takes (electives once chosen), and the hours
+        missed, which come from the student's kept results."""
+        alpha, today = tenants["alpha"], local_today()
+        autumn = figures.running_semester_offset(today) == 0
+        cohort = (term.group["education_form"], term.group["course"])
+
+        async def figure() -> dict[str, int]:
+            await refresh(maker, alpha)
+            async with tenant_session(maker, alpha) as session:
+                rows = await figures.attendance(session, today)
+            row = next((r for r in rows if (r["education_form"], r["course"]) == cohort), {})
+            return {k: int(row.get(k, 0)) for k in ("planned_hours", "missed_hours", "excused_hours")}
+
+        before = await figure()
+        student = await term.student()
+        one_line = round(60 * figures.fallback_share(today))  # 30 + 30 classroom hours, no calendar
+        mandatory = ("A", "B") if autumn else ("C",)
+        assert (await figure())["planned_hours"] == before["planned_hours"] + len(mandatory) * one_line
+        if autumn:  # an elective counts once chosen
+            chosen = await term.client.post(
+                f"{T}/students/{student['id']}/electives",
+                json={"curriculum_subject_id": term.lines["E1"]["id"]},
+                headers=term.headers,
+            )
+            assert chosen.status_code == 201, chosen.text
+        await term.absent(student, mandatory[0], 3)  # three pairs of two hours
+        after = await figure()
+        assert after == {
+            "planned_hours": before["planned_hours"] + (len(mandatory) + autumn) * one_line,
+            "missed_hours": before["missed_hours"] + 6,
+            "excused_hours": before["excused_hours"],
+        }

@@ -24,7 +24,7 @@ from hemis.core.db import TenantBase
 class StudentPerformance(TenantBase):
     """One studying student's results of the running and the previous study year, summed.
 
-    A row only for a student with a mark or a subject barred by absences.
+    A row only for a student with a mark or an absence in those years.
     No foreign key to `student`: it is derived data, and a student's deletion lists them as
     stale, which removes the row."""
 
@@ -43,6 +43,12 @@ class StudentPerformance(TenantBase):
     gpa: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))  # credit-weighted, of graded ones
     marks: Mapped[int] = mapped_column(Integer)  # every mark of those years' subjects, each attempt
     marks_on_time: Mapped[int] = mapped_column(Integer)  # of them, entered before the sheet locked
+    # Hours missed (all, and excused) on the curriculum's lines of each semester of the running
+    # study year: 2y + 9 (autumn) and 2y + 10 (spring) for h_course 10 + y.
+    missed_autumn: Mapped[int] = mapped_column(Integer)
+    excused_autumn: Mapped[int] = mapped_column(Integer)
+    missed_spring: Mapped[int] = mapped_column(Integer)
+    excused_spring: Mapped[int] = mapped_column(Integer)
 
 
 class StudentPerformanceStale(TenantBase):

@@ -334,6 +334,14 @@ class ResultService:
         ).all()
         if not taken and not everyone:
             return 0
+        # The rows taken go first: a refresh from an older snapshot that took one of them too then
+        # fails here to serialise (40001), before its sums could collide with newer ones.
+        await self.session.execute(
+            delete(StudentPerformanceStale).where(
+                StudentPerformanceStale.id == any_(bindparam("taken", type_=ARRAY(BigInteger)))
+            ),
+            {"taken": [r.id for r in taken]},
+        )
         listed = {r.student_id for r in taken}
         ids = None if everyone or None in listed else sorted(i for i in listed if i is not None)
         scales = await self._scales_by_curriculum()
@@ -358,12 +366,6 @@ class ResultService:
                     await self.session.execute(statement, params)
             else:  # a few students: index lookups, which whole_term_plan's hashes would forbid
                 await self.session.execute(statement, params)
-        await self.session.execute(
-            delete(StudentPerformanceStale).where(
-                StudentPerformanceStale.id == any_(bindparam("taken", type_=ARRAY(BigInteger)))
-            ),
-            {"taken": [r.id for r in taken]},
-        )
         return -1 if ids is None else len(ids)
 
     async def cohort_performance(self) -> list[Row[Any]]:
@@ -691,14 +693,44 @@ def _performance_statement(*, everyone: bool) -> Any:
         .group_by(graded.c.student_id)
         .cte("per_student")
     )
+    # `latest` holds marks of any line some student of the scope takes: only each student's own
+    # lines count, or the figure would depend on who else is refreshed at the same time.
+    latest, lines = term.latest, term.lines
     marked = (
         select(
-            term.latest.c.student_id,
-            func.sum(term.latest.c.marks).label("marks"),
-            func.sum(term.latest.c.on_time).label("on_time"),
+            latest.c.student_id,
+            func.sum(latest.c.marks).label("marks"),
+            func.sum(latest.c.on_time).label("on_time"),
         )
-        .group_by(term.latest.c.student_id)
+        .join(lines, (lines.c.student_id == latest.c.student_id) & (lines.c.line_id == latest.c.line_id))
+        .group_by(latest.c.student_id)
         .cte("marked")
+    )
+    # Hours missed in each semester of the running study year (2y + 9 autumn, 2y + 10 spring), on
+    # the lines the student takes: the roll-ups' attendance takes the running one.
+    line_semester = cast(CurriculumSubject.semester, Integer)
+    excused = Absence.excuse_document.is_not(None)
+    absent = (
+        select(
+            Absence.student_id,
+            *(
+                func.coalesce(
+                    func.sum(Absence.hours).filter(line_semester == 2 * year + 9 + i, *when), 0
+                ).label(name)
+                for i, season in enumerate(("autumn", "spring"))
+                for name, when in ((f"missed_{season}", ()), (f"excused_{season}", (excused,)))
+            ),
+        )
+        .join(scope, scope.c.student_id == Absence.student_id)
+        # Lines the student takes: an elective dropped after absences keeps them, unplanned.
+        .join(
+            lines,
+            (lines.c.student_id == Absence.student_id) & (lines.c.line_id == Absence.curriculum_subject_id),
+        )
+        .join(CurriculumSubject, CurriculumSubject.id == Absence.curriculum_subject_id)
+        .where(line_semester.between(2 * year + 9, 2 * year + 10))
+        .group_by(Absence.student_id)
+        .cte("absent")
     )
     barred = term.barred
     zero = literal(0)
@@ -714,14 +746,21 @@ def _performance_statement(*, everyone: bool) -> Any:
             per_student.c.gpa,
             func.coalesce(marked.c.marks, zero),
             func.coalesce(marked.c.on_time, zero),
+            *(
+                func.coalesce(absent.c[f"{kind}_{season}"], zero)
+                for season in ("autumn", "spring")
+                for kind in ("missed", "excused")
+            ),
         )
         .outerjoin(per_student, per_student.c.student_id == scope.c.student_id)
         .outerjoin(barred, barred.c.student_id == scope.c.student_id)
         .outerjoin(marked, marked.c.student_id == scope.c.student_id)
+        .outerjoin(absent, absent.c.student_id == scope.c.student_id)
         .where(
             per_student.c.student_id.is_not(None)
             | barred.c.student_id.is_not(None)
             | marked.c.student_id.is_not(None)
+            | absent.c.student_id.is_not(None)
         )
     )
     # The Core table, not the class: an ORM insert would read the parameters as rows to insert.

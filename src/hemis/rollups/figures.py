@@ -17,7 +17,6 @@ from sqlalchemy import Date, Integer, Numeric, cast, exists, func, literal, or_,
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hemis.attendance.models import Absence
 from hemis.curriculum.models import CurriculumSubject, CurriculumWeek, Specialty
 from hemis.finance.models import Contract, LedgerEntry
 from hemis.finance.rules import ACADEMIC_YEAR_START_MONTH, academic_year_of
@@ -142,20 +141,22 @@ async def registry(session: AsyncSession, today: date) -> dict[str, list[Any]]:
 
 
 def registry_digest(
-    pinfl: Any, student_id: Any, status: Any, education_type: Any, course: Any, changed_at: Any
+    role: Any, pinfl: Any, student_id: Any, status: Any, education_type: Any, course: Any, changed_at: Any
 ) -> Any:
     """An aggregate naming a set of registry rows: equal on both sides, the national rows need
-    no rewrite (most rounds change a few students, or none; a university has tens of thousands)."""
+    no rewrite (most rounds change a few students, or none; a university has tens of thousands).
+    The role too: rows written under an earlier role prefix are rewritten, or RLS hides them."""
     epoch = func.extract("epoch", changed_at)  # not its text: that follows the session's TimeZone
-    row = func.concat_ws("|", pinfl, student_id, status, education_type, course, epoch)
+    row = func.concat_ws("|", role, pinfl, student_id, status, education_type, course, epoch)
     return func.md5(func.coalesce(func.string_agg(row, aggregate_order_by(literal(","), student_id)), ""))
 
 
-async def registry_digest_of(session: AsyncSession) -> str:
-    """The digest of the rows registry() reads, in the same snapshot."""
+async def registry_digest_of(session: AsyncSession, role: str) -> str:
+    """The digest of the rows registry() reads (in the same snapshot), written under `role`."""
     query = (
         select(
             registry_digest(
+                literal(role),
                 Student.pinfl,
                 Student.id,
                 Student.status,
@@ -179,12 +180,13 @@ async def performance(session: AsyncSession, today: date) -> list[dict[str, Any]
 async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]:
     """Classroom hours of the running semester up to `today`: each subject's hours times the share
     of its theory weeks begun (the curriculum's week calendar; fixed dates where it has none),
-    for every studying student taking it, and the hours they missed.
+    for every studying student taking it, and the hours they missed (absences are refused for
+    future days, so every one recorded counts).
 
     Summed without pairing each student with each subject (a third of a million pairs in a
     large university): a curriculum's mandatory subjects are planned once per curriculum and
-    semester and counted per student, electives through the choices, and absences are joined
-    to their students and lines directly (an absence is only recorded for a subject taken)."""
+    semester and counted per student, electives through the choices, and the hours missed come
+    from the students' kept results (hemis.results.models.StudentPerformance)."""
     course_year = cast(AcademicGroup.course, Integer) - 10
     semester = cast(10 + 2 * course_year - 1 + running_semester_offset(today), Numeric)
     scope = (
@@ -238,8 +240,8 @@ async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]
         .group_by(planned_line.c.curriculum_id, planned_line.c.semester)
         .cte("mandatory")
     )
-    # Electives and absences are summed per student and term first, then met with the students:
-    # joined the other way round, PostgreSQL pairs every student with every line of their term.
+    # Electives are summed per student and term first, then met with the students: joined the
+    # other way round, PostgreSQL pairs every student with every line of their term.
     chosen = (
         select(
             ElectiveChoice.student_id,
@@ -252,21 +254,6 @@ async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]
         .group_by(ElectiveChoice.student_id, planned_line.c.curriculum_id, planned_line.c.semester)
         .subquery("chosen")
     )
-    absent = (
-        select(
-            Absence.student_id,
-            line.curriculum_id,
-            cast(line.semester, Numeric).label("semester"),
-            func.sum(Absence.hours).label("missed"),
-            func.coalesce(func.sum(Absence.hours).filter(Absence.excuse_document.is_not(None)), 0).label(
-                "excused"
-            ),
-        )
-        .join(line, line.id == Absence.curriculum_subject_id)
-        .where(Absence.lesson_date <= today)
-        .group_by(Absence.student_id, line.curriculum_id, line.semester)
-        .subquery("absent")
-    )
 
     def in_term(part: Any) -> Any:
         return (
@@ -277,6 +264,11 @@ async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]
 
     cohort = (scope.c.education_form, scope.c.course)
     zero = literal(0)
+    autumn = running_semester_offset(today) == 0
+    kept = StudentPerformance
+    missed, excused = (
+        (kept.missed_autumn, kept.excused_autumn) if autumn else (kept.missed_spring, kept.excused_spring)
+    )
     parts = [
         select(
             *cohort,
@@ -292,8 +284,10 @@ async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]
         select(*cohort, func.sum(chosen.c.planned), zero, zero)
         .join(chosen, in_term(chosen))
         .group_by(*cohort),
-        select(*cohort, zero, func.sum(absent.c.missed), func.sum(absent.c.excused))
-        .join(absent, in_term(absent))
+        # Hours missed, as the students' kept results hold them for the running semester (kept
+        # current by the performance refresh that runs before the families).
+        select(*cohort, zero, func.sum(missed), func.sum(excused))
+        .join(StudentPerformance, StudentPerformance.student_id == scope.c.student_id)
         .group_by(*cohort),
     ]
     hours = union_all(*parts).subquery("hours")

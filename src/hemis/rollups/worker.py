@@ -1,8 +1,9 @@
 """The roll-up worker: each university's outbox → its figures in schema national.
 
 Per university and round, three transactions, none touching two universities:
-1. in the university's own (its role, REPEATABLE READ, read only): the outbox rows present,
-   and the figures of every family those rows make stale, all from one snapshot;
+1. in the university's own (its role, REPEATABLE READ): the outbox rows present, the students'
+   kept results brought up to date (the only write), and the figures of every family those
+   rows make stale, all from one snapshot;
 2. in the national one (the worker's role): that university's rows of those families
    replaced, its KPI row of this month rewritten from them, freshness stamped;
 3. in the university's again: exactly the outbox rows taken in step 1 deleted.
@@ -71,7 +72,9 @@ TABLES: dict[str, Any] = {
 # every university read it, as it reads the KPI totals.
 ROUND = ("*", "round")
 TOTALS = ("*", "totals")  # when the region and country KPI totals were last rewritten
-SERIALISATION_FAILURE = "40001"
+# Another refresh took the same students: 40001 where both saw the stale rows, 23505 where a
+# rebuild of everyone met a student's row committed after its snapshot. Both mean: again.
+RETRIED = frozenset({"40001", "23505"})
 SERIALISATION_RETRIES = 5
 # What step 1 read: its snapshot's moment, the outbox rows taken, the stale families, their rows,
 # the KPI extras (when the KPIs are stale) and seconds per step.
@@ -96,6 +99,7 @@ class Refresh:
     skipped: list[str] = field(default_factory=list)  # families a newer computation already wrote
     seconds_by_step: dict[str, float] = field(default_factory=dict)  # 'results', each family, 'write'
     kpi_written: bool = False  # this month's KPI row rewritten (the totals must follow)
+    month: date | None = None  # the KPI row's month
 
 
 def _today() -> date:
@@ -155,15 +159,15 @@ class RollupWorker:
         skipped: list[str] = []
         clock = time.perf_counter()
         async with national_session(self.maker) as session:
-            # One writer per university at a time; the as_of check below needs it. No wait for the
-            # disk at commit: these rows are derived, and the outbox rows are deleted after, by a
-            # commit that does wait, which makes this one durable too (the WAL is one sequence).
-            await session.execute(
-                select(
-                    func.pg_advisory_xact_lock(func.hashtext("rollup:" + tenant.code)),
-                    func.set_config("synchronous_commit", "off", True),  # lint-skip: not a role or path
-                )
-            )
+            # One writer per university at a time; the as_of check below needs it.
+            await session.execute(select(func.pg_advisory_xact_lock(func.hashtext("rollup:" + tenant.code))))
+            if not totals:
+                # Within a round, no wait for the disk at this commit: the round ends with one that
+                # waits (_round's totals), which makes this one durable too, as long as national
+                # and the universities share one server (one WAL). Derived rows; a crash before
+                # it leaves the outbox rows, so the work repeats.
+                no_wait = func.set_config("synchronous_commit", "off", True)  # lint-skip: not a role or path
+                await session.execute(select(no_wait))
             newer = set(
                 (
                     await session.scalars(
@@ -187,7 +191,7 @@ class RollupWorker:
                 elif family != "kpi":
                     await self._replace(session, TABLES[family], tenant.code, role, rows[family])
             kpi_written = extras is not None and "kpi" not in newer
-            if extras is not None and kpi_written:
+            if extras is not None and kpi_written:  # (both: mypy narrows `extras` only so)
                 await self._write_kpi(session, tenant.code, role, day, extras)
                 if totals:
                     await self._write_kpi_totals(session, day.replace(day=1))
@@ -212,6 +216,7 @@ class RollupWorker:
             skipped,
             timings,
             kpi_written,
+            day.replace(day=1),
         )
 
     async def _read_retried(self, tenant: TenantRef, day: date, *, full: bool, results: bool) -> Read:
@@ -219,7 +224,7 @@ class RollupWorker:
             try:
                 return await self._read(tenant, day, full=full, results=results)
             except DBAPIError as error:  # another refresh took the same stale students first
-                failed = getattr(error.orig, "sqlstate", None) == SERIALISATION_FAILURE
+                failed = getattr(error.orig, "sqlstate", None) in RETRIED
                 if not failed or attempt == SERIALISATION_RETRIES:
                     raise
         raise AssertionError("unreachable: the last attempt returns or raises")
@@ -249,7 +254,8 @@ class RollupWorker:
                 rows[family] = await figures.FAMILY_FUNCTIONS[family](session, day)
                 timings[family] = time.perf_counter() - clock
             if "registry" in stale:  # beside the rows: what _merge_registry compares national's with
-                rows["registry_digest"] = {"digest": [await figures.registry_digest_of(session)]}
+                role = naming.tenant_role(tenant.code, self.prefix)
+                rows["registry_digest"] = {"digest": [await figures.registry_digest_of(session, role)]}
             extras = None
             if "kpi" in stale:
                 clock = time.perf_counter()
@@ -288,7 +294,13 @@ class RollupWorker:
         kept = StudentRegistry
         national = select(
             figures.registry_digest(
-                kept.pinfl, kept.student_id, kept.status, kept.education_type, kept.course, kept.changed_at
+                kept.tenant_role,
+                kept.pinfl,
+                kept.student_id,
+                kept.status,
+                kept.education_type,
+                kept.course,
+                kept.changed_at,
             )
         ).where(kept.tenant_code == code)
         if await session.scalar(national) == digest:  # the same rows: nothing to write
@@ -303,9 +315,12 @@ class RollupWorker:
         # NOT IN, not NOT EXISTS: PostgreSQL hashes the subquery once, where for NOT EXISTS it
         # guesses a hundred rows from unnest() and compares each row with each. The registry's
         # columns are NOT NULL, so NOT IN means what it says.
-        same = tuple_(*(table.c[name] for name in columns))
+        same = tuple_(table.c.tenant_role, *(table.c[name] for name in columns))
         await session.execute(
-            delete(table).where(table.c.tenant_code == code, same.not_in(select(*new.c))), params
+            delete(table).where(
+                table.c.tenant_code == code, same.not_in(select(literal(role, String), *new.c))
+            ),
+            params,
         )
         present = select(table.c.student_id).where(table.c.tenant_code == code)
         query = select(literal(code, String), literal(role, String), *new.c).where(
@@ -464,10 +479,14 @@ class RollupWorker:
                 if result.families:
                     done.append(result)
 
-        await asyncio.gather(*(one(t) for t in tenants))
-        if any(r.kpi_written for r in done):
+        try:
+            await asyncio.gather(*(one(t) for t in tenants))
+        finally:  # also after a failure (full): the universities done have their totals
+            # Every month a KPI row was written for (a round may cross a month's end), in a commit
+            # that waits for the disk: the refreshes' commits before it did not.
             async with national_session(self.maker) as session:
-                await self._write_kpi_totals(session, _today().replace(day=1))
+                for month in sorted({r.month for r in done if r.kpi_written and r.month}):
+                    await self._write_kpi_totals(session, month)
                 await session.commit()
         return done, failed
 

@@ -22,14 +22,21 @@ depends_on: str | Sequence[str] | None = None
 
 
 # TG_ARGV[0] is a SELECT of the stale students' ids over the statement's transition table
-# `changed`; '@.' stands for the trigger's own schema, so a bulk load or a migration under
-# another search_path lists this university's students. No format() with %: the offline
-# rendering that provisioning runs would double it.
+# `changed` (the rows after an INSERT or UPDATE, before a DELETE); an UPDATE runs it over the
+# rows before too (`gone`), so a row moved to another student or curriculum lists both sides.
+# '@.' stands for the trigger's own schema, so a bulk load or a migration under another
+# search_path lists this university's students. No % (format(), LIKE): the offline rendering that
+# provisioning runs would double it.
 STALE = """
 CREATE FUNCTION student_performance_stale() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    target text := 'INSERT INTO ' || quote_ident(TG_TABLE_SCHEMA) || '.student_performance_stale (student_id) ';
+    students text := replace(TG_ARGV[0], '@.', quote_ident(TG_TABLE_SCHEMA) || '.');
 BEGIN
-    EXECUTE 'INSERT INTO ' || quote_ident(TG_TABLE_SCHEMA) || '.student_performance_stale (student_id) '
-        || replace(TG_ARGV[0], '@.', quote_ident(TG_TABLE_SCHEMA) || '.');
+    EXECUTE target || students;
+    IF TG_OP = 'UPDATE' AND position('changed' in students) > 0 THEN
+        EXECUTE target || replace(students, 'changed', 'gone');
+    END IF;
     RETURN NULL;
 END $$
 """
@@ -53,6 +60,9 @@ STALE_STUDENTS: dict[str, str | None] = {
     "curriculum": None,
     "grading_scale": None,
 }
+# What of a curriculum its students' results read: a new curriculum has no students yet, and one
+# with groups cannot be deleted; its other fields (name, years, form) change nobody's results.
+CURRICULUM_EVENTS = "UPDATE OF marking_system, grading_scale_id OR DELETE OR TRUNCATE"
 # An inserted group or sheet has no students or marks yet.
 NOT_ON_INSERT = {"academic_group", "mark_sheet"}
 
@@ -64,17 +74,17 @@ NEWLY_WATCHED = ("auditorium", "department", "specialty")
 def _triggers(table: str, select: str | None) -> list[str]:
     name = "student_performance_stale"
     if select is None:
-        every = "INSERT OR UPDATE OR DELETE OR TRUNCATE"
+        every = CURRICULUM_EVENTS if table == "curriculum" else "INSERT OR UPDATE OR DELETE OR TRUNCATE"
         return [
             f"CREATE TRIGGER {name} AFTER {every} ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {name}('{EVERYONE}')"
         ]
     # A transition table serves one event only, and none is given to TRUNCATE.
-    events = [("UPDATE", "NEW"), ("DELETE", "OLD")]
+    events = [("UPDATE", "OLD TABLE AS gone NEW TABLE AS changed"), ("DELETE", "OLD TABLE AS changed")]
     if table not in NOT_ON_INSERT:
-        events.insert(0, ("INSERT", "NEW"))
+        events.insert(0, ("INSERT", "NEW TABLE AS changed"))
     made = [
         f"CREATE TRIGGER {name}_{event.lower()} AFTER {event} ON {table} "
-        f"REFERENCING {rows} TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION {name}('{select}')"
+        f"REFERENCING {rows} FOR EACH STATEMENT EXECUTE FUNCTION {name}('{select}')"
         for event, rows in events
     ]
     made.append(
@@ -100,6 +110,10 @@ def upgrade() -> None:
         sa.Column("gpa", sa.Numeric(precision=3, scale=1), nullable=True),
         sa.Column("marks", sa.Integer(), nullable=False),
         sa.Column("marks_on_time", sa.Integer(), nullable=False),
+        sa.Column("missed_autumn", sa.Integer(), nullable=False),
+        sa.Column("excused_autumn", sa.Integer(), nullable=False),
+        sa.Column("missed_spring", sa.Integer(), nullable=False),
+        sa.Column("excused_spring", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("student_id", name=op.f("pk_student_performance")),
     )
     op.create_table(
