@@ -305,6 +305,28 @@ class TestConcurrency:
 
 
 class TestIsolation:
+    async def test_the_trigger_lists_in_its_own_schema_whatever_the_search_path(
+        self,
+        term: Term,
+        owner: AsyncEngine,
+        maker: async_sessionmaker[AsyncSession],
+        tenants: dict[str, TenantRef],
+    ) -> None:
+        """A bulk load or a fix run under another search_path still lists the university's own
+        students, in its own schema (the functions keep the schema they were made in)."""
+        alpha, beta = tenants["alpha"], tenants["beta"]
+        student = await term.student()
+        await refresh(maker, alpha)
+        await refresh(maker, beta)
+        async with owner.begin() as conn:
+            await conn.execute(text("SET LOCAL search_path TO t_beta"))  # lint-skip: the probe
+            await conn.execute(
+                text("UPDATE t_alpha.student SET phone = phone WHERE id = :id"),  # lint-skip: the probe
+                {"id": student["id"]},
+            )
+        assert await listed(maker, alpha) == [student["id"]]
+        assert await listed(maker, beta) == []
+
     async def test_a_change_lists_students_in_its_own_university_only(
         self,
         term: Term,
