@@ -6,6 +6,7 @@ refreshes at once cannot both take the same students, and each university keeps 
 from __future__ import annotations
 
 import random
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -26,6 +27,7 @@ from tenants.context import TenantRef
 from tenants.session import tenant_session
 from tests.results.conftest import Term
 from tests.results.test_results import results, year
+from tests.rollups.test_worker import triggered
 
 T = "/t/alpha/api/v1"
 KEPT = [c.key for c in StudentPerformance.__table__.columns]
@@ -141,19 +143,8 @@ class TestStale:
     async def test_every_table_the_performance_family_reads_lists_students(
         self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
     ) -> None:
-        async with tenant_session(maker, tenants["alpha"]) as session:
-            triggered = set(
-                (
-                    await session.scalars(
-                        text(  # lint-skip: a catalog read, no tenant data
-                            "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                            "WHERE t.tgname LIKE 'student_performance_stale%' "
-                            "AND c.relnamespace = 't_alpha'::regnamespace"
-                        )
-                    )
-                ).all()
-            )
-        assert triggered == figures.SOURCES["performance"]
+        stale = "student_performance_stale"
+        assert await triggered(maker, tenants["alpha"], stale) == figures.SOURCES["performance"]
 
     async def test_a_mark_lists_its_student_and_a_refresh_resolves_only_them(
         self, term: Term, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
@@ -266,41 +257,48 @@ class TestStale:
         assert await kept(maker, alpha) == incremental
 
 
+async def older_refresh_fails(
+    maker: async_sessionmaker[AsyncSession], tenant: TenantRef, meanwhile: Callable[[], Awaitable[object]]
+) -> None:
+    """A refresh whose snapshot was taken before `meanwhile` and a newer refresh fails to
+    serialise (40001), which the worker retries, rather than write its older sums."""
+    async with tenant_session(maker, tenant) as older:
+        await older.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        await older.scalar(select(func.count()).select_from(StudentPerformanceStale))  # the snapshot
+        await meanwhile()
+        await refresh(maker, tenant)
+        with pytest.raises(DBAPIError) as raised:
+            await ResultService(older, actor="test").refresh_performance()
+        assert getattr(raised.value.orig, "sqlstate", None) == "40001"
+
+
 class TestConcurrency:
     async def test_an_older_snapshot_cannot_write_over_a_newer_refresh(
         self, term: Term, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
     ) -> None:
-        """What the worker's retry is for: a refresh whose snapshot is older than another's that
-        took the same students fails to serialise instead of writing older sums over newer."""
         alpha = tenants["alpha"]
         student = await term.student()
         await term.marks(student, "A", "20", "15", "40")
-        async with tenant_session(maker, alpha) as older:
-            await older.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            await older.scalar(select(func.count()).select_from(StudentPerformanceStale))  # the snapshot
-            await term.marks(student, "B", "25", "15", "45")  # after it: the newer refresh sees this
-            await refresh(maker, alpha)
-            with pytest.raises(DBAPIError) as raised:
-                await ResultService(older, actor="test").refresh_performance()
-            assert getattr(raised.value.orig, "sqlstate", None) == "40001"
+        await refresh(maker, alpha)  # the student has a kept row the older snapshot sees
+        assert (await term.mark(student, "B", "JN", "25")).status_code == 201  # in the older snapshot
+
+        async def final() -> None:  # after it: only the newer refresh sees B graded
+            for control, points in (("ON", "15"), ("YN", "45")):
+                assert (await term.mark(student, "B", control, points)).status_code == 201
+
+        await older_refresh_fails(maker, alpha, final)
         assert (await kept(maker, alpha))[student["id"]]["graded"] == 2
 
     async def test_a_new_students_first_row_too(
         self, term: Term, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
     ) -> None:
-        """The older snapshot has no row of the student to delete: it must still fail to
-        serialise (on the stale row both took), not insert a duplicate."""
+        """The older snapshot has no row of the student to delete: it must still fail (on the
+        stale row both took), not insert a duplicate."""
         alpha = tenants["alpha"]
         await refresh(maker, alpha)
         student = await term.student()
         await term.marks(student, "A", "20", "15", "40")
-        async with tenant_session(maker, alpha) as older:
-            await older.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            await older.scalar(select(func.count()).select_from(StudentPerformanceStale))  # the snapshot
-            await refresh(maker, alpha)
-            with pytest.raises(DBAPIError) as raised:
-                await ResultService(older, actor="test").refresh_performance()
-            assert getattr(raised.value.orig, "sqlstate", None) == "40001"
+        await older_refresh_fails(maker, alpha, lambda: refresh(maker, alpha))
         assert (await kept(maker, alpha))[student["id"]]["graded"] == 1
 
 

@@ -52,22 +52,28 @@ async def outbox(maker: async_sessionmaker[AsyncSession], tenant: TenantRef) -> 
         return list((await session.scalars(select(RollupOutbox.source))).all())
 
 
+async def triggered(maker: async_sessionmaker[AsyncSession], tenant: TenantRef, name: str) -> set[str]:
+    """The tables of the university's schema with a trigger named `name` (or `name`_<event>)."""
+    async with tenant_session(maker, tenant) as session:
+        return set(
+            (
+                await session.scalars(
+                    text(  # lint-skip: a catalog read, no tenant data
+                        "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                        "WHERE (t.tgname = :name OR t.tgname LIKE :name || '\\_%') "
+                        "AND c.relnamespace = current_schema()::regnamespace"
+                    ),
+                    {"name": name},
+                )
+            ).all()
+        )
+
+
 class TestOutbox:
     async def test_every_table_the_figures_read_has_the_trigger(
         self, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
     ) -> None:
-        async with tenant_session(maker, tenants["alpha"]) as session:
-            triggered = set(
-                (
-                    await session.scalars(
-                        text(  # lint-skip: a catalog read, no tenant data
-                            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                            "WHERE t.tgname = 'rollup_outbox' AND c.relnamespace = 't_alpha'::regnamespace"
-                        )
-                    )
-                ).all()
-            )
-        assert triggered == figures.WATCHED_TABLES
+        assert await triggered(maker, tenants["alpha"], "rollup_outbox") == figures.WATCHED_TABLES
 
     async def test_a_change_is_recorded_in_its_own_transaction_and_only_then(
         self,
