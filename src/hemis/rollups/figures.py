@@ -185,8 +185,9 @@ async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]
 
     Summed without pairing each student with each subject (a third of a million pairs in a
     large university): a curriculum's mandatory subjects are planned once per curriculum and
-    semester and counted per student, electives through the choices, and the hours missed come
-    from the students' kept results (hemis.results.models.StudentPerformance)."""
+    semester and multiplied by the students counted per curriculum, term and cohort, electives by
+    the choices counted per line, and the hours missed come from the students' kept results
+    (hemis.results.models.StudentPerformance)."""
     course_year = cast(AcademicGroup.course, Integer) - 10
     semester = cast(10 + 2 * course_year - 1 + running_semester_offset(today), Numeric)
     scope = (
@@ -240,29 +241,28 @@ async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]
         .group_by(planned_line.c.curriculum_id, planned_line.c.semester)
         .cte("mandatory")
     )
-    # Electives are summed per student and term first, then met with the students: joined the
-    # other way round, PostgreSQL pairs every student with every line of their term.
-    chosen = (
+    cohort = (scope.c.education_form, scope.c.course)
+    term = (scope.c.curriculum_id, scope.c.semester)
+    # Students counted per curriculum, term and cohort, and elective choices per line too: each
+    # planned line then meets a count, not every student who takes it.
+    counted = (
+        select(*term, *cohort, func.count().label("students")).group_by(*term, *cohort).subquery("counted")
+    )
+    choices = (
         select(
-            ElectiveChoice.student_id,
-            planned_line.c.curriculum_id,
-            planned_line.c.semester,
-            func.sum(planned_line.c.planned).label("planned"),
+            ElectiveChoice.curriculum_subject_id.label("line_id"),
+            *term,
+            *cohort,
+            func.count().label("students"),
         )
-        .join(planned_line, planned_line.c.line_id == ElectiveChoice.curriculum_subject_id)
-        .where(planned_line.c.elective.is_(True))
-        .group_by(ElectiveChoice.student_id, planned_line.c.curriculum_id, planned_line.c.semester)
-        .subquery("chosen")
+        .join(scope, scope.c.student_id == ElectiveChoice.student_id)
+        .group_by(ElectiveChoice.curriculum_subject_id, *term, *cohort)
+        .subquery("choices")
     )
 
-    def in_term(part: Any) -> Any:
-        return (
-            (part.c.student_id == scope.c.student_id)
-            & (part.c.curriculum_id == scope.c.curriculum_id)
-            & (part.c.semester == scope.c.semester)
-        )
+    def same_term(part: Any, planned: Any) -> Any:
+        return (part.c.curriculum_id == planned.c.curriculum_id) & (part.c.semester == planned.c.semester)
 
-    cohort = (scope.c.education_form, scope.c.course)
     zero = literal(0)
     autumn = running_semester_offset(today) == 0
     kept = StudentPerformance
@@ -271,19 +271,28 @@ async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]
     )
     parts = [
         select(
-            *cohort,
-            func.sum(mandatory.c.planned).label("planned"),
+            counted.c.education_form,
+            counted.c.course,
+            func.sum(mandatory.c.planned * counted.c.students).label("planned"),
             zero.label("missed"),
             zero.label("excused"),
         )
-        .join(
-            mandatory,
-            (mandatory.c.curriculum_id == scope.c.curriculum_id) & (mandatory.c.semester == scope.c.semester),
+        .join(mandatory, same_term(counted, mandatory))
+        .group_by(counted.c.education_form, counted.c.course),
+        select(
+            choices.c.education_form,
+            choices.c.course,
+            func.sum(planned_line.c.planned * choices.c.students),
+            zero,
+            zero,
         )
-        .group_by(*cohort),
-        select(*cohort, func.sum(chosen.c.planned), zero, zero)
-        .join(chosen, in_term(chosen))
-        .group_by(*cohort),
+        .join(
+            planned_line,
+            (planned_line.c.line_id == choices.c.line_id)
+            & same_term(choices, planned_line)
+            & planned_line.c.elective.is_(True),
+        )
+        .group_by(choices.c.education_form, choices.c.course),
         # Hours missed, as the students' kept results hold them for the running semester (kept
         # current by the performance refresh that runs before the families).
         select(*cohort, zero, func.sum(missed), func.sum(excused))

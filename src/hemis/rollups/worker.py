@@ -270,17 +270,21 @@ class RollupWorker:
     async def _replace(
         self, session: AsyncSession, model: Any, code: str, role: str, rows: figures.FamilyRows
     ) -> None:
-        """This university's rows of `model` replaced by `rows`, inserted by one statement of
-        array parameters whatever their number (a university's registry has tens of thousands)."""
-        await session.execute(delete(model).where(model.tenant_code == code))
+        """This university's rows of `model` replaced by `rows`, in one statement: the old rows'
+        DELETE rides along as a data-modifying CTE (it sees the statement's snapshot, so never
+        the rows inserted), the new ones come as array parameters, whatever their number."""
+        gone = delete(model).where(model.tenant_code == code)
         columns = figures.as_columns(rows)
         if not columns or not next(iter(columns.values())):
+            await session.execute(gone)
             return
         table = table_of(model)
         source = bound_rows("rows", [(name, table.c[name].type) for name in columns])
         query = select(literal(code, String), literal(role, String), *source.c)
         await session.execute(
-            insert(table).from_select(["tenant_code", "tenant_role", *columns], query),
+            insert(table)
+            .from_select(["tenant_code", "tenant_role", *columns], query)
+            .add_cte(gone.cte("gone")),
             {f"rows_{name}": values for name, values in columns.items()},
         )
 
@@ -346,17 +350,27 @@ class RollupWorker:
         year = academic_year_of(day)
         mine = {"tenant_code": code}
 
-        async def sums(table: Any, *columns: str, **where: Any) -> list[Any]:
-            query = select(*(func.coalesce(func.sum(getattr(table, c)), 0) for c in columns)).filter_by(
-                **mine, **where
-            )
-            return list((await session.execute(query)).one())
+        def sums(table: Any, *columns: str, **where: Any) -> list[Any]:
+            return [
+                select(func.coalesce(func.sum(getattr(table, c)), 0))
+                .filter_by(**mine, **where)
+                .scalar_subquery()
+                for c in columns
+            ]
 
-        score_sum, scored = await sums(Performance, "points_sum", "points_100")
-        with_e_course, teachers = await sums(Staff, "with_e_course", "teachers")
-        planned, missed = await sums(Attendance, "planned_hours", "missed_hours", academic_year=year)
-        paid_online, paid = await sums(Finance, "paid_online", "paid", academic_year=year)
-        region = await session.scalar(select(University.region_code).filter_by(**mine))
+        # One round trip: each sum a scalar subquery.
+        sums_row: Any = (
+            await session.execute(
+                select(
+                    *sums(Performance, "points_sum", "points_100"),
+                    *sums(Staff, "with_e_course", "teachers"),
+                    *sums(Attendance, "planned_hours", "missed_hours", academic_year=year),
+                    *sums(Finance, "paid_online", "paid", academic_year=year),
+                    select(University.region_code).filter_by(**mine).scalar_subquery(),
+                )
+            )
+        ).one()
+        score_sum, scored, with_e_course, teachers, planned, missed, paid_online, paid, region = sums_row
         values = {
             "tenant_code": code,
             "tenant_role": role,
