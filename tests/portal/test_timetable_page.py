@@ -18,6 +18,7 @@ from tests.conftest import TokenFactory
 from tests.identity.test_sessions import PASSWORD as USER_PASSWORD
 from tests.identity.test_sessions import new_user
 from tests.portal.conftest import LIMIT, P, check_page, portal_sign_in, student_account
+from tests.portal.conftest import PASSWORD as PORTAL_PASSWORD
 from tests.portal.teaching import teacher_account
 from tests.students.conftest import student_body
 from tests.timetable.conftest import SPRING, World, build_world, world  # noqa: F401  (fixture reused)
@@ -302,3 +303,41 @@ class TestIsolationAndLanguage:
         assert clash.status_code == 409 and '<html lang="ru"' in clash.text  # the language is remembered
         assert "Преподаватель в это время занят: Среда, 2-я пара" in clash.text
         assert world.subject_name in clash.text and g0["name"] in clash.text
+
+
+class TestPrintableWeekSignIn:
+    async def test_nobody_signed_in_goes_to_the_sign_in_page_and_back_to_the_week(
+        self,
+        client: httpx.AsyncClient,
+        world: World,  # noqa: F811
+        maker: async_sessionmaker[AsyncSession],
+        tenants: dict[str, TenantRef],
+    ) -> None:
+        week = f"/t/alpha/timetable/print?group_id={world.groups[0]['id']}&date={DAY}"
+        nobody = await client.get(week)
+        assert nobody.status_code == 303
+        login = nobody.headers["location"]
+        assert (
+            login.startswith(f"{P}/login?") and "next=%2Ft%2Falpha%2Ftimetable%2Fprint%3Fgroup_id%3D" in login
+        )
+        form = check_page(await client.get(login))
+        assert 'name="next" value="/t/alpha/timetable/print?group_id=' in form.replace("&amp;", "&")
+        username = await student_account(maker, tenants["alpha"], None, Role.REGISTRAR)
+        signed_in = await client.post(
+            f"{P}/login",
+            data={"username": username, "password": PORTAL_PASSWORD, "l": "uz", "next": week},
+        )
+        assert signed_in.status_code == 303 and signed_in.headers["location"] == week
+        page = await client.get(week)
+        assert page.status_code == 200 and "Dushanba" in page.text
+        # Only the portal and the printable week are places to come back to.
+        elsewhere = await client.post(
+            f"{P}/login",
+            data={
+                "username": username,
+                "password": PORTAL_PASSWORD,
+                "l": "uz",
+                "next": "/t/alpha/api/v1/students",
+            },
+        )
+        assert elsewhere.headers["location"] == f"{P}/"

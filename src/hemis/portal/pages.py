@@ -59,7 +59,9 @@ CHECKOUT_ORIGIN = "https://checkout.stripe.com"
 STUDENT_NAV = ("home", "marks", "attendance", "finance", "stipends", "notifications")
 NOTICES_PAGE = 20  # notifications per page
 # Where a sign-in may send the person back to: a page of this portal, nothing else.
-_NEXT = re.compile(r"^/[A-Za-z0-9\-._~/]*portal/[A-Za-z0-9\-._~/%=&?]*$")
+_NEXT = re.compile(r"^/[A-Za-z0-9\-._~/]*(portal/|timetable/print)[A-Za-z0-9\-._~/%=&?]*$")
+# Where signing in may bring a person back to: the portal's pages and the printable timetable.
+RETURNABLE = ("/portal/", "/timetable/print")
 
 
 class PayForm(Struct):
@@ -76,11 +78,11 @@ class LoginForm(Struct):
 
 
 def back_to(request: Request[Any, Any, Any], wanted: str | None) -> str:
-    """The portal page to return to after signing in (never another site or another host's path)."""
+    """The page to return to after signing in (never another site or another host's path)."""
     home = f"{root(request)}/portal/"
     if (
         wanted
-        and wanted.startswith(f"{root(request)}/portal/")
+        and any(wanted.startswith(f"{root(request)}{place}") for place in RETURNABLE)
         and _NEXT.match(wanted)
         and "//" not in wanted
     ):

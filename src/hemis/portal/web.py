@@ -210,9 +210,16 @@ def page(
     )
 
 
+def login_instead(request: Request[Any, Any, Any], _: Exception) -> Response[Any]:
+    """An exception handler for pages a browser opens (not the API): unauthenticated → sign-in."""
+    return to_login(request, page_language(request))
+
+
 def to_login(request: Request[Any, Any, Any], language: str) -> Response[Any]:
-    """Not signed in: to the sign-in page, which brings the person back here afterwards."""
-    here = f"{root(request)}{request.scope['path']}"
+    """Not signed in: to the sign-in page, which brings the person back here afterwards (with
+    the query: a printable week names its group there)."""
+    query_string = request.scope.get("query_string", b"").decode("latin-1")
+    here = f"{root(request)}{request.scope['path']}" + (f"?{query_string}" if query_string else "")
     query = urlencode({"l": language, "next": here})
     return Redirect(f"{root(request)}/portal/login?{query}", status_code=303, headers=HEADERS)
 

@@ -1,7 +1,8 @@
 """/timetable/print: a week of a group, teacher or room as a printable page (A4 landscape, no script).
 
-Signed in like the dashboards (the session cookie or an API token, hemis.core.auth); the page
-reads the same TimetableService.week() as the API and the portal."""
+Signed in like the dashboards (the session cookie or an API token, hemis.core.auth; nobody
+signed in is sent to the portal's sign-in page and back); the page reads the same
+TimetableService.week() as the API and the portal."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from litestar import Controller, MediaType, get
 from litestar.di import NamedDependency, Provide
 from litestar.response import Template
 
+from hemis.core.auth import Unauthenticated
 from hemis.core.i18n import translate
 from hemis.core.listing import QueryId
+from hemis.portal.web import login_instead
 from hemis.reporting.pages import HEADERS
 from hemis.timetable import rules
 from hemis.timetable.controller import READERS, Day, provide_timetable, whose
@@ -76,6 +79,9 @@ class TimetablePages(Controller):
     include_in_schema = False
     opt = {"tenant_kinds": {"university"}}
     dependencies = {"timetable": Provide(provide_timetable)}
+    # A browser without a session (or with another university's) goes to the sign-in page,
+    # which brings it back to this week, not to an API error in JSON.
+    exception_handlers = {Unauthenticated: login_instead}
 
     @get("/print", media_type=MediaType.HTML, guards=[READERS])
     async def print_week(
