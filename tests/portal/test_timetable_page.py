@@ -118,13 +118,24 @@ class TestAddLesson:
         assert world.subject_name in cell.group(0) and "Rahimova D.A." in cell.group(0)
         assert world.rooms[0]["code"] in cell.group(0) and g1["name"] in cell.group(0)
 
-        # Deleted with its button: off the timetable of both groups, in one go.
+        # Its delete link asks first: the lesson as the week shows it, a button, a way back.
+        ask = f"{T}/lessons/{made['id']}/delete?group_id={g0['id']}&date={DAY}"  # check_page unescapes
+        assert f'<a class="del" href="{ask}" data-test="delete-{made["id"]}">' in page
+        confirm = check_page(await client.get(ask))
+        assert "Darsni jadvaldan olib tashlaysizmi?" in confirm and world.subject_name in confirm
+        assert "Chorshanba, 2-juftlik" in confirm and g0["name"] in confirm and g1["name"] in confirm
+        assert f'<form method="post" action="{ask}"' in confirm
+        assert f'href="{T}?group_id={g0["id"]}&date={DAY}" data-test="cancel"' in confirm
+        assert len(await lessons_of(client, world, g1)) == 1  # asking deletes nothing
+        # Deleted with the confirming button: off the timetable of both groups, in one go.
         deleted = await client.post(f"{T}/lessons/{made['id']}/delete?group_id={g0['id']}&date={DAY}")
         assert deleted.status_code == 303 and deleted.headers["location"].endswith("&deleted=1")
         assert await lessons_of(client, world, g1) == []
         assert 'data-test="deleted"' in check_page(await client.get(deleted.headers["location"]))
         gone = await client.post(f"{T}/lessons/{made['id']}/delete?group_id={g0['id']}&date={DAY}")
         assert gone.status_code == 404 and 'data-test="lesson-error"' in gone.text
+        asked_again = await client.get(f"{T}/lessons/{made['id']}/delete?group_id={g0['id']}&date={DAY}")
+        assert asked_again.status_code == 404 and "allaqachon olib tashlangan" in asked_again.text
 
     async def test_a_clash_is_refused_naming_the_lesson_and_nothing_is_written(
         self,
@@ -278,6 +289,8 @@ class TestIsolationAndLanguage:
         assert g0["name"] not in seen.text and world.subject_name not in seen.text
         added = await client.post(f"{beta}/lessons?group_id={g0['id']}&date={DAY}", data=lesson_form(world))
         assert added.status_code in (403, 404, 409, 422)
+        asked = await client.get(f"{beta}/lessons/{lesson['id']}/delete?group_id={g0['id']}&date={DAY}")
+        assert asked.status_code in (200, 404) and world.subject_name not in asked.text
         await client.post(f"{beta}/lessons/{lesson['id']}/delete?group_id={g0['id']}&date={DAY}")
         assert [x["id"] for x in await lessons_of(client, world, g0)] == [lesson["id"]]  # untouched
         # Beta's session is worth nothing at alpha: the sign-in page.

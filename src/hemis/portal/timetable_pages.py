@@ -360,6 +360,45 @@ class TimetableEditorPages(Controller):
         assert change.lesson is not None
         return self._back(v, group_id, day, added=change.lesson.id)
 
+    @get("/lessons/{lesson_id:int}/delete", media_type=MediaType.HTML)
+    async def confirm_remove(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        lesson_id: PathId,
+        group_id: Annotated[int, QueryParameter(ge=1, le=MAX_ID)],
+        day: Day = None,
+    ) -> Any:
+        """Ask before a lesson leaves the timetable (it leaves every group of its stream): the
+        lesson as the week shows it, the button that deletes it and the way back."""
+        gate = await self._gate(request, db_session, writes=True)
+        if isinstance(gate, Refusal):
+            return gate.answer
+        v, planner = gate
+        day = day or v.today
+        try:
+            group = await planner.group(group_id)
+        except NotFound as missing:
+            return page(request, "message.html", v, 404, message=refused(v, planner.principal, missing).text)
+        timetable = planner.timetable()
+        grid = await build_grid(
+            timetable, v.language, group.name, await timetable.week(day, group_id=group.id), "group_id"
+        )
+        lesson = next((x for x in grid.week.lessons if x.lesson_id == lesson_id), None)
+        if lesson is None:  # not this group's lesson in this week (or gone already)
+            return page(request, "message.html", v, 404, message=v.t("timetable.no_such_lesson"))
+        here = urlencode({"group_id": group.id, "date": day.isoformat()})
+        return page(
+            request,
+            "timetable/delete.html",
+            v,
+            grid=grid,
+            lesson=lesson,
+            weekday=grid.t(f"weekday_{lesson.weekday}"),
+            action=f"{v.portal}/timetable/lessons/{lesson.lesson_id}/delete?{here}",
+            back=f"{v.portal}/timetable?{here}",
+        )
+
     @post("/lessons/{lesson_id:int}/delete", media_type=MediaType.HTML, status_code=303)
     async def remove(
         self,
