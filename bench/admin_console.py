@@ -42,18 +42,16 @@ import httpx
 import msgspec
 from sqlalchemy.engine import make_url
 
-from bench.common import bench_database, pct
+from bench.common import bench_database, pct, provision_universities
 from bench.my_grades import HttpConnection, HttpError, Op, Server, run_phase
 from hemis.config import Settings
 from hemis.core.auth import Role
 from hemis.identity import totp
 from hemis.identity.users import UserService
-from hemis.platform import create_tenant, setup_platform
 from hemis.structure.models import StructureType
 from hemis.structure.service import BuildingService, DepartmentService
 from tenants import naming
-from tenants.database import app_engine, owner_engine
-from tenants.provision import TenantSpec
+from tenants.database import app_engine
 from tenants.session import make_sessionmaker, tenant_session
 from tenants.testing import recreate_database
 
@@ -75,13 +73,7 @@ class Admin:
 
 async def seed(settings: Settings, count: int, parallel: int) -> list[Admin]:
     """Provision `count` tenants (as bench.my_grades does), then departments, buildings, an admin."""
-    owner = owner_engine(settings)
-    await setup_platform(owner, settings)
-    refs = [
-        await create_tenant(owner, settings, TenantSpec(code=f"u{i:03d}", name_uz=f"Universitet {i}"))
-        for i in range(1, count + 1)
-    ]
-    await owner.dispose()
+    refs = await provision_universities(settings, count)
     settings.db.pool_size, settings.db.max_overflow = parallel, 0
     engine = app_engine(settings)
     maker = make_sessionmaker(engine, settings.tenancy.role_prefix)

@@ -76,6 +76,19 @@ def summary(values: Sequence[float]) -> str:
 T = TypeVar("T")
 
 
+async def provision_universities(settings: Settings, count: int) -> list[TenantRef]:
+    """The platform set up and universities u001 … u<count> provisioned, empty."""
+    owner = owner_engine(settings)
+    try:
+        await setup_platform(owner, settings)
+        return [
+            await create_tenant(owner, settings, TenantSpec(code=f"u{i:03d}", name_uz=f"Universitet {i}"))
+            for i in range(1, count + 1)
+        ]
+    finally:
+        await owner.dispose()
+
+
 async def seeded_universities(
     settings: Settings,
     count: int,
@@ -87,13 +100,7 @@ async def seeded_universities(
     `each` adds in the same transaction (accounts, tokens; what it returns is kept), `parallel`
     at a time; returns `each`'s results in tenant order and the setup's timings."""
     started = time.perf_counter()
-    owner = owner_engine(settings)
-    await setup_platform(owner, settings)
-    refs = [
-        await create_tenant(owner, settings, TenantSpec(code=f"u{i:03d}", name_uz=f"Universitet {i}"))
-        for i in range(1, count + 1)
-    ]
-    await owner.dispose()
+    refs = await provision_universities(settings, count)
     provisioned = time.perf_counter()
 
     settings.db.pool_size, settings.db.max_overflow = parallel, 0

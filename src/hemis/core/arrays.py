@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import BigInteger, any_, bindparam, func
 from sqlalchemy import column as sql_column
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import TypeEngine
@@ -33,3 +33,9 @@ def bound_rows(name: str, columns: Columns) -> Any:
 def bound_values(name: str, columns: Columns, rows: Sequence[Sequence[Any]]) -> dict[str, list[Any]]:
     """The parameters of `bound_rows(name, columns)` holding `rows`."""
     return {f"{name}_{column}": [row[i] for row in rows] for i, (column, _) in enumerate(columns)}
+
+
+def any_of(name: str, type_: TypeEngine[Any] | None = None) -> Any:
+    """`any(:name)` of an array parameter (bigint ids unless `type_`): `column == any_of("ids")`
+    matches any number of values with one statement, built and compiled once."""
+    return any_(bindparam(name, type_=ARRAY(type_ if type_ is not None else BigInteger())))

@@ -299,6 +299,11 @@ def refused(v: PageView, principal: Principal, error: HemisError) -> Refused:
     return Refused(translate(error.message_key, v.language, **params), error.field)
 
 
+def week_query(group_id: int, day: date, **notice: int) -> str:
+    """The query string naming a group's week (and a notice to show on it)."""
+    return urlencode({"group_id": group_id, "date": day.isoformat(), **notice})
+
+
 class TimetableEditorPages(Controller):
     path = "/portal/timetable"
     include_in_schema = False
@@ -376,18 +381,14 @@ class TimetableEditorPages(Controller):
             return gate.answer
         v, planner = gate
         day = day or v.today
-        try:
-            group = await planner.group(group_id)
-        except NotFound as missing:
-            return page(request, "message.html", v, 404, message=refused(v, planner.principal, missing).text)
-        timetable = planner.timetable()
-        grid = await build_grid(
-            timetable, v.language, group.name, await timetable.week(day, group_id=group.id), "group_id"
-        )
+        week = await self._group_week(request, v, planner, group_id, day)
+        if isinstance(week, Refusal):
+            return week.answer
+        group, grid = week
         lesson = next((x for x in grid.week.lessons if x.lesson_id == lesson_id), None)
         if lesson is None:  # not this group's lesson in this week (or gone already)
             return page(request, "message.html", v, 404, message=v.t("timetable.no_such_lesson"))
-        here = urlencode({"group_id": group.id, "date": day.isoformat()})
+        here = week_query(group.id, day)
         return page(
             request,
             "timetable/delete.html",
@@ -423,8 +424,24 @@ class TimetableEditorPages(Controller):
 
     @staticmethod
     def _back(v: PageView, group_id: int, day: date, **notice: int) -> Redirect:
-        query = urlencode({"group_id": group_id, "date": day.isoformat(), **notice})
+        query = week_query(group_id, day, **notice)
         return Redirect(f"{v.portal}/timetable?{query}", status_code=303, headers=HEADERS)
+
+    @staticmethod
+    async def _group_week(
+        request: Request[Any, Any, Any], v: PageView, planner: Planner, group_id: int, day: date
+    ) -> tuple[AcademicGroup, Grid] | Refusal:
+        """The group (one the person may read) and its week as the grid draws it, or a 404 page."""
+        try:
+            group = await planner.group(group_id)
+        except NotFound as missing:
+            return Refusal(
+                page(request, "message.html", v, 404, message=refused(v, planner.principal, missing).text)
+            )
+        timetable = planner.timetable()
+        title = translate("timetable.page.title_group", v.language, name=group.name)
+        week = await timetable.week(day, group_id=group.id)
+        return group, await build_grid(timetable, v.language, title, week, "group_id")
 
     async def _page(
         self,
@@ -439,17 +456,12 @@ class TimetableEditorPages(Controller):
         groups = await planner.groups()
         if group_id is None:
             return page(request, "timetable/week.html", v, groups=groups, group=None, day=day)
-        try:
-            group = await planner.group(group_id)
-        except NotFound as missing:
-            return page(request, "message.html", v, 404, message=refused(v, planner.principal, missing).text)
+        week = await self._group_week(request, v, planner, group_id, day)
+        if isinstance(week, Refusal):
+            return week.answer
+        group, grid = week
         if all(o.value != str(group.id) for o in groups):  # a group the person may read, not schedule
             groups.append(Option(str(group.id), group.name))
-        timetable = planner.timetable()
-        title = translate("timetable.page.title_group", v.language, name=group.name)
-        grid: Grid = await build_grid(
-            timetable, v.language, title, await timetable.week(day, group_id=group.id), "group_id"
-        )
         teachers = await planner.teachers(group.id)
         form = typed or self._defaults(v, teachers)
         lesson_id = int(v.query["added"]) if digits(v.query.get("added", "")[:18]) else None
@@ -474,8 +486,8 @@ class TimetableEditorPages(Controller):
             rooms=await planner.rooms(),
             pairs=await planner.pairs(),
             stream=await planner.stream(group),
-            action=f"{v.portal}/timetable/lessons?{urlencode({'group_id': group.id, 'date': day.isoformat()})}",
-            here=urlencode({"group_id": group.id, "date": day.isoformat()}),
+            action=f"{v.portal}/timetable/lessons?{week_query(group.id, day)}",
+            here=week_query(group.id, day),
             previous=(day - timedelta(days=7)).isoformat(),
             following=(day + timedelta(days=7)).isoformat(),
         )

@@ -21,7 +21,6 @@ from sqlalchemy import (
     Numeric,
     Row,
     String,
-    any_,
     bindparam,
     case,
     cast,
@@ -31,12 +30,11 @@ from sqlalchemy import (
     literal,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.attendance.models import Absence
 from hemis.attendance.rules import DEFAULT_BAR, AttendanceSummary, summarise
-from hemis.core.arrays import Columns, bound_rows, bound_values
+from hemis.core.arrays import Columns, any_of, bound_rows, bound_values
 from hemis.core.auth import Principal
 from hemis.core.db import table_of
 from hemis.core.errors import NotFound
@@ -337,9 +335,7 @@ class ResultService:
         # The rows taken go first: a refresh from an older snapshot that took one of them too then
         # fails here to serialise (40001), before its sums could collide with newer ones.
         await self.session.execute(
-            delete(StudentPerformanceStale).where(
-                StudentPerformanceStale.id == any_(bindparam("taken", type_=ARRAY(BigInteger)))
-            ),
+            delete(StudentPerformanceStale).where(StudentPerformanceStale.id == any_of("taken")),
             {"taken": [r.id for r in taken]},
         )
         listed = {r.student_id for r in taken}
@@ -354,9 +350,7 @@ class ResultService:
         else:
             params["ids"] = ids
             await self.session.execute(
-                delete(StudentPerformance).where(
-                    StudentPerformance.student_id == any_(bindparam("ids", type_=ARRAY(BigInteger)))
-                ),
+                delete(StudentPerformance).where(StudentPerformance.student_id == any_of("ids")),
                 {"ids": ids},
             )
         if scales:
@@ -669,14 +663,14 @@ def _performance_statement(*, everyone: bool) -> Any:
         .where(Student.status == STUDYING, AcademicGroup.curriculum_id.is_not(None))
     )
     if not everyone:
-        scope_query = scope_query.where(Student.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
+        scope_query = scope_query.where(Student.id == any_of("ids"))
     scope = scope_query.cte("scope")
     year = cast(scope.c.course, Integer) - 10
     term = _term_results(
         scope, cast(CurriculumSubject.semester, Integer).between(2 * year + 7, 2 * year + 10)
     )
     graded = term.graded
-    on_100 = scope.c.curriculum_id == any_(bindparam("on_100", type_=ARRAY(BigInteger)))
+    on_100 = scope.c.curriculum_id == any_of("on_100")
     per_student = (
         select(
             graded.c.student_id,

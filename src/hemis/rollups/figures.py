@@ -120,22 +120,30 @@ async def contingent(session: AsyncSession, today: date) -> list[dict[str, Any]]
     return [dict(r._mapping) for r in await session.execute(query)]
 
 
-async def registry(session: AsyncSession, today: date) -> dict[str, list[Any]]:
-    """One row per student with a PINFL, as columns: read as arrays, one row for the whole
-    university, so no Python object is made per student (1.45 million in the country)."""
-    columns = {
-        "pinfl": Student.pinfl,
-        "student_id": Student.id,
-        "status": Student.status,
-        "education_type": AcademicGroup.education_type,
-        "course": AcademicGroup.course,
-        "changed_at": Student.updated_at,
-    }
-    query = (
-        select(*(func.array_agg(c).label(k) for k, c in columns.items()))
+# The registry's columns, as the university's tables hold them (and in this order in its digest).
+REGISTRY_COLUMNS: dict[str, Any] = {
+    "pinfl": Student.pinfl,
+    "student_id": Student.id,
+    "status": Student.status,
+    "education_type": AcademicGroup.education_type,
+    "course": AcademicGroup.course,
+    "changed_at": Student.updated_at,
+}
+
+
+def _registry_query(*selected: Any) -> Any:
+    """`selected` over the registry's rows: every student with a PINFL, with their group."""
+    return (
+        select(*selected)
         .join(AcademicGroup, AcademicGroup.id == Student.group_id)
         .where(Student.pinfl.is_not(None))
     )
+
+
+async def registry(session: AsyncSession, today: date) -> dict[str, list[Any]]:
+    """One row per student with a PINFL, as columns: read as arrays, one row for the whole
+    university, so no Python object is made per student (1.45 million in the country)."""
+    query = _registry_query(*(func.array_agg(c).label(k) for k, c in REGISTRY_COLUMNS.items()))
     row = (await session.execute(query)).one()
     return {k: list(v) for k, v in row._mapping.items()} if row[0] is not None else {}
 
@@ -153,22 +161,9 @@ def registry_digest(
 
 async def registry_digest_of(session: AsyncSession, role: str) -> str:
     """The digest of the rows registry() reads (in the same snapshot), written under `role`."""
-    query = (
-        select(
-            registry_digest(
-                literal(role),
-                Student.pinfl,
-                Student.id,
-                Student.status,
-                AcademicGroup.education_type,
-                AcademicGroup.course,
-                Student.updated_at,
-            )
-        )
-        .join(AcademicGroup, AcademicGroup.id == Student.group_id)
-        .where(Student.pinfl.is_not(None))
+    return str(
+        await session.scalar(_registry_query(registry_digest(literal(role), *REGISTRY_COLUMNS.values())))
     )
-    return str(await session.scalar(query))
 
 
 async def performance(session: AsyncSession, today: date) -> list[dict[str, Any]]:

@@ -20,13 +20,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, delete, func, insert, literal, select, tuple_
+from sqlalchemy import String, Table, delete, func, insert, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
@@ -76,16 +77,25 @@ TOTALS = ("*", "totals")  # when the region and country KPI totals were last rew
 # rebuild of everyone met a student's row committed after its snapshot. Both mean: again.
 RETRIED = frozenset({"40001", "23505"})
 SERIALISATION_RETRIES = 5
-# What step 1 read: its snapshot's moment, the outbox rows taken, the stale families, their rows,
-# the KPI extras (when the KPIs are stale) and seconds per step.
-Read = tuple[
-    datetime,
-    Sequence[Any],
-    set[str],
-    dict[str, figures.FamilyRows],
-    dict[str, int] | None,
-    dict[str, float],
-]
+
+
+@dataclass(slots=True)
+class Read:
+    """What step 1 read from one snapshot of the university."""
+
+    as_of: datetime  # the snapshot's moment
+    taken: Sequence[Any]  # the outbox rows (id, source, at)
+    stale: set[str]  # the families they make stale (all, for a full recompute)
+    rows: dict[str, figures.FamilyRows] = field(default_factory=dict)  # each stale family's rows
+    extras: dict[str, int] | None = None  # what the KPIs read beyond the families (KPIs stale)
+    registry_digest: str = ""  # of the registry rows (registry stale): _merge_registry compares
+    seconds_by_step: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.seconds_by_step[step] = time.perf_counter() - started
 
 
 @dataclass(slots=True)
@@ -98,8 +108,35 @@ class Refresh:
     seconds: float
     skipped: list[str] = field(default_factory=list)  # families a newer computation already wrote
     seconds_by_step: dict[str, float] = field(default_factory=dict)  # 'results', each family, 'write'
-    kpi_written: bool = False  # this month's KPI row rewritten (the totals must follow)
-    month: date | None = None  # the KPI row's month
+    kpi_month: date | None = None  # the month of the KPI row rewritten, if one was: totals follow
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A family's rows on their way into a national table: an unnest() of one array parameter
+    per column, typed like the table's, so one statement carries any number of rows."""
+
+    table: Table
+    columns: list[str]
+    source: Any  # the unnest(), its columns named as the table's
+    params: dict[str, list[Any]]
+
+    @classmethod
+    def of(cls, model: Any, rows: figures.FamilyRows) -> Incoming | None:
+        """None for no rows."""
+        columns = figures.as_columns(rows)
+        if not columns or not next(iter(columns.values())):
+            return None
+        table = table_of(model)
+        source = bound_rows("rows", [(name, table.c[name].type) for name in columns])
+        return cls(table, list(columns), source, {f"rows_{name}": values for name, values in columns.items()})
+
+    def stamped(self, code: str, role: str) -> Any:
+        """The rows with the university's code and role in front."""
+        return select(literal(code, String), literal(role, String), *self.source.c)
+
+    def insert(self, query: Any) -> Any:
+        return insert(self.table).from_select(["tenant_code", "tenant_role", *self.columns], query)
 
 
 def _today() -> date:
@@ -148,19 +185,44 @@ class RollupWorker:
         started = time.perf_counter()
         day = today or _today()
         read = await self._read_retried(tenant, day, full=full, results=results)
-        as_of, taken, stale, rows, extras, timings = read
-        if not stale:
+        if not read.stale:
             return Refresh(tenant.code, [], 0, time.perf_counter() - started)
-        oldest: dict[str, datetime | None] = {
-            f: min((r.at for r in taken if r.source in figures.SOURCES[f]), default=None) for f in stale
-        }
         seconds = time.perf_counter() - started
-        role = naming.tenant_role(tenant.code, self.prefix)
-        skipped: list[str] = []
-        clock = time.perf_counter()
+        with read.timed("write"):
+            skipped, kpi_month = await self._write(tenant, read, day, seconds=seconds, totals=totals)
+        if read.taken:
+            async with tenant_session(self.maker, tenant) as session:
+                ids = [r.id for r in read.taken]
+                for start in range(0, len(ids), 10_000):
+                    await session.execute(
+                        delete(RollupOutbox).where(RollupOutbox.id.in_(ids[start : start + 10_000]))
+                    )
+                await session.commit()
+        return Refresh(
+            tenant.code,
+            sorted(read.stale),
+            len(read.taken),
+            time.perf_counter() - started,
+            skipped,
+            read.seconds_by_step,
+            kpi_month,
+        )
+
+    async def _write(
+        self, tenant: TenantRef, read: Read, day: date, *, seconds: float, totals: bool
+    ) -> tuple[list[str], date | None]:
+        """Step 2: the university's national rows of the stale families, its KPI row and their
+        freshness, in one national transaction; the families skipped (a newer snapshot wrote
+        them) and the month of the KPI row written, if one was."""
+        code, stale, rows = tenant.code, read.stale, read.rows
+        role = naming.tenant_role(code, self.prefix)
+        oldest: dict[str, datetime | None] = {
+            f: min((r.at for r in read.taken if r.source in figures.SOURCES[f]), default=None) for f in stale
+        }
+        kpi_month: date | None = None
         async with national_session(self.maker) as session:
             # One writer per university at a time; the as_of check below needs it.
-            await session.execute(select(func.pg_advisory_xact_lock(func.hashtext("rollup:" + tenant.code))))
+            await session.execute(select(func.pg_advisory_xact_lock(func.hashtext("rollup:" + code))))
             if not totals:
                 # Within a round, no wait for the disk at this commit: the round ends with one that
                 # waits (_round's totals), which makes this one durable too, as long as national
@@ -172,52 +234,28 @@ class RollupWorker:
                 (
                     await session.scalars(
                         select(Freshness.family).where(
-                            Freshness.tenant_code == tenant.code,
+                            Freshness.tenant_code == code,
                             Freshness.family.in_(stale),
-                            Freshness.as_of > as_of,
+                            Freshness.as_of > read.as_of,
                         )
                     )
                 ).all()
             )
-            for family in sorted(stale):
-                if family in newer:
-                    skipped.append(family)
-                    continue
+            for family in sorted(stale - newer):
                 if family == "profile":
-                    await self._write_university(session, tenant.code, role, rows["profile"])
+                    await self._write_university(session, code, role, rows["profile"])
                 elif family == "registry":
-                    digest = figures.as_columns(rows["registry_digest"])["digest"][0]
-                    await self._merge_registry(session, tenant.code, role, rows["registry"], digest)
+                    await self._merge_registry(session, code, role, rows["registry"], read.registry_digest)
                 elif family != "kpi":
-                    await self._replace(session, TABLES[family], tenant.code, role, rows[family])
-            kpi_written = extras is not None and "kpi" not in newer
-            if extras is not None and kpi_written:  # (both: mypy narrows `extras` only so)
-                await self._write_kpi(session, tenant.code, role, day, extras)
+                    await self._replace(session, TABLES[family], code, role, rows[family])
+            if read.extras is not None and "kpi" not in newer:
+                kpi_month = day.replace(day=1)
+                await self._write_kpi(session, code, role, day, read.extras)
                 if totals:
-                    await self._write_kpi_totals(session, day.replace(day=1))
-            await self._stamp(
-                session, tenant.code, role, {f: oldest[f] for f in stale - newer}, seconds, as_of
-            )
+                    await self._write_kpi_totals(session, kpi_month)
+            await self._stamp(session, code, role, {f: oldest[f] for f in stale - newer}, seconds, read.as_of)
             await session.commit()
-        timings["write"] = time.perf_counter() - clock
-        if taken:
-            async with tenant_session(self.maker, tenant) as session:
-                ids = [r.id for r in taken]
-                for start in range(0, len(ids), 10_000):
-                    await session.execute(
-                        delete(RollupOutbox).where(RollupOutbox.id.in_(ids[start : start + 10_000]))
-                    )
-                await session.commit()
-        return Refresh(
-            tenant.code,
-            sorted(stale),
-            len(taken),
-            time.perf_counter() - started,
-            skipped,
-            timings,
-            kpi_written,
-            day.replace(day=1),
-        )
+        return sorted(stale & newer), kpi_month
 
     async def _read_retried(self, tenant: TenantRef, day: date, *, full: bool, results: bool) -> Read:
         for attempt in range(1, SERIALISATION_RETRIES + 1):
@@ -242,51 +280,41 @@ class RollupWorker:
                 await session.execute(select(RollupOutbox.id, RollupOutbox.source, RollupOutbox.at))
             ).all()
             stale = set(figures.FAMILIES) if full else figures.families_of({r.source for r in taken})
-            timings: dict[str, float] = {}
-            rows: dict[str, figures.FamilyRows] = {}
+            read = Read(as_of, taken, stale)
             resolved = 0
             if stale:  # performance and the KPIs read the students' kept results
-                clock = time.perf_counter()
-                resolved = await ResultService(session, actor="rollups").refresh_performance(everyone=results)
-                timings["results"] = time.perf_counter() - clock
+                with read.timed("results"):
+                    resolved = await ResultService(session, actor="rollups").refresh_performance(
+                        everyone=results
+                    )
             for family in sorted(stale - {"kpi"}):
-                clock = time.perf_counter()
-                rows[family] = await figures.FAMILY_FUNCTIONS[family](session, day)
-                timings[family] = time.perf_counter() - clock
-            if "registry" in stale:  # beside the rows: what _merge_registry compares national's with
+                with read.timed(family):
+                    read.rows[family] = await figures.FAMILY_FUNCTIONS[family](session, day)
+            if "registry" in stale:
                 role = naming.tenant_role(tenant.code, self.prefix)
-                rows["registry_digest"] = {"digest": [await figures.registry_digest_of(session, role)]}
-            extras = None
+                read.registry_digest = await figures.registry_digest_of(session, role)
             if "kpi" in stale:
-                clock = time.perf_counter()
-                extras = await figures.kpi_extras(session, day)
-                timings["kpi"] = time.perf_counter() - clock
+                with read.timed("kpi"):
+                    read.extras = await figures.kpi_extras(session, day)
             if resolved:
                 await session.commit()
             else:
                 await session.rollback()  # read only
-        return as_of, taken, stale, rows, extras, timings
+        return read
 
     async def _replace(
         self, session: AsyncSession, model: Any, code: str, role: str, rows: figures.FamilyRows
     ) -> None:
         """This university's rows of `model` replaced by `rows`, in one statement: the old rows'
         DELETE rides along as a data-modifying CTE (it sees the statement's snapshot, so never
-        the rows inserted), the new ones come as array parameters, whatever their number."""
+        the rows inserted)."""
         gone = delete(model).where(model.tenant_code == code)
-        columns = figures.as_columns(rows)
-        if not columns or not next(iter(columns.values())):
+        incoming = Incoming.of(model, rows)
+        if incoming is None:
             await session.execute(gone)
             return
-        table = table_of(model)
-        source = bound_rows("rows", [(name, table.c[name].type) for name in columns])
-        query = select(literal(code, String), literal(role, String), *source.c)
-        await session.execute(
-            insert(table)
-            .from_select(["tenant_code", "tenant_role", *columns], query)
-            .add_cte(gone.cte("gone")),
-            {f"rows_{name}": values for name, values in columns.items()},
-        )
+        statement = incoming.insert(incoming.stamped(code, role)).add_cte(gone.cte("gone"))
+        await session.execute(statement, incoming.params)
 
     async def _merge_registry(
         self, session: AsyncSession, code: str, role: str, rows: figures.FamilyRows, digest: str
@@ -296,43 +324,28 @@ class RollupWorker:
         so an unchanged student costs a comparison instead of a delete, an insert and four index
         entries. Two statements: in one, a data-modifying CTE may delete after the insert."""
         kept = StudentRegistry
-        national = select(
-            figures.registry_digest(
-                kept.tenant_role,
-                kept.pinfl,
-                kept.student_id,
-                kept.status,
-                kept.education_type,
-                kept.course,
-                kept.changed_at,
-            )
-        ).where(kept.tenant_code == code)
+        columns = (getattr(kept, name) for name in figures.REGISTRY_COLUMNS)
+        national = select(figures.registry_digest(kept.tenant_role, *columns)).where(kept.tenant_code == code)
         if await session.scalar(national) == digest:  # the same rows: nothing to write
             return
-        columns = figures.as_columns(rows)
-        if not columns or not next(iter(columns.values())):
-            await session.execute(delete(StudentRegistry).where(StudentRegistry.tenant_code == code))
+        incoming = Incoming.of(kept, rows)
+        if incoming is None:
+            await session.execute(delete(kept).where(kept.tenant_code == code))
             return
-        table = table_of(StudentRegistry)
-        new = bound_rows("rows", [(name, table.c[name].type) for name in columns]).alias("new")
-        params = {f"rows_{name}": values for name, values in columns.items()}
+        table, new = incoming.table, incoming.source
         # NOT IN, not NOT EXISTS: PostgreSQL hashes the subquery once, where for NOT EXISTS it
         # guesses a hundred rows from unnest() and compares each row with each. The registry's
         # columns are NOT NULL, so NOT IN means what it says.
-        same = tuple_(table.c.tenant_role, *(table.c[name] for name in columns))
+        same = tuple_(table.c.tenant_role, *(table.c[name] for name in incoming.columns))
         await session.execute(
             delete(table).where(
                 table.c.tenant_code == code, same.not_in(select(literal(role, String), *new.c))
             ),
-            params,
+            incoming.params,
         )
         present = select(table.c.student_id).where(table.c.tenant_code == code)
-        query = select(literal(code, String), literal(role, String), *new.c).where(
-            new.c.student_id.not_in(present)
-        )
-        await session.execute(
-            insert(table).from_select(["tenant_code", "tenant_role", *columns], query), params
-        )
+        query = incoming.stamped(code, role).where(new.c.student_id.not_in(present))
+        await session.execute(incoming.insert(query), incoming.params)
 
     async def _write_university(
         self, session: AsyncSession, code: str, role: str, rows: figures.FamilyRows
@@ -499,7 +512,7 @@ class RollupWorker:
             # Every month a KPI row was written for (a round may cross a month's end), in a commit
             # that waits for the disk: the refreshes' commits before it did not.
             async with national_session(self.maker) as session:
-                for month in sorted({r.month for r in done if r.kpi_written and r.month}):
+                for month in sorted({r.kpi_month for r in done if r.kpi_month is not None}):
                     await self._write_kpi_totals(session, month)
                 await session.commit()
         return done, failed
