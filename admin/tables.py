@@ -452,6 +452,7 @@ class Student(Table, tablename="student"):
     payment_form = Varchar(length=8)
     status = Varchar(length=8, default='"11"')
     region_code = Varchar(length=8, null=True)
+    accommodation = Varchar(length=8, null=True)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 

@@ -121,6 +121,7 @@ async def ensure_platform(engine: AsyncEngine, prefix: str, app_password: str) -
 NATIONAL_FIGURES = (
     "attendance",
     "contingent",
+    "demography",
     "finance",
     "freshness",
     "kpi",

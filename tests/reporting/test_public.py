@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import date
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from hemis.app import HemisApp
 from tests.reporting.conftest import enrol
 from tests.reporting.test_national import female, studying
 from tests.staff.test_controller import employee_body
+from tests.students.conftest import pinfl
 
 P = "/t/national/api/v1/public/statistics"
 
@@ -175,6 +177,63 @@ class TestHemisStatistics:
         listed = await client.get("/t/alpha/api/v1/employees", params={"limit": 1}, headers=admin)
         assert sum(data["gender"].values()) == listed.json()["total"]
         assert data["academic_degree"]["Falsafa doktori (PhD)"]["Ayol"] >= 1
+
+    async def test_age_and_accommodation_of_students_and_employees(
+        self,
+        client: httpx.AsyncClient,
+        recompute: Any,
+        admin: dict[str, str],
+        group: dict[str, Any],
+    ) -> None:
+        async def stat(path: str, code: str = "alpha", language: str = "uz") -> dict[str, Any]:
+            response = await client.get(f"/t/{code}/rest/v1/public/{path}", params={"l": language})
+            assert response.status_code == 200, response.text
+            return dict(response.json()["data"])
+
+        def total(tree: dict[str, dict[str, int]]) -> int:
+            return sum(n for inner in tree.values() for n in inner.values())
+
+        await recompute()
+        before, beta_before = await stat("stat-student"), await stat("stat-student", "beta")
+        today = date.today()
+        forty = today.replace(year=today.year - 40, day=min(today.day, 28))  # 40 years old today
+        await enrol(
+            client,
+            "alpha",
+            group,
+            admin,
+            birth_date=forty.isoformat(),
+            pinfl=pinfl(forty),
+            accommodation="15",
+        )
+        await recompute()
+        after = await stat("stat-student")
+        own = await studying(client, "alpha", admin)
+        assert total(after["age"]) == total(after["accommodation"]) == own
+        bachelor = "Bakalavriat"  # the group's education type (h_education_type 11)
+        oldest = "31 yosh va undan katta"
+        assert after["age"][oldest][bachelor] == before["age"].get(oldest, {}).get(bachelor, 0) + 1
+        dormitory = "Talabalar turar joyida (TTJ)"
+        assert (
+            after["accommodation"][dormitory][bachelor]
+            == before["accommodation"].get(dormitory, {}).get(bachelor, 0) + 1
+        )
+        assert await stat("stat-student", "beta") == beta_before  # alpha's student is not beta's
+        russian = await stat("stat-student", language="ru")
+        assert russian["age"]["31 лет и старше"]["Бакалавриат"] == after["age"][oldest][bachelor]
+        assert "В общежитии (ТТЖ)" in russian["accommodation"]
+        employees = await stat("stat-employee")
+        listed = await client.get(
+            "/t/alpha/api/v1/employees", params={"active": "true", "limit": 1}, headers=admin
+        )
+        assert total(employees["age"]) == listed.json()["total"]
+        assert set(employees["age"]) <= {
+            "30 yoshgacha",
+            "30–39 yosh",
+            "40–49 yosh",
+            "50–59 yosh",
+            "60 yosh va undan katta",
+        }
 
     async def test_stat_structure_counts_this_university_only(
         self, client: httpx.AsyncClient, recompute: Any, admin: dict[str, str]

@@ -41,6 +41,7 @@ class TestEnrol:
             ({"last_name": "Karimov2"}, "last_name"),
             ({"student_id_number": "12ab"}, "student_id_number"),
             ({"region_code": "9999"}, "region_code"),  # not an h_soato code
+            ({"accommodation": "19"}, "accommodation"),  # not an h_accommodation code
         ],
     )
     async def test_bad_input_names_the_field_and_writes_nothing(
@@ -71,6 +72,27 @@ class TestEnrol:
         )
         assert cleared.status_code == 200, cleared.text
         assert cleared.json()["region_code"] is None
+
+    async def test_accommodation_is_kept_and_can_be_changed(
+        self, client: httpx.AsyncClient, admin: dict[str, str], group: dict[str, Any]
+    ) -> None:
+        created = await client.post(
+            f"{T}/students", json=student_body(group, accommodation="15"), headers=admin
+        )
+        assert created.status_code == 201, created.text
+        assert created.json()["accommodation"] == "15"
+        moved = await client.patch(
+            f"{T}/students/{created.json()['id']}", json={"accommodation": "14"}, headers=admin
+        )
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["accommodation"] == "14"
+        refused = await client.patch(
+            f"{T}/students/{created.json()['id']}", json={"accommodation": "16"}, headers=admin
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["field"] == "accommodation"
+        again = await client.get(f"{T}/students/{created.json()['id']}", headers=admin)
+        assert again.json()["accommodation"] == "14"
 
     async def test_thirteen_digit_pinfl_message_in_russian(
         self, client: httpx.AsyncClient, admin: dict[str, str], group: dict[str, Any]

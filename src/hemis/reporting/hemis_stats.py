@@ -2,8 +2,8 @@
 code, data}` envelope and the nested, name-keyed shapes that university websites read (e.g.
 `data.education_type.Jami`, `data.level.<type>.<course>.<form>`), from its national rows.
 
-Figures HEMIS has and the roll-ups do not keep (age, accommodation, employees' citizenship and
-direction) are answered as empty objects, so readers that walk every key keep working."""
+Figures HEMIS has and the roll-ups do not keep (employees' citizenship, direction and `academic`)
+are answered as empty objects, so readers that walk every key keep working."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from hemis.core.i18n import translate
 from hemis.reporting import labels
 from hemis.reporting.breakdowns import FAMILIES, query
 from hemis.reporting.service import STUDYING, ReportingService
-from hemis.rollups.models import Structure
+from hemis.rollups.models import Demography, Structure
 
 STUDENT_DIMENSIONS = [
     "education_type",
@@ -57,9 +57,27 @@ async def _rows(
     return [{k: (v if v is not None else "") for k, v in r._mapping.items()} for r in found]
 
 
+async def _demography(reporting: ReportingService, kind: str) -> list[dict[str, Any]]:
+    """The university's demography rows of `kind` ('student' or 'employee')."""
+    found = await reporting.session.execute(
+        select(
+            Demography.age_band,
+            Demography.accommodation,
+            Demography.education_type,
+            Demography.gender,
+            func.sum(Demography.count).label("count"),
+        )
+        .where(Demography.tenant_code == reporting.tenant.code, Demography.kind == kind)
+        .group_by(Demography.age_band, Demography.accommodation, Demography.education_type, Demography.gender)
+        .order_by(Demography.age_band)
+    )
+    return [dict(r._mapping) for r in found]
+
+
 async def stat_student(reporting: ReportingService) -> dict[str, Any]:
     language = reporting.language
     rows = await _rows(reporting, "contingent", STUDENT_DIMENSIONS, status=STUDYING)
+    people = await _demography(reporting, "student")
     by_type = _tree(rows, ["education_type", "gender"], "students", language)
     total: dict[str, int] = defaultdict(int)
     for genders in by_type.values():
@@ -69,11 +87,11 @@ async def stat_student(reporting: ReportingService) -> dict[str, Any]:
     return envelope(
         {
             "education_type": by_type,
-            "age": {},
+            "age": _tree(people, ["age_band", "education_type"], "count", language),
             "payment": _tree(rows, ["payment_form", "education_type"], "students", language),
             "region": _tree(rows, ["region", "education_type"], "students", language),
             "citizenship": _tree(rows, ["citizenship", "education_type"], "students", language),
-            "accommodation": {},
+            "accommodation": _tree(people, ["accommodation", "education_type"], "count", language),
             "education_form": _tree(
                 rows, ["education_type", "education_form", "gender"], "students", language
             ),
@@ -85,6 +103,7 @@ async def stat_student(reporting: ReportingService) -> dict[str, Any]:
 async def stat_employee(reporting: ReportingService) -> dict[str, Any]:
     language = reporting.language
     rows = await _rows(reporting, "staff", EMPLOYEE_DIMENSIONS)
+    people = await _demography(reporting, "employee")
     return envelope(
         {
             "position": _tree(rows, ["position"], "employees", language),
@@ -94,7 +113,7 @@ async def stat_employee(reporting: ReportingService) -> dict[str, Any]:
             "academic_rank": _tree(rows, ["academic_rank", "gender"], "employees", language),
             "direction": {},
             "academic": {},
-            "age": {},
+            "age": _tree(people, ["age_band", "gender"], "count", language),
             "employment_form": _tree(rows, ["employment_form"], "employees", language),
         }
     )

@@ -24,6 +24,7 @@ CLASSIFIED = {
     "academic_degree": "h_academic_degree",
     "academic_rank": "h_academic_rank",
     "structure_type": "h_structure_type",
+    "accommodation": "h_accommodation",
 }
 # Dimensions whose codes are our own words (hemis.staff.models, hemis.structure.models),
 # named by the catalogs.
@@ -52,8 +53,20 @@ def region_name(code: str, language: str) -> str:
     return classifier_name("h_soato", code, language)
 
 
+def age_band_name(band: str, language: str) -> str:
+    """An age band ("18-20", "-17", "31-": hemis.rollups.figures.age_band_names) in words."""
+    low, _, high = band.partition("-")
+    if not low:
+        return translate("reporting.age.under", language, age=int(high) + 1)
+    if not high:
+        return translate("reporting.age.over", language, age=low)
+    return translate("reporting.age.range", language, low=low, high=high)
+
+
 def value_name(dimension: str, code: str, language: str) -> str:
     """What a code of `dimension` is called ('11' of education_type → 'Bakalavriat')."""
+    if dimension == "age_band":
+        return age_band_name(code, language)
     if dimension in CLASSIFIED:
         return classifier_name(CLASSIFIED[dimension], code, language)
     if dimension in CATALOGUED:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import Date, Integer, Numeric, cast, exists, func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, Numeric, case, cast, exists, func, literal, or_, select, union_all
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,6 +49,7 @@ SOURCES: dict[str, frozenset[str]] = {
     "stipends": frozenset({"stipend_run", "stipend_line"}),
     "staff": frozenset({"employee", "teaching_assignment"}),
     "structure": frozenset({"academic_group", "specialty", "department", "auditorium"}),
+    "demography": STUDENT_TABLES | {"employee"},
     # The KPIs are recomputed with any family; these are what they read beyond the families.
     "kpi": STUDENT_TABLES | {"employee", "mark", "mark_sheet", "user_account"},
 }
@@ -412,6 +414,51 @@ async def structure(session: AsyncSession, today: date) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in await session.execute(union_all(*parts))]
 
 
+# Age bands by their first year of age: students' as HEMIS's stat-student cuts them, employees' by
+# decade. A band is named "18-20", the first "-17", the last "31-" (reporting.age.<name> in i18n).
+STUDENT_AGE_BANDS = (18, 21, 24, 27, 31)
+EMPLOYEE_AGE_BANDS = (30, 40, 50, 60)
+
+
+def age_band_names(bounds: tuple[int, ...]) -> list[str]:
+    """The bands' names, youngest first."""
+    return [f"-{bounds[0] - 1}"] + [f"{lo}-{hi - 1}" for lo, hi in pairwise(bounds)] + [f"{bounds[-1]}-"]
+
+
+def age_band(birth_date: Any, today: date, bounds: tuple[int, ...]) -> Any:
+    """The band of a person born on `birth_date`, in whole years on `today`."""
+    years = func.date_part("year", func.age(cast(literal(today), Date), birth_date))
+    names = age_band_names(bounds)
+    return case(*((years < bound, name) for bound, name in zip(bounds, names, strict=False)), else_=names[-1])
+
+
+async def demography(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+    """Studying students by age band, accommodation, education type and gender, and active
+    employees by age band and gender, in one round trip."""
+    student_band = age_band(Student.birth_date, today, STUDENT_AGE_BANDS)
+    accommodation = func.coalesce(Student.accommodation, "")
+    students = (
+        select(
+            literal("student").label("kind"),
+            student_band.label("age_band"),
+            accommodation.label("accommodation"),
+            AcademicGroup.education_type.label("education_type"),
+            Student.gender.label("gender"),
+            func.count().label("count"),
+        )
+        .join(AcademicGroup, AcademicGroup.id == Student.group_id)
+        .where(Student.status == STUDYING)
+        .group_by(student_band, accommodation, AcademicGroup.education_type, Student.gender)
+    )
+    employee_band = age_band(Employee.birth_date, today, EMPLOYEE_AGE_BANDS)
+    employees = (
+        select(literal("employee"), employee_band, literal(""), literal(""), Employee.gender, func.count())
+        .where(Employee.active.is_(True))
+        .group_by(employee_band, Employee.gender)
+    )
+    return [dict(r._mapping) for r in await session.execute(union_all(students, employees))]
+
+
 FAMILY_FUNCTIONS: dict[str, Family] = {
     "profile": profile,
     "contingent": contingent,
@@ -422,6 +469,7 @@ FAMILY_FUNCTIONS: dict[str, Family] = {
     "stipends": stipends,
     "staff": staff,
     "structure": structure,
+    "demography": demography,
 }
 
 

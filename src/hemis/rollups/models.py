@@ -174,6 +174,22 @@ class Structure(_PerUniversity):
     count: Mapped[int] = mapped_column(Integer)
 
 
+class Demography(_PerUniversity):
+    """Studying students (`kind` 'student') by age band, accommodation, education type and
+    gender, and active employees ('employee') by age band and gender; HEMIS's public stat-student
+    and stat-employee `age` and `accommodation`. Ages are as of the day the row was computed."""
+
+    __tablename__ = "demography"
+    __table_args__ = (NATIONAL,)
+
+    kind: Mapped[str] = mapped_column(String(16))
+    age_band: Mapped[str] = mapped_column(String(8))  # "18-20", "31-" (hemis.rollups.figures.AGE_BANDS)
+    accommodation: Mapped[str] = mapped_column(String(8))  # h_accommodation, '' not stated or employees
+    education_type: Mapped[str] = mapped_column(String(8))  # '' for employees
+    gender: Mapped[str] = mapped_column(String(8))
+    count: Mapped[int] = mapped_column(Integer)
+
+
 class Kpi(_PerUniversity):
     """Table 1 of the ministry's study (seeds/002): each indicator as numerator and denominator,
     one row per university per month. The current month's row follows every change; earlier

@@ -42,6 +42,7 @@ from hemis.rollups.models import (
     KPI_SUMS,
     Attendance,
     Contingent,
+    Demography,
     Finance,
     Freshness,
     Kpi,
@@ -68,6 +69,7 @@ TABLES: dict[str, Any] = {
     "stipends": Stipend,
     "staff": Staff,
     "structure": Structure,
+    "demography": Demography,
 }
 # The freshness row (tenant_code, family) of the worker's last complete round; tenant_role '' lets
 # every university read it, as it reads the KPI totals.

@@ -63,6 +63,8 @@ class Student(TenantModel):
     status: Mapped[str] = mapped_column(String(8), default="11", index=True)  # h_student_status
     # h_soato: where the student permanently lives; the ministry counts contingent by region.
     region_code: Mapped[str | None] = mapped_column(String(8), default=None)
+    # h_accommodation: where the student lives while studying (a dormitory place, rented, ...).
+    accommodation: Mapped[str | None] = mapped_column(String(8), default=None)
 
 
 # One active record per person: a graduate may come back (e.g. for a master's) as a new student.

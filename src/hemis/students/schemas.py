@@ -73,6 +73,7 @@ class StudentRead(Struct):
     gender: str
     citizenship: str
     region_code: str | None
+    accommodation: str | None  # h_accommodation
     # Personal data: null unless the caller's role may see it (ASVS 8.2.3).
     pinfl: str | None
     birth_date: date | None
@@ -92,6 +93,7 @@ class StudentCreate(Input):
     payment_form: ClassCode
     pinfl: Pinfl | None = None  # required for citizens of Uzbekistan
     region_code: ClassCode | None = None  # h_soato: where the student permanently lives
+    accommodation: ClassCode | None = None  # h_accommodation: where they live while studying
     patronymic: Patronymic = ""
     passport: Passport = ""
     phone: Phone = ""
@@ -111,6 +113,7 @@ class StudentUpdate(Input):
     group_id: Id | Unset = UNSET
     payment_form: ClassCode | Unset = UNSET
     region_code: ClassCode | Unset | None = UNSET
+    accommodation: ClassCode | Unset | None = UNSET
 
 
 class StatusChangeCreate(Input):

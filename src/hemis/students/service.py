@@ -69,6 +69,7 @@ STUDENT_CODES = {
     "citizenship": "h_citizenship_type",
     "payment_form": "h_payment_form",
     "region_code": "h_soato",
+    "accommodation": "h_accommodation",
 }
 
 
