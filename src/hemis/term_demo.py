@@ -51,6 +51,21 @@ SURNAME_STEMS = (
     "Ergashev", "Xolmatov", "Nazarov", "Rasulov", "Mirzayev", "Sobirov", "Hasanov", "Umarov", "Jo'rayev",
     "Olimov", "Sharipov", "To'xtayev", "Salimov", "Bakirov", "Normatov", "Fayzullayev", "Eshonqulov",
 )  # fmt: skip
+# h_accommodation by share (per cent): own home, relatives, acquaintances, rented, dormitory.
+ACCOMMODATION_SHARES = (("11", 45), ("12", 8), ("13", 2), ("14", 25), ("15", 20))
+
+
+def accommodation_for(serial: int) -> str:
+    """A student's accommodation, spread by ACCOMMODATION_SHARES over the serial numbers (not
+    drawn from the generator, so the rest of the demo stays what it was)."""
+    point = serial * 37 % 100
+    for code, share in ACCOMMODATION_SHARES:
+        if point < share:
+            return code
+        point -= share
+    return ACCOMMODATION_SHARES[-1][0]
+
+
 # h_soato regions (level region) and roughly how many students come from each.
 HOME_REGIONS = (
     ("1703", 9), ("1706", 6), ("1708", 4), ("1710", 10), ("1712", 3), ("1714", 8), ("1718", 11),
@@ -348,6 +363,7 @@ class TermSeeder:
                     "region_code": self.rng.choices(
                         [code for code, _ in HOME_REGIONS], [weight for _, weight in HOME_REGIONS]
                     )[0],
+                    "accommodation": accommodation_for(self.serial),
                 }
             )
         ids = await self._insert(Student, rows)

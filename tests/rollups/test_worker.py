@@ -189,6 +189,95 @@ class TestWorker:
                 )
                 await session.commit()
 
+    async def test_unchanged_figures_are_not_rewritten_and_changed_ones_are(
+        self,
+        worker: RollupWorker,
+        maker: async_sessionmaker[AsyncSession],
+        tenants: dict[str, TenantRef],
+        client: httpx.AsyncClient,
+        admin: dict[str, str],  # noqa: F811
+        group: dict[str, Any],  # noqa: F811
+    ) -> None:
+        """A recompute compares each family's rows with the stored ones and writes only where they
+        differ: the stored rows keep their ids (no delete, no insert) until alpha changes."""
+
+        async def stored() -> tuple[set[int], set[int], int]:
+            async with national_session(maker) as session:
+                contingent = set(
+                    (
+                        await session.scalars(select(Contingent.id).where(Contingent.tenant_code == "alpha"))
+                    ).all()
+                )
+                registry = set(
+                    (
+                        await session.scalars(
+                            select(StudentRegistry.id).where(StudentRegistry.tenant_code == "alpha")
+                        )
+                    ).all()
+                )
+            return contingent, registry, await studying(maker, tenants["national"])
+
+        await worker.recompute(codes=["alpha", "beta"])
+        before = await stored()
+        beta_before = await studying(maker, tenants["national"], "beta")
+        await worker.recompute(codes=["alpha", "beta"])
+        assert await stored() == before
+        body = student_body(group)
+        assert (await client.post(f"{T}/students", json=body, headers=admin)).status_code == 201
+        await worker.recompute(codes=["alpha", "beta"])
+        contingent, registry, counted = await stored()
+        assert counted == before[2] + 1
+        assert contingent.isdisjoint(before[0])  # alpha's contingent replaced as a whole
+        assert len(registry - before[1]) == 1 and before[1] <= registry  # one registry row added
+        assert await studying(maker, tenants["national"], "beta") == beta_before
+
+    async def test_a_registry_rewritten_between_read_and_write_is_read_again(
+        self,
+        app_db: AsyncEngine,
+        settings: Settings,
+        maker: async_sessionmaker[AsyncSession],
+        tenants: dict[str, TenantRef],
+    ) -> None:
+        """A refresh that found alpha's national registry equal to its own does not read the
+        rows; if another refresh rewrites them before its write, it reads them after all rather
+        than stamp rows it has not checked."""
+
+        class Interrupted(RollupWorker):
+            writes = 0
+
+            async def _write(self, tenant: TenantRef, read: Any, *args: Any, **kwargs: Any) -> Any:
+                self.writes += 1
+                if self.writes == 1:  # between this refresh's read and its write: a row goes
+                    assert "registry" not in read.rows  # found equal, not read
+                    async with national_session(self.maker) as session:
+                        victim = select(func.min(StudentRegistry.id)).where(
+                            StudentRegistry.tenant_code == "alpha"
+                        )
+                        await session.execute(
+                            delete(StudentRegistry).where(StudentRegistry.id == victim.scalar_subquery())
+                        )
+                        await session.commit()
+                return await super()._write(tenant, read, *args, **kwargs)
+
+        async def registered() -> int:
+            async with national_session(maker) as session:
+                return int(
+                    await session.scalar(
+                        select(func.count())
+                        .select_from(StudentRegistry)
+                        .where(StudentRegistry.tenant_code == "alpha")
+                    )
+                    or 0
+                )
+
+        await RollupWorker(app_db, settings.tenancy.role_prefix).recompute(codes=["alpha"])
+        complete = await registered()
+        assert complete > 0
+        interrupted = Interrupted(app_db, settings.tenancy.role_prefix)
+        await interrupted.recompute(codes=["alpha"])
+        assert interrupted.writes == 2  # the first write refused, the second with the rows
+        assert await registered() == complete
+
     async def test_an_unknown_university_is_refused(self, worker: RollupWorker) -> None:
         with pytest.raises(LookupError):
             await worker.recompute(codes=["nosuch"])

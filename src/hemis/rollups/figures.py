@@ -25,6 +25,7 @@ from hemis.identity.models import UserAccount
 from hemis.institution.models import InstitutionProfile
 from hemis.results.models import StudentPerformance
 from hemis.results.service import STUDYING, ResultService, whole_term_plan
+from hemis.rollups.models import StudentRegistry
 from hemis.staff.models import Employee, TeachingAssignment
 from hemis.stipends.models import StipendLine, StipendRun
 from hemis.structure.models import Auditorium, Department
@@ -81,6 +82,16 @@ FamilyRows = list[dict[str, Any]] | dict[str, list[Any]]
 Family = Callable[[AsyncSession, date], Awaitable[FamilyRows]]
 
 
+def columns_of(result: Any) -> dict[str, list[Any]]:
+    """A statement's result as one list per column, without a Python object per row ({} for none)."""
+    rows = result.all()
+    return (
+        {name: list(values) for name, values in zip(result.keys(), zip(*rows, strict=True), strict=True)}
+        if rows
+        else {}
+    )
+
+
 def as_columns(rows: FamilyRows) -> dict[str, list[Any]]:
     """`rows` as one list per column ({} for no rows)."""
     if isinstance(rows, dict):
@@ -103,7 +114,7 @@ async def profile(session: AsyncSession, today: date) -> list[dict[str, Any]]:
     ]
 
 
-async def contingent(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+async def contingent(session: AsyncSession, today: date) -> dict[str, list[Any]]:
     dims = {
         "status": Student.status,
         "education_type": AcademicGroup.education_type,
@@ -119,7 +130,7 @@ async def contingent(session: AsyncSession, today: date) -> list[dict[str, Any]]
         .join(AcademicGroup, AcademicGroup.id == Student.group_id)
         .group_by(*dims.values())
     )
-    return [dict(r._mapping) for r in await session.execute(query)]
+    return columns_of(await session.execute(query))
 
 
 # The registry's columns, as the university's tables hold them (and in this order in its digest).
@@ -161,11 +172,19 @@ def registry_digest(
     return func.md5(func.coalesce(func.string_agg(row, aggregate_order_by(literal(","), student_id)), ""))
 
 
-async def registry_digest_of(session: AsyncSession, role: str) -> str:
-    """The digest of the rows registry() reads (in the same snapshot), written under `role`."""
-    return str(
-        await session.scalar(_registry_query(registry_digest(literal(role), *REGISTRY_COLUMNS.values())))
-    )
+async def registry_digests(session: AsyncSession, code: str, role: str) -> tuple[str, str]:
+    """The digest of the rows registry() reads (in the same snapshot), written under `role`, and
+    of the university's rows in the national registry (its own: row-level security), in one
+    round trip. Equal, the registry's rows need neither reading nor writing."""
+    kept = StudentRegistry
+    national = select(registry_digest(kept.tenant_role, *(getattr(kept, name) for name in REGISTRY_COLUMNS)))
+    own = _registry_query(registry_digest(literal(role), *REGISTRY_COLUMNS.values()))
+    row = (
+        await session.execute(
+            select(own.scalar_subquery(), national.where(kept.tenant_code == code).scalar_subquery())
+        )
+    ).one()
+    return str(row[0]), str(row[1])
 
 
 async def performance(session: AsyncSession, today: date) -> list[dict[str, Any]]:
@@ -370,7 +389,7 @@ async def stipends(session: AsyncSession, today: date) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in await session.execute(query)]
 
 
-async def staff(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+async def staff(session: AsyncSession, today: date) -> dict[str, list[Any]]:
     teaches = exists().where(TeachingAssignment.employee_id == Employee.id)
     e_course = exists().where(
         TeachingAssignment.employee_id == Employee.id, TeachingAssignment.e_course_url.is_not(None)
@@ -393,7 +412,7 @@ async def staff(session: AsyncSession, today: date) -> list[dict[str, Any]]:
         .where(Employee.active.is_(True))
         .group_by(*dims)
     )
-    return [dict(r._mapping) for r in await session.execute(query)]
+    return columns_of(await session.execute(query))
 
 
 async def structure(session: AsyncSession, today: date) -> list[dict[str, Any]]:
@@ -425,14 +444,29 @@ def age_band_names(bounds: tuple[int, ...]) -> list[str]:
     return [f"-{bounds[0] - 1}"] + [f"{lo}-{hi - 1}" for lo, hi in pairwise(bounds)] + [f"{bounds[-1]}-"]
 
 
+def years_before(today: date, years: int) -> date:
+    """The same day `years` earlier (28 February for a 29th with no leap year then)."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return today.replace(year=today.year - years, day=28)
+
+
 def age_band(birth_date: Any, today: date, bounds: tuple[int, ...]) -> Any:
-    """The band of a person born on `birth_date`, in whole years on `today`."""
-    years = func.date_part("year", func.age(cast(literal(today), Date), birth_date))
+    """The band of a person born on `birth_date`, in whole years on `today`: younger than N
+    means born after the same day N years ago, a comparison with a constant rather than an
+    age() for every row."""
     names = age_band_names(bounds)
-    return case(*((years < bound, name) for bound, name in zip(bounds, names, strict=False)), else_=names[-1])
+    return case(
+        *(
+            (birth_date > years_before(today, bound), name)
+            for bound, name in zip(bounds, names, strict=False)
+        ),
+        else_=names[-1],
+    )
 
 
-async def demography(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+async def demography(session: AsyncSession, today: date) -> dict[str, list[Any]]:
     """Studying students by age band, accommodation, education type and gender, and active
     employees by age band and gender, in one round trip."""
     student_band = age_band(Student.birth_date, today, STUDENT_AGE_BANDS)
@@ -456,7 +490,7 @@ async def demography(session: AsyncSession, today: date) -> list[dict[str, Any]]
         .where(Employee.active.is_(True))
         .group_by(employee_band, Employee.gender)
     )
-    return [dict(r._mapping) for r in await session.execute(union_all(students, employees))]
+    return columns_of(await session.execute(union_all(students, employees)))
 
 
 FAMILY_FUNCTIONS: dict[str, Family] = {
