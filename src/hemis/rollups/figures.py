@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal
+from functools import cache, lru_cache
 from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import Date, Integer, Numeric, case, cast, exists, func, literal, or_, select, union_all
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.curriculum.models import CurriculumSubject, CurriculumWeek, Specialty
@@ -114,7 +114,8 @@ async def profile(session: AsyncSession, today: date) -> list[dict[str, Any]]:
     ]
 
 
-async def contingent(session: AsyncSession, today: date) -> dict[str, list[Any]]:
+@cache
+def _contingent_query() -> Any:
     dims = {
         "status": Student.status,
         "education_type": AcademicGroup.education_type,
@@ -125,12 +126,15 @@ async def contingent(session: AsyncSession, today: date) -> dict[str, list[Any]]
         "region_code": func.coalesce(func.left(Student.region_code, 4), ""),
         "citizenship": Student.citizenship,
     }
-    query: Any = (
+    return (
         select(*(c.label(k) for k, c in dims.items()), func.count().label("students"))
         .join(AcademicGroup, AcademicGroup.id == Student.group_id)
         .group_by(*dims.values())
     )
-    return columns_of(await session.execute(query))
+
+
+async def contingent(session: AsyncSession, today: date) -> dict[str, list[Any]]:
+    return columns_of(await session.execute(_contingent_query()))
 
 
 # The registry's columns, as the university's tables hold them (and in this order in its digest).
@@ -166,10 +170,15 @@ def registry_digest(
 ) -> Any:
     """An aggregate naming a set of registry rows: equal on both sides, the national rows need
     no rewrite (most rounds change a few students, or none; a university has tens of thousands).
-    The role too: rows written under an earlier role prefix are rewritten, or RLS hides them."""
+    The role too: rows written under an earlier role prefix are rewritten, or RLS hides them.
+
+    The count and the sum of the rows' 64-bit hashes, a multiset hash: no sort and no long
+    string (a third cheaper than an md5 of the rows in order). A changed row changes its hash,
+    so an accidental match is a 2^-64 chance per changed set of rows."""
     epoch = func.extract("epoch", changed_at)  # not its text: that follows the session's TimeZone
     row = func.concat_ws("|", role, pinfl, student_id, status, education_type, course, epoch)
-    return func.md5(func.coalesce(func.string_agg(row, aggregate_order_by(literal(","), student_id)), ""))
+    hashes = func.coalesce(func.sum(cast(func.hashtextextended(row, 0), Numeric)), 0)
+    return func.concat(func.count(), ":", hashes)
 
 
 async def registry_digests(session: AsyncSession, code: str, role: str) -> tuple[str, str]:
@@ -193,17 +202,8 @@ async def performance(session: AsyncSession, today: date) -> list[dict[str, Any]
     return [{"academic_year": year, **r._mapping} for r in rows]
 
 
-async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]:
-    """Classroom hours of the running semester up to `today`: each subject's hours times the share
-    of its theory weeks begun (the curriculum's week calendar; fixed dates where it has none),
-    for every studying student taking it, and the hours they missed (absences are refused for
-    future days, so every one recorded counts).
-
-    Summed without pairing each student with each subject (a third of a million pairs in a
-    large university): a curriculum's mandatory subjects are planned once per curriculum and
-    semester and multiplied by the students counted per curriculum, term and cohort, electives by
-    the choices counted per line, and the hours missed come from the students' kept results
-    (hemis.results.models.StudentPerformance)."""
+@lru_cache(maxsize=4)  # one a day
+def _attendance_query(today: date) -> Any:
     course_year = cast(AcademicGroup.course, Integer) - 10
     semester = cast(10 + 2 * course_year - 1 + running_semester_offset(today), Numeric)
     scope = (
@@ -245,6 +245,9 @@ async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]
             func.round(line.classroom_hours * share).label("planned"),
         )
         .outerjoin(weeks, (weeks.c.curriculum_id == line.curriculum_id) & (weeks.c.semester == line.semester))
+        # Only the running half of the year's semesters (h_semester 11, 13 … in autumn): the
+        # others meet no student's term below, and their electives' choices need not be counted.
+        .where(cast(line.semester, Integer) % 2 == (1 if running_semester_offset(today) == 0 else 0))
         .cte("planned_line")
     )
     mandatory = (
@@ -264,6 +267,12 @@ async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]
     counted = (
         select(*term, *cohort, func.count().label("students")).group_by(*term, *cohort).subquery("counted")
     )
+
+    def same_term(part: Any, planned: Any) -> Any:
+        return (part.c.curriculum_id == planned.c.curriculum_id) & (part.c.semester == planned.c.semester)
+
+    # Choices of the running term's electives only (a student's earlier semesters' are most of them).
+    elective_line = planned_line.alias("elective_line")
     choices = (
         select(
             ElectiveChoice.curriculum_subject_id.label("line_id"),
@@ -271,13 +280,15 @@ async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]
             *cohort,
             func.count().label("students"),
         )
-        .join(scope, scope.c.student_id == ElectiveChoice.student_id)
+        .join(
+            elective_line,
+            (elective_line.c.line_id == ElectiveChoice.curriculum_subject_id)
+            & elective_line.c.elective.is_(True),
+        )
+        .join(scope, (scope.c.student_id == ElectiveChoice.student_id) & same_term(scope, elective_line))
         .group_by(ElectiveChoice.curriculum_subject_id, *term, *cohort)
         .subquery("choices")
     )
-
-    def same_term(part: Any, planned: Any) -> Any:
-        return (part.c.curriculum_id == planned.c.curriculum_id) & (part.c.semester == planned.c.semester)
 
     zero = literal(0)
     autumn = running_semester_offset(today) == 0
@@ -323,17 +334,31 @@ async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]
         func.coalesce(func.sum(hours.c.missed), 0).label("missed_hours"),
         func.coalesce(func.sum(hours.c.excused), 0).label("excused_hours"),
     ).group_by(hours.c.education_form, hours.c.course)
+    return query
+
+
+async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+    """Classroom hours of the running semester up to `today`: each subject's hours times the share
+    of its theory weeks begun (the curriculum's week calendar; fixed dates where it has none),
+    for every studying student taking it, and the hours they missed (absences are refused for
+    future days, so every one recorded counts).
+
+    Summed without pairing each student with each subject (a third of a million pairs in a
+    large university): a curriculum's mandatory subjects are planned once per curriculum and
+    semester and multiplied by the students counted per curriculum, term and cohort, electives by
+    the choices counted per line, and the hours missed come from the students' kept results
+    (hemis.results.models.StudentPerformance)."""
     year = academic_year_of(today)
     async with whole_term_plan(session):
-        rows = (await session.execute(query)).all()
+        rows = (await session.execute(_attendance_query(today))).all()
     return [
         {"academic_year": year, **{k: int(v) if k.endswith("hours") else v for k, v in r._mapping.items()}}
         for r in rows
     ]
 
 
-async def finance(session: AsyncSession, today: date) -> list[dict[str, Any]]:
-    """Per academic year of the contracts (cancelled ones keep what was paid on them)."""
+@cache
+def _finance_query() -> Any:
     entry = LedgerEntry
     online = entry.provider.is_not(None)
     per_contract = (
@@ -370,10 +395,16 @@ async def finance(session: AsyncSession, today: date) -> list[dict[str, Any]]:
         .outerjoin(per_contract, per_contract.c.contract_id == Contract.id)
         .group_by(Contract.academic_year)
     )
-    return [{k: int(v) for k, v in r._mapping.items()} for r in await session.execute(query)]
+    return query
 
 
-async def stipends(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+async def finance(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+    """Per academic year of the contracts (cancelled ones keep what was paid on them)."""
+    return [{k: int(v) for k, v in r._mapping.items()} for r in await session.execute(_finance_query())]
+
+
+@cache
+def _stipends_query() -> Any:
     query = (
         select(
             StipendRun.month,
@@ -386,10 +417,15 @@ async def stipends(session: AsyncSession, today: date) -> list[dict[str, Any]]:
         .where(StipendRun.status == "approved")
         .group_by(StipendRun.month)
     )
-    return [dict(r._mapping) for r in await session.execute(query)]
+    return query
 
 
-async def staff(session: AsyncSession, today: date) -> dict[str, list[Any]]:
+async def stipends(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in await session.execute(_stipends_query())]
+
+
+@cache
+def _staff_query() -> Any:
     teaches = exists().where(TeachingAssignment.employee_id == Employee.id)
     e_course = exists().where(
         TeachingAssignment.employee_id == Employee.id, TeachingAssignment.e_course_url.is_not(None)
@@ -412,12 +448,15 @@ async def staff(session: AsyncSession, today: date) -> dict[str, list[Any]]:
         .where(Employee.active.is_(True))
         .group_by(*dims)
     )
-    return columns_of(await session.execute(query))
+    return query
 
 
-async def structure(session: AsyncSession, today: date) -> list[dict[str, Any]]:
-    """Groups and specialities by education type, departments by structure type, auditoriums by
-    type: each a (kind, code, count) row, in one round trip."""
+async def staff(session: AsyncSession, today: date) -> dict[str, list[Any]]:
+    return columns_of(await session.execute(_staff_query()))
+
+
+@cache
+def _structure_query() -> Any:
     counted: list[tuple[str, Any, Any]] = [
         ("groups", AcademicGroup.education_type, AcademicGroup.active.is_(True)),
         ("specialities", Specialty.education_type, literal(True)),
@@ -430,7 +469,13 @@ async def structure(session: AsyncSession, today: date) -> list[dict[str, Any]]:
         .group_by(code)
         for kind, code, condition in counted
     ]
-    return [dict(r._mapping) for r in await session.execute(union_all(*parts))]
+    return union_all(*parts)
+
+
+async def structure(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+    """Groups and specialities by education type, departments by structure type, auditoriums by
+    type: each a (kind, code, count) row, in one round trip."""
+    return [dict(r._mapping) for r in await session.execute(_structure_query())]
 
 
 # Age bands by their first year of age: students' as HEMIS's stat-student cuts them, employees' by
@@ -466,9 +511,8 @@ def age_band(birth_date: Any, today: date, bounds: tuple[int, ...]) -> Any:
     )
 
 
-async def demography(session: AsyncSession, today: date) -> dict[str, list[Any]]:
-    """Studying students by age band, accommodation, education type and gender, and active
-    employees by age band and gender, in one round trip."""
+@lru_cache(maxsize=4)  # one a day
+def _demography_query(today: date) -> Any:
     student_band = age_band(Student.birth_date, today, STUDENT_AGE_BANDS)
     accommodation = func.coalesce(Student.accommodation, "")
     students = (
@@ -490,7 +534,13 @@ async def demography(session: AsyncSession, today: date) -> dict[str, list[Any]]
         .where(Employee.active.is_(True))
         .group_by(employee_band, Employee.gender)
     )
-    return columns_of(await session.execute(union_all(students, employees)))
+    return union_all(students, employees)
+
+
+async def demography(session: AsyncSession, today: date) -> dict[str, list[Any]]:
+    """Studying students by age band, accommodation, education type and gender, and active
+    employees by age band and gender, in one round trip."""
+    return columns_of(await session.execute(_demography_query(today)))
 
 
 FAMILY_FUNCTIONS: dict[str, Family] = {
@@ -507,53 +557,67 @@ FAMILY_FUNCTIONS: dict[str, Family] = {
 }
 
 
-async def kpi_extras(session: AsyncSession, today: date) -> dict[str, int]:
-    """What the KPIs read beyond the families: how complete the records the statistical report
-    is made of are, how many marks went in on time, and how many students can see their own."""
+@cache
+def _kpi_extras_query() -> Any:
+    """One row: the studying students' counts, the active employees' and the marks', each an
+    aggregate of its own table joined on nothing (one row each), so one round trip."""
     studying = Student.status == STUDYING
-    students = (
-        await session.execute(
-            select(
-                func.count().filter(studying),
-                func.count().filter(
-                    studying, or_(Student.pinfl.is_not(None), Student.citizenship != CITIZEN)
-                ),
-                func.count().filter(studying, Student.region_code.is_not(None)),
-                func.count().filter(studying, Student.passport != ""),
-                func.count().filter(studying, Student.phone != ""),
-                func.count().filter(
-                    studying,
-                    exists().where(UserAccount.student_id == Student.id, UserAccount.active.is_(True)),
-                ),
-            )
-        )
-    ).one()
+    students = select(
+        func.count().filter(studying).label("students"),
+        func.count()
+        .filter(studying, or_(Student.pinfl.is_not(None), Student.citizenship != CITIZEN))
+        .label("with_pinfl"),
+        func.count().filter(studying, Student.region_code.is_not(None)).label("with_region"),
+        func.count().filter(studying, Student.passport != "").label("with_passport"),
+        func.count().filter(studying, Student.phone != "").label("with_phone"),
+    ).subquery("students")
+    # A join, not EXISTS per student: that is a subplan run for every row, whose estimated cost
+    # alone switched JIT compilation on (50 ms for a large university).
+    access = (
+        select(func.count(func.distinct(UserAccount.student_id)).label("with_access"))
+        .join(Student, Student.id == UserAccount.student_id)
+        .where(UserAccount.active.is_(True), studying)
+        .subquery("access")
+    )
     employees = (
-        await session.execute(
-            select(
-                func.count(),
-                func.count().filter(Employee.pinfl.is_not(None)),
-                func.count().filter(or_(Employee.phone != "", Employee.email != "")),
-            ).where(Employee.active.is_(True))
+        select(
+            func.count().label("employees"),
+            func.count().filter(Employee.pinfl.is_not(None)).label("employees_with_pinfl"),
+            func.count().filter(or_(Employee.phone != "", Employee.email != "")).label("with_contact"),
         )
-    ).one()
+        .where(Employee.active.is_(True))
+        .subquery("employees")
+    )
     # Marks of studying students' current and previous study year (each attempt); on time =
     # entered before the sheet locked. Summed from the students' kept results, which the
     # performance family has just brought up to date: scanning every mark took longer than
     # all the other figures together.
     kept = StudentPerformance
     marks = (
-        await session.execute(
-            select(func.coalesce(func.sum(kept.marks), 0), func.coalesce(func.sum(kept.marks_on_time), 0))
-            .join(Student, Student.id == kept.student_id)
-            .where(studying)
+        select(
+            func.coalesce(func.sum(kept.marks), 0).label("marks"),
+            func.coalesce(func.sum(kept.marks_on_time), 0).label("on_time"),
         )
-    ).one()
+        .join(Student, Student.id == kept.student_id)
+        .where(studying)
+        .subquery("marks")
+    )
+    return select(students, access, employees, marks).select_from(
+        students.join(access, literal(True)).join(employees, literal(True)).join(marks, literal(True))
+    )
+
+
+async def kpi_extras(session: AsyncSession, today: date) -> dict[str, int]:
+    """What the KPIs read beyond the families: how complete the records the statistical report
+    is made of are, how many marks went in on time, and how many students can see their own."""
+    row = (await session.execute(_kpi_extras_query())).one()
+    students = int(row.students)
+    filled = row.with_pinfl + row.with_region + row.with_passport + row.with_phone
     return {
-        "students": students[0],
-        "report_fields": 4 * students[0] + 2 * employees[0],
-        "report_fields_filled": sum(students[1:5]) + employees[1] + employees[2],
-        "students_with_access": students[5],
-        "marks": marks[0],
-        "marks_on_time": marks[1],
+        "students": students,
+        "report_fields": 4 * students + 2 * int(row.employees),
+        "report_fields_filled": int(filled + row.employees_with_pinfl + row.with_contact),
+        "students_with_access": int(row.with_access),
+        "marks": int(row.marks),
+        "marks_on_time": int(row.on_time),
     }

@@ -421,8 +421,13 @@ class RollupWorker:
         reads: they are the only writes here, and the stale rows taken go with them)."""
         async with tenant_session(self.maker, tenant) as session:
             await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            as_of = datetime.now(UTC)  # replaced by the snapshot's own moment, next line
-            as_of = await session.scalar(select(func.now())) or as_of
+            # The snapshot's own moment, and settings for reading whole tables: no JIT compilation
+            # (the estimated costs of these aggregates switch it on, and compiling took longer than
+            # running them), and memory for their hashes (a large university's ledger per contract
+            # spilled to disk at the default 4 MB). Local to this transaction.
+            setting = func.set_config  # lint-skip: planner settings, not a role or search_path
+            moment = select(func.now(), setting("jit", "off", True), setting("work_mem", "64MB", True))
+            as_of = (await session.execute(moment)).one()[0]
             taken = (
                 await session.execute(select(RollupOutbox.id, RollupOutbox.source, RollupOutbox.at))
             ).all()
