@@ -239,8 +239,8 @@ class TestWorker:
         tenants: dict[str, TenantRef],
     ) -> None:
         """A refresh that found alpha's national registry equal to its own does not read the
-        rows; if another refresh rewrites them before its write, it reads them after all rather
-        than stamp rows it has not checked."""
+        rows; if another refresh rewrites them before its write (which its freshness stamp
+        tells), it reads them after all rather than stamp rows it has not checked."""
 
         class Interrupted(RollupWorker):
             writes = 0
@@ -255,6 +255,12 @@ class TestWorker:
                         )
                         await session.execute(
                             delete(StudentRegistry).where(StudentRegistry.id == victim.scalar_subquery())
+                        )
+                        # stamped, as every write of the registry is (in the same transaction)
+                        await session.execute(
+                            update(Freshness)
+                            .where(Freshness.tenant_code == "alpha", Freshness.family == "registry")
+                            .values(computed_at=func.clock_timestamp())
                         )
                         await session.commit()
                 return await super()._write(tenant, read, *args, **kwargs)

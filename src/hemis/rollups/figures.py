@@ -9,7 +9,7 @@ here: performance comes from ResultService, as ratings and stipends do.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache, lru_cache
 from itertools import pairwise
@@ -25,7 +25,7 @@ from hemis.identity.models import UserAccount
 from hemis.institution.models import InstitutionProfile
 from hemis.results.models import StudentPerformance
 from hemis.results.service import STUDYING, ResultService, whole_term_plan
-from hemis.rollups.models import StudentRegistry
+from hemis.rollups.models import Freshness, StudentRegistry
 from hemis.staff.models import Employee, TeachingAssignment
 from hemis.stipends.models import StipendLine, StipendRun
 from hemis.structure.models import Auditorium, Department
@@ -181,19 +181,25 @@ def registry_digest(
     return func.concat(func.count(), ":", hashes)
 
 
-async def registry_digests(session: AsyncSession, code: str, role: str) -> tuple[str, str]:
-    """The digest of the rows registry() reads (in the same snapshot), written under `role`, and
-    of the university's rows in the national registry (its own: row-level security), in one
-    round trip. Equal, the registry's rows need neither reading nor writing."""
+async def registry_digests(session: AsyncSession, code: str, role: str) -> tuple[str, str, datetime | None]:
+    """The digest of the rows registry() reads (in the same snapshot), written under `role`; of
+    the university's rows in the national registry (its own: row-level security); and when
+    those were last written (their freshness stamp), in one round trip. Equal digests, the
+    registry's rows need neither reading nor writing, as long as the stamp stays the same."""
     kept = StudentRegistry
     national = select(registry_digest(kept.tenant_role, *(getattr(kept, name) for name in REGISTRY_COLUMNS)))
     own = _registry_query(registry_digest(literal(role), *REGISTRY_COLUMNS.values()))
+    stamp = select(Freshness.computed_at).where(Freshness.tenant_code == code, Freshness.family == "registry")
     row = (
         await session.execute(
-            select(own.scalar_subquery(), national.where(kept.tenant_code == code).scalar_subquery())
+            select(
+                own.scalar_subquery(),
+                national.where(kept.tenant_code == code).scalar_subquery(),
+                stamp.scalar_subquery(),
+            )
         )
     ).one()
-    return str(row[0]), str(row[1])
+    return str(row[0]), str(row[1]), row[2]
 
 
 async def performance(session: AsyncSession, today: date) -> list[dict[str, Any]]:

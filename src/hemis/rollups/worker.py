@@ -111,7 +111,8 @@ class Read:
     stale: set[str]  # the families they make stale (all, for a full recompute)
     rows: dict[str, figures.FamilyRows] = field(default_factory=dict)  # each stale family's rows
     extras: dict[str, int] | None = None  # what the KPIs read beyond the families (KPIs stale)
-    registry_digest: str = ""  # of the registry rows (registry stale): _merge_registry compares
+    registry_digest: str = ""  # of the registry rows (registry stale)
+    registry_stamp: datetime | None = None  # when the national registry rows it compared were written
     seconds_by_step: dict[str, float] = field(default_factory=dict)
 
     @contextmanager
@@ -214,10 +215,9 @@ def _registry_statements(columns: tuple[str, ...]) -> tuple[Any, Any]:
 
 
 @cache
-def _registry_digest_statement() -> Any:
-    kept = StudentRegistry
-    columns = (getattr(kept, name) for name in figures.REGISTRY_COLUMNS)
-    return select(figures.registry_digest(kept.tenant_role, *columns)).where(kept.tenant_code == CODE)
+def _registry_stamp_statement() -> Any:
+    table = table_of(Freshness)
+    return select(table.c.computed_at).where(table.c.tenant_code == CODE, table.c.family == "registry")
 
 
 def _today() -> date:
@@ -384,11 +384,12 @@ class RollupWorker:
                     await self._write_university(session, code, role, rows["profile"])
                 elif family == "registry":
                     if "registry" in rows:
-                        await self._merge_registry(
-                            session, code, role, rows["registry"], read.registry_digest
-                        )
-                    elif await self._registry_digest(session, code) != read.registry_digest:
-                        raise RegistryMoved(code)
+                        await self._merge_registry(session, code, role, rows["registry"])
+                    elif (
+                        await session.scalar(_registry_stamp_statement(), {"code": code})
+                        != read.registry_stamp
+                    ):
+                        raise RegistryMoved(code)  # written since the snapshot: its rows are needed
                 elif family != "kpi":
                     await self._replace(session, TABLES[family], code, role, rows[family])
             if read.extras is not None and "kpi" not in newer:
@@ -445,7 +446,7 @@ class RollupWorker:
             if "registry" in stale:
                 with read.timed("registry"):
                     role = naming.tenant_role(tenant.code, self.prefix)
-                    read.registry_digest, national = await figures.registry_digests(
+                    read.registry_digest, national, read.registry_stamp = await figures.registry_digests(
                         session, tenant.code, role
                     )
                     # The same rows nationally (most rounds, nearly every university in a full
@@ -475,14 +476,12 @@ class RollupWorker:
         await session.execute(_replace_statement(model, columns), {"code": code, "role": role, **params})
 
     async def _merge_registry(
-        self, session: AsyncSession, code: str, role: str, rows: figures.FamilyRows, digest: str
+        self, session: AsyncSession, code: str, role: str, rows: figures.FamilyRows
     ) -> None:
         """The registry changes by a few students at a time, and has tens of thousands of rows
         per university: rows that differ from `rows` are deleted and the missing ones inserted,
         so an unchanged student costs a comparison instead of a delete, an insert and four index
-        entries (_registry_statements)."""
-        if await self._registry_digest(session, code) == digest:  # the same rows: nothing to write
-            return
+        entries (_registry_statements). Called only when the digests differed."""
         incoming = Incoming.params(rows)
         if incoming is None:
             await session.execute(_delete_statement(StudentRegistry), {"code": code})
@@ -490,10 +489,6 @@ class RollupWorker:
         columns, params = incoming
         for statement in _registry_statements(columns):
             await session.execute(statement, {"code": code, "role": role, **params})
-
-    async def _registry_digest(self, session: AsyncSession, code: str) -> str:
-        """The digest of the university's rows in the national registry, as they are now."""
-        return str(await session.scalar(_registry_digest_statement(), {"code": code}))
 
     async def _write_university(
         self, session: AsyncSession, code: str, role: str, rows: figures.FamilyRows
