@@ -268,10 +268,26 @@ def _attendance_query(today: date) -> Any:
     )
     cohort = (scope.c.education_form, scope.c.course)
     term = (scope.c.curriculum_id, scope.c.semester)
-    # Students counted per curriculum, term and cohort, and elective choices per line too: each
-    # planned line then meets a count, not every student who takes it.
+    # Students counted per curriculum, term and cohort, with the hours they missed as their kept
+    # results hold them for the running semester (kept current by the performance refresh that
+    # runs before the families), and elective choices per line too: each planned line then meets
+    # a count, not every student who takes it.
+    kept = StudentPerformance
+    autumn = running_semester_offset(today) == 0
+    missed, excused = (
+        (kept.missed_autumn, kept.excused_autumn) if autumn else (kept.missed_spring, kept.excused_spring)
+    )
     counted = (
-        select(*term, *cohort, func.count().label("students")).group_by(*term, *cohort).subquery("counted")
+        select(
+            *term,
+            *cohort,
+            func.count().label("students"),
+            func.coalesce(func.sum(missed), 0).label("missed"),
+            func.coalesce(func.sum(excused), 0).label("excused"),
+        )
+        .select_from(scope.outerjoin(kept, kept.student_id == scope.c.student_id))
+        .group_by(*term, *cohort)
+        .cte("counted")
     )
 
     def same_term(part: Any, planned: Any) -> Any:
@@ -297,11 +313,6 @@ def _attendance_query(today: date) -> Any:
     )
 
     zero = literal(0)
-    autumn = running_semester_offset(today) == 0
-    kept = StudentPerformance
-    missed, excused = (
-        (kept.missed_autumn, kept.excused_autumn) if autumn else (kept.missed_spring, kept.excused_spring)
-    )
     parts = [
         select(
             counted.c.education_form,
@@ -326,11 +337,13 @@ def _attendance_query(today: date) -> Any:
             & planned_line.c.elective.is_(True),
         )
         .group_by(choices.c.education_form, choices.c.course),
-        # Hours missed, as the students' kept results hold them for the running semester (kept
-        # current by the performance refresh that runs before the families).
-        select(*cohort, zero, func.sum(missed), func.sum(excused))
-        .join(StudentPerformance, StudentPerformance.student_id == scope.c.student_id)
-        .group_by(*cohort),
+        select(
+            counted.c.education_form,
+            counted.c.course,
+            zero,
+            func.sum(counted.c.missed),
+            func.sum(counted.c.excused),
+        ).group_by(counted.c.education_form, counted.c.course),
     ]
     hours = union_all(*parts).subquery("hours")
     query = select(
