@@ -231,6 +231,37 @@ class TestWorker:
         assert len(registry - before[1]) == 1 and before[1] <= registry  # one registry row added
         assert await studying(maker, tenants["national"], "beta") == beta_before
 
+    async def test_a_recompute_repairs_national_rows_that_differ(
+        self, worker: RollupWorker, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
+    ) -> None:
+        """Unchanged means equal to the rows stored nationally, not to what was last written: a
+        recompute puts back what went missing there (here a contingent row and a registry row)."""
+
+        async def stored() -> tuple[int, int]:
+            async with national_session(maker) as session:
+                contingent = await session.scalar(
+                    select(func.coalesce(func.sum(Contingent.students), 0)).where(
+                        Contingent.tenant_code == "alpha"
+                    )
+                )
+                registry = await session.scalar(
+                    select(func.count())
+                    .select_from(StudentRegistry)
+                    .where(StudentRegistry.tenant_code == "alpha")
+                )
+            return int(contingent or 0), int(registry or 0)
+
+        await worker.recompute(codes=["alpha"])
+        before = await stored()
+        async with national_session(maker) as session:
+            for model in (Contingent, StudentRegistry):
+                victim = select(func.min(model.id)).where(model.tenant_code == "alpha").scalar_subquery()
+                await session.execute(delete(model).where(model.id == victim))
+            await session.commit()
+        assert await stored() != before
+        await worker.recompute(codes=["alpha"])
+        assert await stored() == before
+
     async def test_a_registry_rewritten_between_read_and_write_is_read_again(
         self,
         app_db: AsyncEngine,

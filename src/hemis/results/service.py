@@ -367,27 +367,7 @@ class ResultService:
         added up by education type, form and course: what the ministry's roll-ups report
         (hemis.rollups). Rows: education_type, education_form, course, students, graded,
         points_100, points_sum, grade_5 … grade_2, debts, debtors, gpa_sum, gpa_students."""
-        kept = StudentPerformance
-        cohort = (AcademicGroup.education_type, AcademicGroup.education_form, AcademicGroup.course)
-        query = (
-            select(
-                *cohort,
-                func.count().filter((kept.graded > 0) | (kept.barred > 0)).label("students"),
-                func.sum(kept.graded).label("graded"),
-                func.sum(kept.points_100).label("points_100"),
-                func.sum(kept.points_sum).label("points_sum"),
-                *(func.sum(getattr(kept, f"grade_{g}")).label(f"grade_{g}") for g in (5, 4, 3, 2)),
-                func.sum(kept.debts).label("debts"),
-                func.count().filter(kept.debts > 0).label("debtors"),
-                func.coalesce(func.sum(kept.gpa), 0).label("gpa_sum"),
-                func.count(kept.gpa).label("gpa_students"),
-            )
-            .join(Student, Student.id == kept.student_id)
-            .join(AcademicGroup, AcademicGroup.id == Student.group_id)
-            .where(Student.status == STUDYING, AcademicGroup.curriculum_id.is_not(None))
-            .group_by(*cohort)
-        )
-        return list((await self.session.execute(query)).all())
+        return list((await self.session.execute(cohort_performance_query())).all())
 
     async def _count(self, scope: Any, params: dict[str, Any]) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(scope), params) or 0)
@@ -644,6 +624,32 @@ def _term_results(scope: Any, in_term: Any) -> TermCtes:
 
 # Above this many stale students a refresh resolves them with whole-term hashes, not lookups.
 MANY_STUDENTS = 2_000
+
+
+@cache
+def cohort_performance_query() -> Any:
+    """The statement of ResultService.cohort_performance (built once)."""
+    kept = StudentPerformance
+    cohort = (AcademicGroup.education_type, AcademicGroup.education_form, AcademicGroup.course)
+    query = (
+        select(
+            *cohort,
+            func.count().filter((kept.graded > 0) | (kept.barred > 0)).label("students"),
+            func.sum(kept.graded).label("graded"),
+            func.sum(kept.points_100).label("points_100"),
+            func.sum(kept.points_sum).label("points_sum"),
+            *(func.sum(getattr(kept, f"grade_{g}")).label(f"grade_{g}") for g in (5, 4, 3, 2)),
+            func.sum(kept.debts).label("debts"),
+            func.count().filter(kept.debts > 0).label("debtors"),
+            func.coalesce(func.sum(kept.gpa), 0).label("gpa_sum"),
+            func.count(kept.gpa).label("gpa_students"),
+        )
+        .join(Student, Student.id == kept.student_id)
+        .join(AcademicGroup, AcademicGroup.id == Student.group_id)
+        .where(Student.status == STUDYING, AcademicGroup.curriculum_id.is_not(None))
+        .group_by(*cohort)
+    )
+    return query
 
 
 @cache

@@ -9,23 +9,48 @@ here: performance comes from ResultService, as ratings and stipends do.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from functools import cache, lru_cache
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import Date, Integer, Numeric, case, cast, exists, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    Numeric,
+    String,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hemis.core.db import table_of
 from hemis.curriculum.models import CurriculumSubject, CurriculumWeek, Specialty
 from hemis.finance.models import Contract, LedgerEntry
 from hemis.finance.rules import ACADEMIC_YEAR_START_MONTH, academic_year_of
 from hemis.identity.models import UserAccount
 from hemis.institution.models import InstitutionProfile
 from hemis.results.models import StudentPerformance
-from hemis.results.service import STUDYING, ResultService, whole_term_plan
-from hemis.rollups.models import Freshness, StudentRegistry
+from hemis.results.service import STUDYING, cohort_performance_query, whole_term_plan
+from hemis.rollups.models import (
+    Attendance,
+    Contingent,
+    Demography,
+    Finance,
+    Performance,
+    Staff,
+    Stipend,
+    Structure,
+    StudentRegistry,
+)
 from hemis.staff.models import Employee, TeachingAssignment
 from hemis.stipends.models import StipendLine, StipendRun
 from hemis.structure.models import Auditorium, Department
@@ -134,7 +159,7 @@ def _contingent_query() -> Any:
 
 
 async def contingent(session: AsyncSession, today: date) -> dict[str, list[Any]]:
-    return columns_of(await session.execute(_contingent_query()))
+    return await fetch(session, "contingent", today)
 
 
 # The registry's columns, as the university's tables hold them (and in this order in its digest).
@@ -181,31 +206,30 @@ def registry_digest(
     return func.concat(func.count(), ":", hashes)
 
 
-async def registry_digests(session: AsyncSession, code: str, role: str) -> tuple[str, str, datetime | None]:
-    """The digest of the rows registry() reads (in the same snapshot), written under `role`; of
-    the university's rows in the national registry (its own: row-level security); and when
-    those were last written (their freshness stamp), in one round trip. Equal digests, the
-    registry's rows need neither reading nor writing, as long as the stamp stays the same."""
+async def registry_digests(session: AsyncSession, code: str, role: str) -> tuple[str, str]:
+    """The digest of the rows registry() reads (in the same snapshot), written under `role`, and
+    of the university's rows in the national registry (its own: row-level security), in one
+    round trip. Equal, the registry's rows need neither reading nor writing."""
     kept = StudentRegistry
     national = select(registry_digest(kept.tenant_role, *(getattr(kept, name) for name in REGISTRY_COLUMNS)))
     own = _registry_query(registry_digest(literal(role), *REGISTRY_COLUMNS.values()))
-    stamp = select(Freshness.computed_at).where(Freshness.tenant_code == code, Freshness.family == "registry")
     row = (
         await session.execute(
-            select(
-                own.scalar_subquery(),
-                national.where(kept.tenant_code == code).scalar_subquery(),
-                stamp.scalar_subquery(),
-            )
+            select(own.scalar_subquery(), national.where(kept.tenant_code == code).scalar_subquery())
         )
     ).one()
-    return str(row[0]), str(row[1]), row[2]
+    return str(row[0]), str(row[1])
 
 
-async def performance(session: AsyncSession, today: date) -> list[dict[str, Any]]:
-    rows = await ResultService(session, actor="rollups").cohort_performance()
-    year = academic_year_of(today)
-    return [{"academic_year": year, **r._mapping} for r in rows]
+@lru_cache(maxsize=4)  # one a day
+def _performance_query(today: date) -> Any:
+    """ResultService's cohort sums of the students' kept results, as of the running study year."""
+    kept = cohort_performance_query().subquery("kept")
+    return select(literal(academic_year_of(today)).label("academic_year"), *kept.c)
+
+
+async def performance(session: AsyncSession, today: date) -> dict[str, list[Any]]:
+    return await fetch(session, "performance", today)
 
 
 @lru_cache(maxsize=4)  # one a day
@@ -347,6 +371,7 @@ def _attendance_query(today: date) -> Any:
     ]
     hours = union_all(*parts).subquery("hours")
     query = select(
+        literal(academic_year_of(today)).label("academic_year"),
         hours.c.education_form,
         hours.c.course,
         func.coalesce(func.sum(hours.c.planned), 0).label("planned_hours"),
@@ -356,7 +381,7 @@ def _attendance_query(today: date) -> Any:
     return query
 
 
-async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+async def attendance(session: AsyncSession, today: date) -> dict[str, list[Any]]:
     """Classroom hours of the running semester up to `today`: each subject's hours times the share
     of its theory weeks begun (the curriculum's week calendar; fixed dates where it has none),
     for every studying student taking it, and the hours they missed (absences are refused for
@@ -367,13 +392,7 @@ async def attendance(session: AsyncSession, today: date) -> list[dict[str, Any]]
     semester and multiplied by the students counted per curriculum, term and cohort, electives by
     the choices counted per line, and the hours missed come from the students' kept results
     (hemis.results.models.StudentPerformance)."""
-    year = academic_year_of(today)
-    async with whole_term_plan(session):
-        rows = (await session.execute(_attendance_query(today))).all()
-    return [
-        {"academic_year": year, **{k: int(v) if k.endswith("hours") else v for k, v in r._mapping.items()}}
-        for r in rows
-    ]
+    return await fetch(session, "attendance", today)
 
 
 @cache
@@ -429,9 +448,9 @@ def _finance_query() -> Any:
     ).outerjoin(money, money.c.academic_year == owed.c.academic_year)
 
 
-async def finance(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+async def finance(session: AsyncSession, today: date) -> dict[str, list[Any]]:
     """Per academic year of the contracts (cancelled ones keep what was paid on them)."""
-    return [{k: int(v) for k, v in r._mapping.items()} for r in await session.execute(_finance_query())]
+    return await fetch(session, "finance", today)
 
 
 @cache
@@ -451,8 +470,8 @@ def _stipends_query() -> Any:
     return query
 
 
-async def stipends(session: AsyncSession, today: date) -> list[dict[str, Any]]:
-    return [dict(r._mapping) for r in await session.execute(_stipends_query())]
+async def stipends(session: AsyncSession, today: date) -> dict[str, list[Any]]:
+    return await fetch(session, "stipends", today)
 
 
 @cache
@@ -483,7 +502,7 @@ def _staff_query() -> Any:
 
 
 async def staff(session: AsyncSession, today: date) -> dict[str, list[Any]]:
-    return columns_of(await session.execute(_staff_query()))
+    return await fetch(session, "staff", today)
 
 
 @cache
@@ -503,10 +522,10 @@ def _structure_query() -> Any:
     return union_all(*parts)
 
 
-async def structure(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+async def structure(session: AsyncSession, today: date) -> dict[str, list[Any]]:
     """Groups and specialities by education type, departments by structure type, auditoriums by
     type: each a (kind, code, count) row, in one round trip."""
-    return [dict(r._mapping) for r in await session.execute(_structure_query())]
+    return await fetch(session, "structure", today)
 
 
 # Age bands by their first year of age: students' as HEMIS's stat-student cuts them, employees' by
@@ -571,7 +590,78 @@ def _demography_query(today: date) -> Any:
 async def demography(session: AsyncSession, today: date) -> dict[str, list[Any]]:
     """Studying students by age band, accommodation, education type and gender, and active
     employees by age band and gender, in one round trip."""
-    return columns_of(await session.execute(_demography_query(today)))
+    return await fetch(session, "demography", today)
+
+
+# The families whose rows are one statement over the university's tables, its columns named as
+# their national table's (TABLES): in the read snapshot they are compared with the rows stored
+# nationally (unchanged) and fetched only where they differ.
+QUERIES: dict[str, Callable[[date], Any]] = {
+    "contingent": lambda today: _contingent_query(),
+    "performance": _performance_query,
+    "attendance": _attendance_query,
+    "finance": lambda today: _finance_query(),
+    "stipends": lambda today: _stipends_query(),
+    "staff": lambda today: _staff_query(),
+    "structure": lambda today: _structure_query(),
+    "demography": _demography_query,
+}
+# Statements over a whole term's marks or students, run with whole_term_plan's settings.
+WHOLE_TERM = frozenset({"attendance"})
+TABLES: dict[str, Any] = {
+    "contingent": Contingent,
+    "registry": StudentRegistry,
+    "performance": Performance,
+    "attendance": Attendance,
+    "finance": Finance,
+    "stipends": Stipend,
+    "staff": Staff,
+    "structure": Structure,
+    "demography": Demography,
+}
+
+
+@lru_cache(maxsize=32)  # a family a day
+def typed_query(family: str, today: date) -> Any:
+    """The family's statement with each column cast to its national column's type, so its rows
+    compare with the stored ones and arrive as the table's values (an int for a bigint sum)."""
+    query = QUERIES[family](today)
+    names = list(query.selected_columns.keys())
+    rows = query.subquery("family")
+    table = table_of(TABLES[family])
+    return select(*(cast(rows.c[name], table.c[name].type).label(name) for name in names))
+
+
+@lru_cache(maxsize=32)
+def _unchanged_statement(family: str, today: date) -> Any:
+    """True when the family's rows equal (as multisets: EXCEPT ALL, NULLs equal) the rows the
+    university's role sees of it nationally (its own, and only under its current role)."""
+    query = typed_query(family, today)
+    table = table_of(TABLES[family])
+    names = query.selected_columns.keys()
+    stored = select(*(table.c[name] for name in names)).where(
+        table.c.tenant_code == bindparam("code", type_=String())
+    )
+    changed = union_all(query.except_all(stored), stored.except_all(query)).subquery("changed")
+    return select(~exists(select(literal(1)).select_from(changed)))
+
+
+async def unchanged(session: AsyncSession, family: str, code: str, today: date) -> bool:
+    """Whether the family's figures are already what university `code` has nationally: then
+    nothing of them needs to travel, neither here nor to the national write."""
+    statement = _unchanged_statement(family, today)
+    if family in WHOLE_TERM:
+        async with whole_term_plan(session):
+            return bool(await session.scalar(statement, {"code": code}))
+    return bool(await session.scalar(statement, {"code": code}))
+
+
+async def fetch(session: AsyncSession, family: str, today: date) -> dict[str, list[Any]]:
+    """The family's rows, as columns."""
+    if family in WHOLE_TERM:
+        async with whole_term_plan(session):
+            return columns_of(await session.execute(typed_query(family, today)))
+    return columns_of(await session.execute(typed_query(family, today)))
 
 
 FAMILY_FUNCTIONS: dict[str, Family] = {

@@ -57,16 +57,12 @@ from hemis.rollups import figures
 from hemis.rollups.models import (
     KPI_SUMS,
     Attendance,
-    Contingent,
-    Demography,
     Finance,
     Freshness,
     Kpi,
     Performance,
     RollupOutbox,
     Staff,
-    Stipend,
-    Structure,
     StudentRegistry,
     University,
 )
@@ -76,17 +72,6 @@ from tenants.session import make_sessionmaker, national_session, shared_session,
 
 log = logging.getLogger("hemis.rollups")
 
-TABLES: dict[str, Any] = {
-    "contingent": Contingent,
-    "registry": StudentRegistry,
-    "performance": Performance,
-    "attendance": Attendance,
-    "finance": Finance,
-    "stipends": Stipend,
-    "staff": Staff,
-    "structure": Structure,
-    "demography": Demography,
-}
 # The freshness row (tenant_code, family) of the worker's last complete round; tenant_role '' lets
 # every university read it, as it reads the KPI totals.
 ROUND = ("*", "round")
@@ -97,9 +82,9 @@ RETRIED = frozenset({"40001", "23505"})
 SERIALISATION_RETRIES = 5
 
 
-class RegistryMoved(Exception):
-    """The national registry rows of a university changed between a refresh's read, which found
-    them equal to its own and so did not read its rows, and its write: read again, with rows."""
+class Moved(Exception):
+    """National rows of a university changed between a refresh's read, which found them equal to
+    its own figures and so did not fetch those, and its write: read again, fetching all."""
 
 
 @dataclass(slots=True)
@@ -112,7 +97,11 @@ class Read:
     rows: dict[str, figures.FamilyRows] = field(default_factory=dict)  # each stale family's rows
     extras: dict[str, int] | None = None  # what the KPIs read beyond the families (KPIs stale)
     registry_digest: str = ""  # of the registry rows (registry stale)
-    registry_stamp: datetime | None = None  # when the national registry rows it compared were written
+    # Families found equal to their national rows, so neither fetched nor written, and when
+    # those rows were last written (freshness computed_at, as the snapshot saw it): the write
+    # checks nobody wrote them since.
+    unchanged: set[str] = field(default_factory=set)
+    stamps: dict[str, datetime] = field(default_factory=dict)
     seconds_by_step: dict[str, float] = field(default_factory=dict)
 
     @contextmanager
@@ -215,9 +204,12 @@ def _registry_statements(columns: tuple[str, ...]) -> tuple[Any, Any]:
 
 
 @cache
-def _registry_stamp_statement() -> Any:
+def _stamps_statement() -> Any:
+    """When a university's (`code`) national rows of `families` were last written."""
     table = table_of(Freshness)
-    return select(table.c.computed_at).where(table.c.tenant_code == CODE, table.c.family == "registry")
+    return select(table.c.family, table.c.computed_at).where(
+        table.c.tenant_code == CODE, table.c.family == any_of("families", String())
+    )
 
 
 def _today() -> date:
@@ -332,8 +324,8 @@ class RollupWorker:
         with read.timed("write"):
             try:
                 skipped, kpi_month = await self._write(tenant, read, day, seconds=seconds, totals=totals)
-            except RegistryMoved:  # rewritten since the snapshot by another refresh: read its rows after all
-                read = await self._read_retried(tenant, day, full=full, results=results, registry_rows=True)
+            except Moved:  # rewritten since the snapshot by another refresh: fetch every family after all
+                read = await self._read_retried(tenant, day, full=full, results=results, fetch=True)
                 skipped, kpi_month = await self._write(tenant, read, day, seconds=seconds, totals=totals)
         if read.taken:
             async with tenant_session(self.maker, tenant) as session:
@@ -379,19 +371,22 @@ class RollupWorker:
                 _newer_statement(), {"code": code, "families": sorted(stale), "as_of": read.as_of}
             )
             newer = set(found.all())
-            for family in sorted(stale - newer):
+            unchanged = read.unchanged - newer
+            if unchanged:  # as the snapshot found them, unless another refresh wrote them since
+                stamps = await session.execute(
+                    _stamps_statement(), {"code": code, "families": sorted(unchanged)}
+                )
+                if {f: at for f, at in stamps.all()} != {
+                    f: read.stamps[f] for f in unchanged if f in read.stamps
+                }:
+                    raise Moved(code)
+            for family in sorted(stale - newer - unchanged):
                 if family == "profile":
                     await self._write_university(session, code, role, rows["profile"])
                 elif family == "registry":
-                    if "registry" in rows:
-                        await self._merge_registry(session, code, role, rows["registry"])
-                    elif (
-                        await session.scalar(_registry_stamp_statement(), {"code": code})
-                        != read.registry_stamp
-                    ):
-                        raise RegistryMoved(code)  # written since the snapshot: its rows are needed
+                    await self._merge_registry(session, code, role, rows["registry"])
                 elif family != "kpi":
-                    await self._replace(session, TABLES[family], code, role, rows[family])
+                    await self._replace(session, figures.TABLES[family], code, role, rows[family])
             if read.extras is not None and "kpi" not in newer:
                 kpi_month = day.replace(day=1)
                 await self._write_kpi(session, code, role, day, read.extras)
@@ -402,11 +397,11 @@ class RollupWorker:
         return sorted(stale & newer), kpi_month
 
     async def _read_retried(
-        self, tenant: TenantRef, day: date, *, full: bool, results: bool, registry_rows: bool = False
+        self, tenant: TenantRef, day: date, *, full: bool, results: bool, fetch: bool = False
     ) -> Read:
         for attempt in range(1, SERIALISATION_RETRIES + 1):
             try:
-                return await self._read(tenant, day, full=full, results=results, registry_rows=registry_rows)
+                return await self._read(tenant, day, full=full, results=results, fetch=fetch)
             except DBAPIError as error:  # another refresh took the same stale students first
                 failed = getattr(error.orig, "sqlstate", None) in RETRIED
                 if not failed or attempt == SERIALISATION_RETRIES:
@@ -414,7 +409,7 @@ class RollupWorker:
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _read(
-        self, tenant: TenantRef, day: date, *, full: bool, results: bool, registry_rows: bool = False
+        self, tenant: TenantRef, day: date, *, full: bool, results: bool, fetch: bool = False
     ) -> Read:
         """Step 1: in one REPEATABLE READ snapshot of the university, as its own role, the outbox
         rows present and the figures of the families they make stale. The performance family
@@ -440,18 +435,30 @@ class RollupWorker:
                     resolved = await ResultService(session, actor="rollups").refresh_performance(
                         everyone=results
                     )
+            if stale - {"kpi", "profile"}:  # when the national rows compared were last written
+                found = await session.execute(
+                    _stamps_statement(), {"code": tenant.code, "families": sorted(stale)}
+                )
+                read.stamps = {f: at for f, at in found.all()}
             for family in sorted(stale - {"kpi", "registry"}):
                 with read.timed(family):
+                    # Compared where they are: equal, nothing of them travels (fetch: no comparing).
+                    compared = not fetch and family in figures.QUERIES
+                    if compared and await figures.unchanged(session, family, tenant.code, day):
+                        read.unchanged.add(family)
+                        continue
                     read.rows[family] = await figures.FAMILY_FUNCTIONS[family](session, day)
             if "registry" in stale:
                 with read.timed("registry"):
                     role = naming.tenant_role(tenant.code, self.prefix)
-                    read.registry_digest, national, read.registry_stamp = await figures.registry_digests(
+                    read.registry_digest, national = await figures.registry_digests(
                         session, tenant.code, role
                     )
                     # The same rows nationally (most rounds, nearly every university in a full
                     # recompute): not read, not written; _write checks they still are.
-                    if read.registry_digest != national or registry_rows:
+                    if read.registry_digest == national and not fetch:
+                        read.unchanged.add("registry")
+                    else:
                         read.rows["registry"] = await figures.registry(session, day)
             if "kpi" in stale:
                 with read.timed("kpi"):
