@@ -642,7 +642,9 @@ def _unchanged_statement(family: str, today: date) -> Any:
     stored = select(*(table.c[name] for name in names)).where(
         table.c.tenant_code == bindparam("code", type_=String())
     )
-    changed = union_all(query.except_all(stored), stored.except_all(query)).subquery("changed")
+    # A CTE named twice: PostgreSQL runs the family's statement once (as two subqueries, twice).
+    mine = select(query.cte("mine"))
+    changed = union_all(mine.except_all(stored), stored.except_all(mine)).subquery("changed")
     return select(~exists(select(literal(1)).select_from(changed)))
 
 
