@@ -5,6 +5,7 @@ payments idempotent per provider id; a student sees only their own; the debtors 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hemis.core.audit import AuditEvent
 from hemis.finance.models import LedgerEntry
+from hemis.rollups.figures import finance as finance_figures
 from tenants.context import TenantRef
 from tenants.session import tenant_session
 from tests.finance.conftest import FEE, YEAR, F, Setup
@@ -274,6 +276,36 @@ class TestLedger:
         )
         assert response.status_code == 422, response.text
         assert response.json()["field"] == field
+
+    async def test_only_electronic_payments_count_as_paid_online_nationally(
+        self, fin: Setup, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
+    ) -> None:
+        """The ministry's e-payment share: Payme and Stripe (and hand-recorded payments of the
+        national payment systems) are electronic; a bank order or the cash desk is not, though
+        an accountant records each with its number."""
+
+        async def figures_of_year() -> dict[str, int]:
+            async with tenant_session(maker, tenants["alpha"]) as session:
+                columns = await finance_figures(session, date.today())
+            rows = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+            row = next((r for r in rows if r["academic_year"] == YEAR), {})
+            return {k: int(row.get(k, 0)) for k in ("paid", "paid_online", "payments", "payments_online")}
+
+        await fin.fee()
+        contract = await fin.contract((await fin.student())["id"])
+        before = await figures_of_year()
+        tag = uuid.uuid4().hex[:8]
+        for amount, provider in ((100, "bank"), (200, "payme"), (300, "cash"), (400, "click")):
+            paid = await pay(fin, contract["id"], amount, provider=provider, external_id=f"{provider}-{tag}")
+            assert paid.status_code == 201, paid.text
+        assert (await pay(fin, contract["id"], 500)).status_code == 201  # manual, no id
+        after = await figures_of_year()
+        assert {k: after[k] - before[k] for k in after} == {
+            "paid": 1500,
+            "paid_online": 600,
+            "payments": 5,
+            "payments_online": 2,
+        }
 
     async def test_discount_later_once(self, fin: Setup) -> None:
         await fin.fee()

@@ -226,6 +226,11 @@ class LedgerEntry(TenantBase):
 # Payme transactions. Money still lives in ledger_entry only; these tables say why it moved.
 
 PAYMENT_PROVIDERS_SQL = "('stripe', 'payme')"
+# Payments that count as electronic in the ministry's KPI ("share of electronic contract
+# payments"): the providers integrated here, and the national payment systems whose payments an
+# accountant records by hand with their id. A bank payment order ("bank"), the cash desk ("cash")
+# or a manual entry is not electronic, even with the order's or receipt's number as its id.
+ELECTRONIC_PROVIDERS = ("payme", "stripe", "click", "uzum", "paynet")
 # Rows with these statuses hold the (provider, event_id) slot: a second delivery of the same
 # event finds it and is stored as 'duplicate'. Rejected rows (signature, age, auth) never hold
 # it, so a forged request cannot take the id of a genuine event that arrives later.

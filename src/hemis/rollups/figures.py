@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hemis.core.db import table_of
 from hemis.curriculum.models import CurriculumSubject, CurriculumWeek, Specialty
-from hemis.finance.models import Contract, LedgerEntry
+from hemis.finance.models import ELECTRONIC_PROVIDERS, Contract, LedgerEntry
 from hemis.finance.rules import ACADEMIC_YEAR_START_MONTH, academic_year_of
 from hemis.identity.models import UserAccount
 from hemis.institution.models import InstitutionProfile
@@ -401,7 +401,7 @@ def _finance_query() -> Any:
     contract's balance, for what is still owed, in a grouping of its own with one sum: seven
     sums per contract (17,000 contracts in a large university) cost twice the whole query."""
     entry = LedgerEntry
-    online = entry.provider.is_not(None)
+    online = entry.provider.in_(ELECTRONIC_PROVIDERS)
     money = (
         select(
             Contract.academic_year,

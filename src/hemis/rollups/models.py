@@ -126,7 +126,9 @@ class Finance(_PerUniversity):
     billed: Mapped[int] = mapped_column(BigInteger)
     discounts: Mapped[int] = mapped_column(BigInteger)
     paid: Mapped[int] = mapped_column(BigInteger)
-    paid_online: Mapped[int] = mapped_column(BigInteger)  # through a payment provider (Payme, Stripe …)
+    paid_online: Mapped[int] = mapped_column(
+        BigInteger
+    )  # electronically (finance.models.ELECTRONIC_PROVIDERS)
     payments: Mapped[int] = mapped_column(Integer)
     payments_online: Mapped[int] = mapped_column(Integer)
     debt: Mapped[int] = mapped_column(BigInteger)
