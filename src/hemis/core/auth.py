@@ -33,6 +33,10 @@ class Role(StrEnum):
     GUARDIAN = "guardian"  # a parent (ota-ona, vasiy): linked students' marks and attendance, read only
 
 
+# The roles of the ministry's (national) tenant: its admins, its analysts, its machine clients.
+MINISTRY_ROLES = frozenset({Role.ADMIN, Role.ANALYST, Role.INTEGRATION})
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     tenant_code: str

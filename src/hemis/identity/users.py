@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hemis.core.auth import Role
+from hemis.core.auth import MINISTRY_ROLES, Role
 from hemis.core.crud import BadReference, CrudService
 from hemis.core.errors import HemisError
 from hemis.core.listing import ListParams, fetch_page
@@ -19,6 +19,8 @@ from hemis.identity.service import SECOND_FACTOR_ROLES, AuthService
 from hemis.staff.models import Employee
 from hemis.structure.models import Department, StructureType
 from hemis.students.models import Student
+from tenants.context import TenantKind, current_tenant_or_none
+from tenants.session import TENANT_KEY
 
 # Which link each role needs, so its scope is known: a student's records, a teacher's
 # assignments, a dean's faculty.
@@ -35,6 +37,16 @@ class LinkRequired(HemisError):
     message_key = "identity.link_required"
 
 
+class RoleNotHere(HemisError):
+    status_code = 422
+    message_key = "identity.role_not_here"
+
+
+# The ministry's tenant keeps the ministry's people (MINISTRY_ROLES). A university has no
+# analysts: the national figures are read on the ministry's host.
+UNIVERSITY_ROLES = frozenset(Role) - {Role.ANALYST}
+
+
 class UserService(CrudService[UserAccount]):
     model = UserAccount
     personal = frozenset(
@@ -44,6 +56,13 @@ class UserService(CrudService[UserAccount]):
     async def check(
         self, values: dict[str, Any], current: UserAccount | None, changed: frozenset[str]
     ) -> None:
+        if "roles" in changed:
+            tenant = self.session.info.get(TENANT_KEY) or current_tenant_or_none()
+            national = tenant is not None and tenant.kind == TenantKind.NATIONAL
+            allowed = MINISTRY_ROLES if national else UNIVERSITY_ROLES
+            for role in values["roles"]:
+                if role not in allowed:
+                    raise RoleNotHere(field="roles", role=str(role))
         for role, link in ROLE_LINKS.items():
             if role in values["roles"] and values.get(link) is None:
                 raise LinkRequired(field=link, role=role.value)

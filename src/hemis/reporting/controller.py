@@ -14,7 +14,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hemis.core.auth import Role, provide_principal, requires_role
+from hemis.core.auth import MINISTRY_ROLES, Role, provide_principal, requires_role
 from hemis.core.errors import HemisError
 from hemis.core.listing import ListParams, provide_list_params
 from hemis.reporting import anomalies, export, rules
@@ -35,7 +35,7 @@ from hemis.reporting.service import PUBLIC_EMPLOYEE_DIMENSIONS, PUBLIC_STUDENT_D
 from tenants import current_tenant
 
 # The ministry's analysts, the national tenant's admins and its machine clients.
-MINISTRY = requires_role(Role.ANALYST, Role.ADMIN, Role.INTEGRATION)
+MINISTRY = requires_role(*MINISTRY_ROLES)
 # A university's offices that answer for its figures.
 UNIVERSITY_STAFF = requires_role(Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.ACCOUNTANT)
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"

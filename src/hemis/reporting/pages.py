@@ -22,7 +22,7 @@ from litestar.response import Redirect, Template
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hemis.core.auth import Principal, Role, Unauthenticated, current_principal
+from hemis.core.auth import MINISTRY_ROLES, Principal, Role, Unauthenticated, current_principal
 from hemis.core.errors import HemisError
 from hemis.core.i18n import translate
 from hemis.core.listing import ListParams
@@ -44,7 +44,6 @@ from hemis.reporting.service import PUBLIC_STUDENT_DIMENSIONS, STUDYING, Reporti
 from tenants import TenantKind
 
 TEMPLATES = Path(__file__).parent / "templates"
-MINISTRY_ROLES = frozenset({Role.ANALYST, Role.ADMIN, Role.INTEGRATION})
 UNIVERSITY_ROLES = frozenset({Role.ADMIN, Role.REGISTRAR, Role.DEAN, Role.ACCOUNTANT})
 PAGE_SIZE = 25
 SWITCH = (("uz", "O'zbekcha"), ("oz", "Ўзбекча"), ("ru", "Русский"), ("en", "English"))
