@@ -315,6 +315,18 @@ class TestWorker:
         assert interrupted.writes == 2  # the first write refused, the second with the rows
         assert await registered() == complete
 
+    async def test_the_loop_recomputes_everything_once_a_day(self, worker: RollupWorker) -> None:
+        """Figures that move with the date alone (attendance planned so far, ages) are
+        recomputed by the first round of each day; the other rounds follow the outboxes."""
+        today = datetime.now(UTC).date()
+        await worker.recompute()
+        first = await worker.tick(today=today)
+        assert {r.tenant for r in first} >= {"alpha", "beta"}
+        assert all("demography" in r.families and "attendance" in r.families for r in first)
+        assert await worker.tick(today=today) == []  # nothing in the outboxes
+        again = await worker.tick(today=today + timedelta(days=1))
+        assert {r.tenant for r in again} == {r.tenant for r in first}
+
     async def test_an_unknown_university_is_refused(self, worker: RollupWorker) -> None:
         with pytest.raises(LookupError):
             await worker.recompute(codes=["nosuch"])

@@ -291,6 +291,7 @@ class RollupWorker:
     def __init__(self, engine: AsyncEngine, role_prefix: str) -> None:
         self.prefix = role_prefix
         self.maker: async_sessionmaker[AsyncSession] = make_sessionmaker(engine, role_prefix)
+        self.recomputed_on: date | None = None  # the day of the loop's last full recompute
 
     async def universities(self) -> list[TenantRef]:
         async with shared_session(self.maker) as session:
@@ -605,7 +606,13 @@ class RollupWorker:
             await session.commit()
 
     async def _round(
-        self, tenants: Sequence[TenantRef], *, parallel: int, full: bool, results: bool = False
+        self,
+        tenants: Sequence[TenantRef],
+        *,
+        parallel: int,
+        full: bool,
+        results: bool = False,
+        today: date | None = None,
     ) -> tuple[list[Refresh], list[str]]:
         """Each university in its own transactions, `parallel` at a time; what was done, and
         which universities failed."""
@@ -616,7 +623,7 @@ class RollupWorker:
         async def one(tenant: TenantRef) -> None:
             async with gate:
                 try:
-                    result = await self.refresh(tenant, full=full, results=results, totals=False)
+                    result = await self.refresh(tenant, full=full, results=results, totals=False, today=today)
                 except Exception:  # one university's failure must not stop the country's figures
                     log.exception("roll-up of %s failed", tenant.code)
                     failed.append(tenant.code)
@@ -638,7 +645,12 @@ class RollupWorker:
         return done, failed
 
     async def recompute(
-        self, *, codes: Sequence[str] = (), parallel: int = 2, results: bool = False
+        self,
+        *,
+        codes: Sequence[str] = (),
+        parallel: int = 2,
+        results: bool = False,
+        today: date | None = None,
     ) -> list[Refresh]:
         """Every figure of the named universities (all when none) from their own data; with
         `results`, every student's summed results resolved again from the marks first (their
@@ -649,17 +661,32 @@ class RollupWorker:
         if missing:
             raise LookupError(f"no university {', '.join(sorted(missing))}")
         done, _ = await self._round(
-            tenants, parallel=parallel, full=True, results=results
+            tenants, parallel=parallel, full=True, results=results, today=today
         )  # full: a failure raised
         if not codes:
             await self._stamp_round(started, time.perf_counter() - clock)
         return done
 
+    async def tick(self, *, parallel: int = 2, today: date | None = None) -> list[Refresh]:
+        """One round of the loop: the first of each day (UTC) a full recompute, since some figures
+        move with the date alone (the attendance planned so far, the students' and staff's ages)
+        and no change would make them stale; cheap, as unchanged figures are neither fetched nor
+        written. Every other round: what the outboxes make stale."""
+        day = today or _today()
+        if self.recomputed_on == day:
+            return await self.run_once(parallel=parallel)
+        self.recomputed_on = day  # also after a failure: tomorrow again, not every few seconds
+        try:
+            return await self.recompute(parallel=parallel, today=day)
+        except Exception:  # the loop goes on with the outboxes; the failure is in the log
+            log.exception("the daily full recompute failed")
+            return await self.run_once(parallel=parallel)
+
     async def run_forever(self, *, interval: float = 5.0, parallel: int = 2) -> None:
         """Poll every `interval` seconds: a change is national well within a minute."""
         while True:
             started = time.perf_counter()
-            for result in await self.run_once(parallel=parallel):
+            for result in await self.tick(parallel=parallel):
                 log.info(
                     "rolled up %s: %s (%d changes, %.2f s)",
                     result.tenant,
