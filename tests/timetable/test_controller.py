@@ -47,6 +47,27 @@ class TestPairs:
         ]
         assert len(pairs) == 8
 
+    async def test_times_without_seconds_are_taken_and_bad_ones_named(
+        self, client: httpx.AsyncClient, admin: dict[str, str]
+    ) -> None:
+        moved = await client.put(f"{PAIRS}/8", json={"starts_at": "19:40", "ends_at": "21:00"}, headers=admin)
+        assert moved.status_code == 200, moved.text
+        assert moved.json() == {"number": 8, "starts_at": "19:40:00", "ends_at": "21:00:00"}
+        try:
+            for starts_at, ends_at, field in (("7:40", "21:00", "starts_at"), ("19:40", "24:00", "ends_at")):
+                bad = await client.put(
+                    f"{PAIRS}/8", json={"starts_at": starts_at, "ends_at": ends_at}, headers=admin
+                )
+                assert bad.status_code == 422, bad.text
+                assert bad.json()["field"] == field
+            kept = (await client.get(PAIRS, headers=admin)).json()[7]
+            assert kept == {"number": 8, "starts_at": "19:40:00", "ends_at": "21:00:00"}
+        finally:
+            restored = await client.put(
+                f"{PAIRS}/8", json={"starts_at": "19:30:00", "ends_at": "20:50:00"}, headers=admin
+            )
+            assert restored.status_code == 200, restored.text
+
     async def test_set_times_and_overlaps_are_refused(
         self, client: httpx.AsyncClient, admin: dict[str, str], token_for: TokenFactory
     ) -> None:

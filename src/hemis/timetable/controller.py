@@ -24,6 +24,7 @@ from hemis.timetable.schemas import (
     PairUpdate,
     WeekLessonRead,
     WeekRead,
+    clock_time,
 )
 from hemis.timetable.service import LessonService, PairService, TimetableService, Week, WeekLesson
 
@@ -132,7 +133,9 @@ class TimetableController(Controller):
         data: JSONBody[PairUpdate],
     ) -> PairRead:
         """Set the times of a pair; pairs keep their order and never overlap."""
-        return to_read(await pairs.put(number, data.starts_at, data.ends_at), PairRead)
+        return to_read(
+            await pairs.put(number, clock_time(data.starts_at), clock_time(data.ends_at)), PairRead
+        )
 
     @get("/lessons", operation_id="ListLessons", guards=[READERS])
     async def list_lessons(

@@ -22,9 +22,18 @@ class PairRead(Struct):
     ends_at: time
 
 
+# A time of day as people write it, "08:30", or with seconds, "08:30:00" (msgspec's time type
+# requires the seconds). The service receives a datetime.time (clock_time).
+ClockTime = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$")]
+
+
+def clock_time(text: str) -> time:
+    return time.fromisoformat(text)
+
+
 class PairUpdate(Input):
-    starts_at: time
-    ends_at: time
+    starts_at: ClockTime
+    ends_at: ClockTime
 
 
 class LessonRead(Struct):
