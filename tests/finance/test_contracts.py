@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hemis.core.audit import AuditEvent
 from hemis.finance.models import LedgerEntry
-from hemis.rollups.figures import finance as finance_figures
+from hemis.rollups import figures
 from tenants.context import TenantRef
 from tenants.session import tenant_session
 from tests.finance.conftest import FEE, YEAR, F, Setup
@@ -286,7 +286,7 @@ class TestLedger:
 
         async def figures_of_year() -> dict[str, int]:
             async with tenant_session(maker, tenants["alpha"]) as session:
-                columns = await finance_figures(session, date.today())
+                columns = await figures.fetch(session, "finance", date.today())
             rows = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
             row = next((r for r in rows if r["academic_year"] == YEAR), {})
             return {k: int(row.get(k, 0)) for k in ("paid", "paid_online", "payments", "payments_online")}

@@ -365,7 +365,7 @@ class TestAttendanceFigure:
         async def figure() -> dict[str, int]:
             await refresh(maker, alpha)
             async with tenant_session(maker, alpha) as session:
-                columns = await figures.attendance(session, today)
+                columns = await figures.fetch(session, "attendance", today)
             rows = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
             row = next((r for r in rows if (r["education_form"], r["course"]) == cohort), {})
             return {k: int(row.get(k, 0)) for k in ("planned_hours", "missed_hours", "excused_hours")}

@@ -362,13 +362,6 @@ class ResultService:
                 await self.session.execute(statement, params)
         return -1 if ids is None else len(ids)
 
-    async def cohort_performance(self) -> list[Row[Any]]:
-        """The summed results of studying students (as last refreshed: refresh_performance),
-        added up by education type, form and course: what the ministry's roll-ups report
-        (hemis.rollups). Rows: education_type, education_form, course, students, graded,
-        points_100, points_sum, grade_5 … grade_2, debts, debtors, gpa_sum, gpa_students."""
-        return list((await self.session.execute(cohort_performance_query())).all())
-
     async def _count(self, scope: Any, params: dict[str, Any]) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(scope), params) or 0)
 
@@ -628,7 +621,10 @@ MANY_STUDENTS = 2_000
 
 @cache
 def cohort_performance_query() -> Any:
-    """The statement of ResultService.cohort_performance (built once)."""
+    """The summed results of studying students (as last refreshed: refresh_performance), added
+    up by education type, form and course: what the ministry's roll-ups report (hemis.rollups).
+    Rows: education_type, education_form, course, students, graded, points_100, points_sum,
+    grade_5 … grade_2, debts, debtors, gpa_sum, gpa_students. Built once."""
     kept = StudentPerformance
     cohort = (AcademicGroup.education_type, AcademicGroup.education_form, AcademicGroup.course)
     query = (

@@ -8,7 +8,8 @@ here: performance comes from ResultService, as ratings and stipends do.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import date
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -104,7 +105,6 @@ def fallback_share(day: date) -> Decimal:
 
 # A family's rows: one dict per row, or (for the large registry) one list per column.
 FamilyRows = list[dict[str, Any]] | dict[str, list[Any]]
-Family = Callable[[AsyncSession, date], Awaitable[FamilyRows]]
 
 
 def columns_of(result: Any) -> dict[str, list[Any]]:
@@ -156,10 +156,6 @@ def _contingent_query() -> Any:
         .join(AcademicGroup, AcademicGroup.id == Student.group_id)
         .group_by(*dims.values())
     )
-
-
-async def contingent(session: AsyncSession, today: date) -> dict[str, list[Any]]:
-    return await fetch(session, "contingent", today)
 
 
 # The registry's columns, as the university's tables hold them (and in this order in its digest).
@@ -228,14 +224,22 @@ def _performance_query(today: date) -> Any:
     return select(literal(academic_year_of(today)).label("academic_year"), *kept.c)
 
 
-async def performance(session: AsyncSession, today: date) -> dict[str, list[Any]]:
-    return await fetch(session, "performance", today)
-
-
 @lru_cache(maxsize=4)  # one a day
 def _attendance_query(today: date) -> Any:
+    """Classroom hours of the running semester up to `today`: each subject's hours times the share
+    of its theory weeks begun (the curriculum's week calendar; fixed dates where it has none),
+    for every studying student taking it, and the hours they missed (absences are refused for
+    future days, so every one recorded counts).
+
+    Summed without pairing each student with each subject (a third of a million pairs in a
+    large university): a curriculum's mandatory subjects are planned once per curriculum and
+    semester and multiplied by the students counted per curriculum, term and cohort, electives by
+    the choices counted per line, and the hours missed come from the students' kept results
+    (hemis.results.models.StudentPerformance)."""
+    offset = running_semester_offset(today)
+    autumn = offset == 0
     course_year = cast(AcademicGroup.course, Integer) - 10
-    semester = cast(10 + 2 * course_year - 1 + running_semester_offset(today), Numeric)
+    semester = cast(10 + 2 * course_year - 1 + offset, Numeric)
     scope = (
         select(
             Student.id.label("student_id"),
@@ -277,7 +281,7 @@ def _attendance_query(today: date) -> Any:
         .outerjoin(weeks, (weeks.c.curriculum_id == line.curriculum_id) & (weeks.c.semester == line.semester))
         # Only the running half of the year's semesters (h_semester 11, 13 … in autumn): the
         # others meet no student's term below, and their electives' choices need not be counted.
-        .where(cast(line.semester, Integer) % 2 == (1 if running_semester_offset(today) == 0 else 0))
+        .where(cast(line.semester, Integer) % 2 == (1 if autumn else 0))
         .cte("planned_line")
     )
     mandatory = (
@@ -297,7 +301,6 @@ def _attendance_query(today: date) -> Any:
     # runs before the families), and elective choices per line too: each planned line then meets
     # a count, not every student who takes it.
     kept = StudentPerformance
-    autumn = running_semester_offset(today) == 0
     missed, excused = (
         (kept.missed_autumn, kept.excused_autumn) if autumn else (kept.missed_spring, kept.excused_spring)
     )
@@ -370,7 +373,7 @@ def _attendance_query(today: date) -> Any:
         ).group_by(counted.c.education_form, counted.c.course),
     ]
     hours = union_all(*parts).subquery("hours")
-    query = select(
+    return select(
         literal(academic_year_of(today)).label("academic_year"),
         hours.c.education_form,
         hours.c.course,
@@ -378,26 +381,11 @@ def _attendance_query(today: date) -> Any:
         func.coalesce(func.sum(hours.c.missed), 0).label("missed_hours"),
         func.coalesce(func.sum(hours.c.excused), 0).label("excused_hours"),
     ).group_by(hours.c.education_form, hours.c.course)
-    return query
-
-
-async def attendance(session: AsyncSession, today: date) -> dict[str, list[Any]]:
-    """Classroom hours of the running semester up to `today`: each subject's hours times the share
-    of its theory weeks begun (the curriculum's week calendar; fixed dates where it has none),
-    for every studying student taking it, and the hours they missed (absences are refused for
-    future days, so every one recorded counts).
-
-    Summed without pairing each student with each subject (a third of a million pairs in a
-    large university): a curriculum's mandatory subjects are planned once per curriculum and
-    semester and multiplied by the students counted per curriculum, term and cohort, electives by
-    the choices counted per line, and the hours missed come from the students' kept results
-    (hemis.results.models.StudentPerformance)."""
-    return await fetch(session, "attendance", today)
 
 
 @cache
 def _finance_query() -> Any:
-    """Money per academic year summed over the ledger directly (a few groups), and each
+    """Contracts per academic year (cancelled ones keep what was paid on them). Money per academic year summed over the ledger directly (a few groups), and each
     contract's balance, for what is still owed, in a grouping of its own with one sum: seven
     sums per contract (17,000 contracts in a large university) cost twice the whole query."""
     entry = LedgerEntry
@@ -448,14 +436,9 @@ def _finance_query() -> Any:
     ).outerjoin(money, money.c.academic_year == owed.c.academic_year)
 
 
-async def finance(session: AsyncSession, today: date) -> dict[str, list[Any]]:
-    """Per academic year of the contracts (cancelled ones keep what was paid on them)."""
-    return await fetch(session, "finance", today)
-
-
 @cache
 def _stipends_query() -> Any:
-    query = (
+    return (
         select(
             StipendRun.month,
             func.count(func.distinct(StipendLine.student_id))
@@ -467,11 +450,6 @@ def _stipends_query() -> Any:
         .where(StipendRun.status == "approved")
         .group_by(StipendRun.month)
     )
-    return query
-
-
-async def stipends(session: AsyncSession, today: date) -> dict[str, list[Any]]:
-    return await fetch(session, "stipends", today)
 
 
 @cache
@@ -487,7 +465,7 @@ def _staff_query() -> Any:
         Employee.gender,
         Employee.employment_form,
     )
-    query = (
+    return (
         select(
             *dims,
             func.count().label("employees"),
@@ -498,15 +476,12 @@ def _staff_query() -> Any:
         .where(Employee.active.is_(True))
         .group_by(*dims)
     )
-    return query
-
-
-async def staff(session: AsyncSession, today: date) -> dict[str, list[Any]]:
-    return await fetch(session, "staff", today)
 
 
 @cache
 def _structure_query() -> Any:
+    """Groups and specialities by education type, departments by structure type, auditoriums by
+    type: each a (kind, code, count) row, in one round trip."""
     counted: list[tuple[str, Any, Any]] = [
         ("groups", AcademicGroup.education_type, AcademicGroup.active.is_(True)),
         ("specialities", Specialty.education_type, literal(True)),
@@ -520,12 +495,6 @@ def _structure_query() -> Any:
         for kind, code, condition in counted
     ]
     return union_all(*parts)
-
-
-async def structure(session: AsyncSession, today: date) -> dict[str, list[Any]]:
-    """Groups and specialities by education type, departments by structure type, auditoriums by
-    type: each a (kind, code, count) row, in one round trip."""
-    return await fetch(session, "structure", today)
 
 
 # Age bands by their first year of age: students' as HEMIS's stat-student cuts them, employees' by
@@ -563,6 +532,8 @@ def age_band(birth_date: Any, today: date, bounds: tuple[int, ...]) -> Any:
 
 @lru_cache(maxsize=4)  # one a day
 def _demography_query(today: date) -> Any:
+    """Studying students by age band, accommodation, education type and gender, and active
+    employees by age band and gender, in one round trip."""
     student_band = age_band(Student.birth_date, today, STUDENT_AGE_BANDS)
     accommodation = func.coalesce(Student.accommodation, "")
     students = (
@@ -585,12 +556,6 @@ def _demography_query(today: date) -> Any:
         .group_by(employee_band, Employee.gender)
     )
     return union_all(students, employees)
-
-
-async def demography(session: AsyncSession, today: date) -> dict[str, list[Any]]:
-    """Studying students by age band, accommodation, education type and gender, and active
-    employees by age band and gender, in one round trip."""
-    return await fetch(session, "demography", today)
 
 
 # The families whose rows are one statement over the university's tables, its columns named as
@@ -648,36 +613,22 @@ def _unchanged_statement(family: str, today: date) -> Any:
     return select(~exists(select(literal(1)).select_from(changed)))
 
 
+def _planned(session: AsyncSession, family: str) -> AbstractAsyncContextManager[None]:
+    """The planner settings a family's statement runs with (WHOLE_TERM's, or the transaction's)."""
+    return whole_term_plan(session) if family in WHOLE_TERM else nullcontext()
+
+
 async def unchanged(session: AsyncSession, family: str, code: str, today: date) -> bool:
     """Whether the family's figures are already what university `code` has nationally: then
     nothing of them needs to travel, neither here nor to the national write."""
-    statement = _unchanged_statement(family, today)
-    if family in WHOLE_TERM:
-        async with whole_term_plan(session):
-            return bool(await session.scalar(statement, {"code": code}))
-    return bool(await session.scalar(statement, {"code": code}))
+    async with _planned(session, family):
+        return bool(await session.scalar(_unchanged_statement(family, today), {"code": code}))
 
 
 async def fetch(session: AsyncSession, family: str, today: date) -> dict[str, list[Any]]:
-    """The family's rows, as columns."""
-    if family in WHOLE_TERM:
-        async with whole_term_plan(session):
-            return columns_of(await session.execute(typed_query(family, today)))
-    return columns_of(await session.execute(typed_query(family, today)))
-
-
-FAMILY_FUNCTIONS: dict[str, Family] = {
-    "profile": profile,
-    "contingent": contingent,
-    "registry": registry,
-    "performance": performance,
-    "attendance": attendance,
-    "finance": finance,
-    "stipends": stipends,
-    "staff": staff,
-    "structure": structure,
-    "demography": demography,
-}
+    """The rows of a family of QUERIES, as columns typed like its national table's."""
+    async with _planned(session, family):
+        return columns_of(await session.execute(typed_query(family, today)))
 
 
 @cache

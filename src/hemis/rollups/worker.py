@@ -204,10 +204,11 @@ def _registry_statements(columns: tuple[str, ...]) -> tuple[Any, Any]:
 
 
 @cache
-def _stamps_statement() -> Any:
-    """When a university's (`code`) national rows of `families` were last written."""
+def _freshness_statement() -> Any:
+    """A university's (`code`) freshness rows of `families`: when each was last written
+    (computed_at) and from a snapshot of when (as_of)."""
     table = table_of(Freshness)
-    return select(table.c.family, table.c.computed_at).where(
+    return select(table.c.family, table.c.computed_at, table.c.as_of).where(
         table.c.tenant_code == CODE, table.c.family == any_of("families", String())
     )
 
@@ -229,18 +230,6 @@ def _upsert_statement(model: Any, columns: tuple[str, ...], keys: tuple[str, ...
 async def _upsert(session: AsyncSession, model: Any, values: dict[str, Any], keys: tuple[str, ...]) -> None:
     """Insert `values`, or overwrite the other columns of the row with the same `keys`."""
     await session.execute(_upsert_statement(model, tuple(values), keys), values)
-
-
-@cache
-def _newer_statement() -> Any:
-    """The families of a university (`code`) among `families` that a later snapshot than
-    `as_of` has written."""
-    table = table_of(Freshness)
-    return select(table.c.family).where(
-        table.c.tenant_code == CODE,
-        table.c.family == any_of("families", String()),
-        table.c.as_of > bindparam("as_of", type_=DateTime(timezone=True)),
-    )
 
 
 @cache
@@ -368,19 +357,15 @@ class RollupWorker:
                 # it leaves the outbox rows, so the work repeats.
                 no_wait = func.set_config("synchronous_commit", "off", True)  # lint-skip: not a role or path
                 await session.execute(select(no_wait))
-            found = await session.scalars(
-                _newer_statement(), {"code": code, "families": sorted(stale), "as_of": read.as_of}
-            )
-            newer = set(found.all())
+            found = (
+                await session.execute(_freshness_statement(), {"code": code, "families": sorted(stale)})
+            ).all()
+            newer = {family for family, _, as_of in found if as_of > read.as_of}
             unchanged = read.unchanged - newer
-            if unchanged:  # as the snapshot found them, unless another refresh wrote them since
-                stamps = await session.execute(
-                    _stamps_statement(), {"code": code, "families": sorted(unchanged)}
-                )
-                if {f: at for f, at in stamps.all()} != {
-                    f: read.stamps[f] for f in unchanged if f in read.stamps
-                }:
-                    raise Moved(code)
+            # As the snapshot found them, unless another refresh wrote them since.
+            written = {family: at for family, at, _ in found if family in unchanged}
+            if written != {f: read.stamps[f] for f in unchanged if f in read.stamps}:
+                raise Moved(code)
             for family in sorted(stale - newer - unchanged):
                 if family == "profile":
                     await self._write_university(session, code, role, rows["profile"])
@@ -438,9 +423,9 @@ class RollupWorker:
                     )
             if stale - {"kpi", "profile"}:  # when the national rows compared were last written
                 found = await session.execute(
-                    _stamps_statement(), {"code": tenant.code, "families": sorted(stale)}
+                    _freshness_statement(), {"code": tenant.code, "families": sorted(stale)}
                 )
-                read.stamps = {f: at for f, at in found.all()}
+                read.stamps = {family: at for family, at, _ in found.all()}
             for family in sorted(stale - {"kpi", "registry"}):
                 with read.timed(family):
                     # Compared where they are: equal, nothing of them travels (fetch: no comparing).
@@ -448,7 +433,10 @@ class RollupWorker:
                     if compared and await figures.unchanged(session, family, tenant.code, day):
                         read.unchanged.add(family)
                         continue
-                    read.rows[family] = await figures.FAMILY_FUNCTIONS[family](session, day)
+                    if family == "profile":
+                        read.rows[family] = await figures.profile(session, day)
+                    else:
+                        read.rows[family] = await figures.fetch(session, family, day)
             if "registry" in stale:
                 with read.timed("registry"):
                     role = naming.tenant_role(tenant.code, self.prefix)
