@@ -3,7 +3,7 @@ written across universities, and the database itself keeps each university to it
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,8 +16,17 @@ from hemis.config import Settings
 from hemis.core.auth import Role
 from hemis.platform import create_tenant, drop_tenant
 from hemis.rollups import figures
-from hemis.rollups.models import Contingent, Freshness, Kpi, RollupOutbox, StudentRegistry, University
+from hemis.rollups.models import (
+    Contingent,
+    Freshness,
+    Kpi,
+    RollupOutbox,
+    Stipend,
+    StudentRegistry,
+    University,
+)
 from hemis.rollups.worker import RollupWorker
+from hemis.stipends.models import StipendLine, StipendRun
 from hemis.students.models import Student
 from tenants.context import TenantRef
 from tenants.provision import TenantSpec
@@ -230,6 +239,40 @@ class TestWorker:
         assert contingent.isdisjoint(before[0])  # alpha's contingent replaced as a whole
         assert len(registry - before[1]) == 1 and before[1] <= registry  # one registry row added
         assert await studying(maker, tenants["national"], "beta") == beta_before
+
+    async def test_a_familys_rows_come_only_when_they_differ_nationally(
+        self, worker: RollupWorker, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]
+    ) -> None:
+        """figures.changes runs a family's statement once: None when alpha's national rows are
+        its figures already; its rows (as fetch reads them) when they differ; {} when alpha has
+        none of them now but national rows remain (which the write must then delete)."""
+        today = datetime.now(UTC).date()
+        await worker.recompute(codes=["alpha"])
+        async with national_session(maker) as session:  # a payroll alpha never approved
+            role = await session.scalar(
+                select(University.tenant_role).where(University.tenant_code == "alpha")
+            )
+            session.add(
+                Stipend(tenant_code="alpha", tenant_role=role, month=date(1990, 1, 1), students=1, total=1)
+            )
+            await session.commit()
+        async with tenant_session(maker, tenants["alpha"]) as session:
+            assert await figures.changes(session, "contingent", "alpha", today) is None
+            mine = await figures.fetch(session, "contingent", today)
+            assert mine["students"]
+            # beta's national rows are out of alpha's sight: alpha's figures differ from "none"
+            assert await figures.changes(session, "contingent", "beta", today) == mine
+            assert await figures.changes(session, "stipends", "alpha", today) == await figures.fetch(
+                session, "stipends", today
+            )
+            await session.execute(delete(StipendLine))
+            await session.execute(delete(StipendRun))
+            assert await figures.changes(session, "stipends", "alpha", today) == {}
+            await session.rollback()
+        await worker.recompute(codes=["alpha"])  # the stray payroll goes
+        async with national_session(maker) as session:
+            months = await session.scalars(select(Stipend.month).where(Stipend.tenant_code == "alpha"))
+            assert date(1990, 1, 1) not in set(months)
 
     async def test_a_recompute_repairs_national_rows_that_differ(
         self, worker: RollupWorker, maker: async_sessionmaker[AsyncSession], tenants: dict[str, TenantRef]

@@ -598,19 +598,24 @@ def typed_query(family: str, today: date) -> Any:
 
 
 @lru_cache(maxsize=32)
-def _unchanged_statement(family: str, today: date) -> Any:
-    """True when the family's rows equal (as multisets: EXCEPT ALL, NULLs equal) the rows the
-    university's role sees of it nationally (its own, and only under its current role)."""
+def _changes_statement(family: str, today: date) -> Any:
+    """The family's rows when they differ (as multisets: EXCEPT ALL, NULLs equal) from the rows
+    the university's role sees of it nationally (its own, and only under its current role);
+    otherwise one row saying they do not. Each row leads with `differs` and `present` (false on
+    the row that only carries the verdict). The family's statement runs once either way: a
+    CTE named more than once is computed once, where comparing and then fetching ran it twice
+    for every changed family (on a new day, attendance and ages for every university)."""
     query = typed_query(family, today)
     table = table_of(TABLES[family])
     names = query.selected_columns.keys()
     stored = select(*(table.c[name] for name in names)).where(
         table.c.tenant_code == bindparam("code", type_=String())
     )
-    # A CTE named twice: PostgreSQL runs the family's statement once (as two subqueries, twice).
-    mine = select(query.cte("mine"))
-    changed = union_all(mine.except_all(stored), stored.except_all(mine)).subquery("changed")
-    return select(~exists(select(literal(1)).select_from(changed)))
+    mine = query.cte("mine")
+    changed = union_all(select(mine).except_all(stored), stored.except_all(select(mine))).subquery("changed")
+    verdict = select(exists(select(literal(1)).select_from(changed)).label("differs")).subquery("verdict")
+    rows = select(literal(True).label("present"), mine).subquery("rows")
+    return select(verdict.c.differs, rows).select_from(verdict.outerjoin(rows, verdict.c.differs))
 
 
 def _planned(session: AsyncSession, family: str) -> AbstractAsyncContextManager[None]:
@@ -618,11 +623,22 @@ def _planned(session: AsyncSession, family: str) -> AbstractAsyncContextManager[
     return whole_term_plan(session) if family in WHOLE_TERM else nullcontext()
 
 
-async def unchanged(session: AsyncSession, family: str, code: str, today: date) -> bool:
-    """Whether the family's figures are already what university `code` has nationally: then
-    nothing of them needs to travel, neither here nor to the national write."""
+async def changes(session: AsyncSession, family: str, code: str, today: date) -> dict[str, list[Any]] | None:
+    """The rows of a family of QUERIES (as `fetch`) when they differ from what university `code`
+    has nationally; None when they are the same, so nothing of them needs to travel, neither here
+    nor to the national write."""
     async with _planned(session, family):
-        return bool(await session.scalar(_unchanged_statement(family, today), {"code": code}))
+        result = await session.execute(_changes_statement(family, today), {"code": code})
+    rows = result.all()
+    if not rows[0].differs:
+        return None
+    names = list(typed_query(family, today).selected_columns.keys())
+    present = [row[2:] for row in rows if row.present]
+    return (
+        {name: list(values) for name, values in zip(names, zip(*present, strict=True), strict=True)}
+        if present
+        else {}
+    )
 
 
 async def fetch(session: AsyncSession, family: str, today: date) -> dict[str, list[Any]]:

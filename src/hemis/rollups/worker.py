@@ -428,15 +428,16 @@ class RollupWorker:
                 read.stamps = {family: at for family, at, _ in found.all()}
             for family in sorted(stale - {"kpi", "registry"}):
                 with read.timed(family):
-                    # Compared where they are: equal, nothing of them travels (fetch: no comparing).
-                    compared = not fetch and family in figures.QUERIES
-                    if compared and await figures.unchanged(session, family, tenant.code, day):
-                        read.unchanged.add(family)
-                        continue
                     if family == "profile":
                         read.rows[family] = await figures.profile(session, day)
-                    else:
+                    elif fetch:  # after Moved: every family, compared with nothing
                         read.rows[family] = await figures.fetch(session, family, day)
+                    else:  # compared where they are: equal, nothing of them travels
+                        changed = await figures.changes(session, family, tenant.code, day)
+                        if changed is None:
+                            read.unchanged.add(family)
+                        else:
+                            read.rows[family] = changed
             if "registry" in stale:
                 with read.timed("registry"):
                     role = naming.tenant_role(tenant.code, self.prefix)
