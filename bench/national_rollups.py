@@ -4,7 +4,7 @@ measured in the same run: the single-table scan rate of the same data.
 
     uv run python -m bench.national_rollups [--tenants 225] [--students 1450000] [--marks 40]
                                             [--parallel 2] [--changes 5] [--interval 5] [--no-reuse] [--no-rebuild]
-                                            [--no-new-day]
+                                            [--no-new-day] [--new-day 7]
                                             [--database hemis_test_bench_national_<checkout>]
 
 Data: bench.national_data's dataset (225 universities, 1.45 million students, ~40 marks
@@ -18,8 +18,8 @@ and aggregates them, so its time is reported as a multiple of that scan.
 
 Recompute: `RollupWorker.recompute(parallel=…)`, what `hemis rollups recompute` runs, as the
 app's own roles (each university in its own transactions, REPEATABLE READ). Measured again as
-of tomorrow (`new_day`: the first recompute of a day, in which attendance and ages differ at
-every university), then as of today to put today's figures back (--no-new-day skips both).
+of a week later (`new_day`: the first recompute of a day, in which attendance and ages differ
+at every university; --new-day DAYS), then as of today to put today's figures back (--no-new-day skips both).
 
 Freshness: the worker's loop (`hemis rollups worker`, `--interval` seconds a round) runs in
 this process while a change is committed in a random university (a studying student goes on
@@ -215,11 +215,15 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         }
         new_day: dict[str, Any] = {"skipped": True}
         if not args.no_new_day:
-            # The first recompute of a day (the worker's loop makes one): the attendance planned so
-            # far and ages move with the date alone, so those families differ at every university.
-            # Then today's figures again (a date change too), so the next run starts steady.
+            # The first recompute of a day (the worker's loop makes one), as of a week later: the
+            # attendance planned so far moves by a week of lessons and ages by a week of
+            # birthdays, so those families differ at every university (a day later, the weekly
+            # calendar may leave attendance as it was). Then today's figures again (a date change
+            # too), so the next run starts steady.
             today = datetime.now(UTC).date()
-            for day, name in ((today + timedelta(days=1), "seconds"), (today, "back_to_today_seconds")):
+            later = today + timedelta(days=args.new_day)
+            new_day["as_of"] = later.isoformat()
+            for day, name in ((later, "seconds"), (today, "back_to_today_seconds")):
                 began = time.perf_counter()
                 moved = await worker.recompute(parallel=args.parallel, today=day)
                 new_day[name] = round(time.perf_counter() - began, 2)
@@ -258,8 +262,9 @@ if __name__ == "__main__":
     parser.add_argument("--interval", type=float, default=5.0)
     parser.add_argument("--no-reuse", action="store_true")
     parser.add_argument(
-        "--no-new-day", action="store_true", help="skip the recompute as of tomorrow (a new day's first)"
+        "--no-new-day", action="store_true", help="skip the recompute as of a later day (a new day's first)"
     )
+    parser.add_argument("--new-day", type=int, default=7, help="days later the new day's recompute is as of")
     parser.add_argument(
         "--no-rebuild", action="store_true", help="skip resolving every student's results first (minutes)"
     )

@@ -20,6 +20,7 @@ PostgreSQL backends, as bench.my_grades does.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import random
@@ -44,6 +45,7 @@ from hemis.identity.controller import COOKIE
 from hemis.identity.models import UserAccount
 from hemis.identity.service import AuthService
 from hemis.students.models import AcademicGroup, Student
+from tenants import naming
 from tenants.context import TenantRef
 
 PAGE_LIMIT = 100_000  # bytes of HTML a page may weigh (issue 8)
@@ -97,6 +99,27 @@ async def seed(settings: Settings, count: int, parallel: int) -> tuple[list[Tena
     return tenants, timings
 
 
+async def churn(dsn: str, tenants: Sequence[Tenant], per_second: float) -> int:
+    """`per_second` writes to random universities while the pages are read: each a student's
+    record updated in place, which voids every page the server keeps of that university
+    (hemis.portal.page_cache), as a registrar's or a teacher's change would. The writes made."""
+    conn = await asyncpg.connect(dsn)
+    made = 0
+    try:
+        while True:
+            schema = naming.schema_name(random.choice(tenants).code)
+            one = f'(SELECT min(id) FROM "{schema}".student)'
+            await conn.execute(
+                f'UPDATE "{schema}".student SET phone = phone WHERE id = {one}'
+            )  # lint-skip: bench owner
+            made += 1
+            await asyncio.sleep(1 / per_second)
+    except asyncio.CancelledError:
+        return made
+    finally:
+        await conn.close()
+
+
 def page_ops(port: int, tenants: Sequence[Tenant], concurrency: int, sizes: list[int]) -> list[Op]:
     def make() -> Op:
         conn = HttpConnection("127.0.0.1", port)
@@ -141,7 +164,14 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         try:
             await server.wait_ready()
             ops = page_ops(server.port, tenants, args.concurrency, sizes)
-            phase, sent = await warm_and_measure(ops, args.warmup, args.seconds, counters, server.pids())
+            writer = asyncio.create_task(churn(owner_dsn, tenants, args.writes)) if args.writes else None
+            writes = 0
+            try:
+                phase, sent = await warm_and_measure(ops, args.warmup, args.seconds, counters, server.pids())
+            finally:
+                if writer is not None:
+                    writer.cancel()
+                    writes = await writer  # it returns what it made when cancelled
             if phase.errors:
                 print(server.tail(), file=sys.stderr)
         finally:
@@ -162,6 +192,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "seconds": args.seconds,
         "loadavg_1m_before": loadavg,
         "server_env": server.overrides,
+        "writes_per_second": args.writes,
+        "writes": writes,
         "pages": report,
         "page_bytes": {"min": min(sizes, default=0), "max": max(sizes, default=0)},
         "cpu_ms_per_page": {
@@ -190,4 +222,7 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--seed-parallel", type=int, default=4, help="tenants seeded at once")
+    parser.add_argument(
+        "--writes", type=float, default=0, help="writes a second to random universities meanwhile"
+    )
     print(json.dumps(run(parser.parse_args()), indent=2))

@@ -20,6 +20,7 @@ from hemis import __version__
 from hemis.access.service import authenticate_token
 from hemis.api import ROUTES
 from hemis.config import Settings, get_settings
+from hemis.core.changes import ChangeFeed
 from hemis.core.deps import provide_language
 from hemis.core.embedded import ensure_database_url
 from hemis.core.errors import handle_exception
@@ -27,13 +28,14 @@ from hemis.core.observability import configure_logging, init_sentry
 from hemis.identity.controller import authenticate_session
 from hemis.identity.sso import SsoClient
 from hemis.notifications.jobs import PushSender
+from hemis.portal.page_cache import PageCache
 from hemis.portal.pages import TEMPLATES as PORTAL_TEMPLATES
 from hemis.reporting.cache import FiguresCache
 from hemis.reporting.pages import TEMPLATES
 from hemis.rollups.worker import RollupWorker
 from hemis.support.controller import authenticate_support
 from hemis.timetable.pages import TEMPLATES as TIMETABLE_TEMPLATES
-from tenants.database import app_engine
+from tenants.database import app_engine, app_url
 from tenants.guards import tenant_kind_guard
 from tenants.middleware import TenantEdge
 from tenants.resolver import TenantResolver
@@ -73,8 +75,18 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
     admin_sites = AdminSites(settings, maker, settings.admin_max_open)
 
     rollups: list[asyncio.Task[None]] = []  # and the web push sender: background loops to cancel
+    # One listening connection per process: which universities changed (hemis.core.changes).
+    portal = settings.portal
+    feed = (
+        ChangeFeed(app_url(settings))
+        if portal.page_cache_size > 0 and portal.page_cache_seconds > 0
+        else None
+    )
+    pages = PageCache(feed, size=portal.page_cache_size, seconds=portal.page_cache_seconds)
 
     async def start_rollups() -> None:
+        if feed is not None:
+            feed.start()
         if settings.rollups.in_process:
             worker = RollupWorker(engine, settings.tenancy.role_prefix)
             rollups.append(
@@ -89,6 +101,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
             rollups.append(asyncio.create_task(sender.run_forever(interval=settings.push.interval_seconds)))
 
     async def dispose_engine() -> None:
+        if feed is not None:
+            await feed.stop()
         for task in rollups:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -117,6 +131,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
         state=None,
         on_startup=[start_rollups],
         on_shutdown=[dispose_engine],
+        before_send=[pages.before_send],
         debug=settings.debug,
         **overrides,
     )
@@ -127,6 +142,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
     litestar.state.sso_client = sso
     litestar.state.admin_sites = admin_sites
     litestar.state.figures_cache = FiguresCache(settings.reporting.cache_seconds)
+    litestar.state.page_cache = pages
     # Cheapest test first: each looks at its own credential's prefix and passes on the rest.
     litestar.state.authenticators = (authenticate_support, authenticate_token, authenticate_session)
     edge = TenantEdge(litestar, resolver, settings.tenancy.platform_hosts, settings.tenancy.subfolder_routing)

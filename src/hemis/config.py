@@ -129,6 +129,13 @@ class ReportingSettings(BaseModel):
     worker_stale_seconds: float = 60.0
 
 
+class PortalSettings(BaseModel):
+    # Signed-in pages kept per worker process and answered again from memory until their
+    # university changes (hemis.portal.page_cache); 0 for either turns it off.
+    page_cache_size: int = 20_000  # pages (a home page is ~12 KB)
+    page_cache_seconds: float = 60.0  # the longest a page is kept
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEMIS_", env_nested_delimiter="__", extra="ignore")
 
@@ -153,6 +160,7 @@ class Settings(BaseSettings):
     rollups: RollupSettings = Field(default_factory=RollupSettings)
     reporting: ReportingSettings = Field(default_factory=ReportingSettings)
     push: PushSettings = Field(default_factory=PushSettings)
+    portal: PortalSettings = Field(default_factory=PortalSettings)
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -49,6 +50,8 @@ class Principal:
     faculty_id: int | None = None
     # Platform support staff under a grant: may read what the handler's roles may read, never write.
     read_only: bool = False
+    # A session cookie's absolute end: what is kept for this principal is kept no longer.
+    session_ends_at: datetime | None = None
 
     def has_any(self, roles: frozenset[Role]) -> bool:
         return bool(self.roles & roles)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -174,7 +175,7 @@ class AuthService:
             return None
         if now - session.last_seen_at >= TOUCH_EVERY:
             session.last_seen_at = now  # the caller commits
-        return principal_of(user, tenant_code)
+        return replace(principal_of(user, tenant_code), session_ends_at=session.expires_at)
 
     async def change_password(
         self, user_id: int, current: str, new: str, *, keep: str | None, now: datetime

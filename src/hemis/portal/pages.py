@@ -33,6 +33,7 @@ from hemis.identity.service import AuthService
 from hemis.identity.sso import IdentityProviderService
 from hemis.portal import assets
 from hemis.portal.journal import is_teacher
+from hemis.portal.page_cache import PageCache
 from hemis.portal.student import StudentPortal
 from hemis.portal.web import (
     HEADERS,
@@ -43,6 +44,7 @@ from hemis.portal.web import (
     is_scheduler,
     language_cookie,
     page,
+    page_cookies,
     page_language,
     refuse,
     root,
@@ -260,11 +262,23 @@ class PortalPages(Controller):
 
     @get("/", media_type=MediaType.HTML)
     async def home(self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Any:
-        """The student's day in short: schedule, this semester's marks, standing, attendance, money."""
+        """The student's day in short: schedule, this semester's marks, standing, attendance, money.
+        Opened many times a day, it is answered from memory while nothing of the university has
+        changed (hemis.portal.page_cache)."""
+        cache: PageCache = request.app.state.page_cache
+        language = page_language(request)
+        found = cache.key(request, language)
+        mark = None
+        if found is not None:
+            body = cache.get(*found)
+            if body is not None:
+                return cache.answer(body, headers(), page_cookies(request, language))
+            mark = cache.mark(found[0])  # before anything is read
         gate = await self._gate(request, db_session, "home", "home.title")
         if isinstance(gate, Refusal):
             return gate.answer
         v, me_ = gate
+        keep = None if found is None or mark is None else cache.keeper(*found, mark, me_.principal)
         me = await me_.me()
         semester = me.running_semester(v.today)
         scale, subjects = await me_.subjects()
@@ -275,6 +289,7 @@ class PortalPages(Controller):
             request,
             "home.html",
             v,
+            keep=keep,
             me=me,
             semester=semester,
             current=current,

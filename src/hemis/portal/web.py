@@ -5,6 +5,7 @@ The teacher journal builds its pages on the same pieces: `PageView`, `page()`, `
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -22,6 +23,7 @@ from hemis.core.clock import local_today
 from hemis.core.i18n import LANGUAGES, normalise, pick_language, translate
 from hemis.institution.models import InstitutionProfile
 from hemis.portal import assets
+from hemis.portal.page_cache import KeptPage
 
 LANGUAGE_COOKIE = "hemis_portal_lang"
 # Who keeps the timetable (hemis.portal.timetable_pages): the service limits a dean to their faculty.
@@ -196,18 +198,25 @@ def page(
     v: PageView,
     status_code: int = 200,
     form_targets: str = "",
+    keep: Callable[[bytes], None] | None = None,
     **context: Any,
 ) -> Template:
-    """A page in the layout; a language picked with ?l= is remembered in a cookie."""
-    cookies = [language_cookie(request, v.language)] if request.query_params.get("l") in LANGUAGES else []
-    return Template(
+    """A page in the layout; a language picked with ?l= is remembered in a cookie. With `keep`, the
+    rendered page is handed to it (hemis.portal.page_cache)."""
+    return KeptPage(
+        keep,
         template_name=f"portal/{template}",
         context={"v": v, **context},
         headers=headers(form_targets),
-        cookies=cookies,
+        cookies=page_cookies(request, v.language),
         status_code=status_code,
         media_type=MediaType.HTML,
     )
+
+
+def page_cookies(request: Request[Any, Any, Any], language: str) -> list[Cookie]:
+    """The cookies a page sets: the language picked with ?l=, remembered."""
+    return [language_cookie(request, language)] if request.query_params.get("l") in LANGUAGES else []
 
 
 def login_instead(request: Request[Any, Any, Any], _: Exception) -> Response[Any]:
