@@ -133,7 +133,9 @@ class PortalSettings(BaseModel):
     # Signed-in pages kept per worker process and answered again from memory until their
     # university changes (hemis.portal.page_cache); 0 for either turns it off.
     page_cache_size: int = 20_000  # pages (a home page is ~12 KB)
-    page_cache_seconds: float = 60.0  # the longest a page is kept
+    # The longest a page is kept: what no notification covers (shared classifiers) is at most
+    # this old. Never longer than the sessions' idle timeout less a minute.
+    page_cache_seconds: float = 600.0
 
 
 class Settings(BaseSettings):

@@ -5,6 +5,7 @@ PostgreSQL's notifications tell (hemis.core.changes)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -275,3 +276,40 @@ async def test_a_sessions_idle_clock_notifies_nobody_and_its_end_does(
         assert await asyncio.wait_for(heard.get(), 5) == alpha.schema
     finally:
         await listener.close()
+
+
+async def test_a_page_answered_from_memory_moves_the_sessions_idle_clock(
+    client: httpx.AsyncClient,
+    maker: async_sessionmaker[AsyncSession],
+    tenants: dict[str, TenantRef],
+    cache: PageCache,
+    me: dict[str, Any],
+) -> None:
+    """Someone reading only kept pages is not idle: their session's last_seen_at moves (at most
+    once a minute), or it would end while they use it."""
+    alpha = tenants["alpha"]
+    token = secret_hash(client.cookies.get("hemis_session") or "")
+
+    async def last_seen() -> datetime:
+        async with tenant_session(maker, alpha) as session:
+            seen = await session.scalar(
+                select(UserSession.last_seen_at).where(UserSession.token_hash == token)
+            )
+        assert seen is not None
+        return seen
+
+    await client.get(f"{P}/")  # kept
+    earlier = datetime.now(UTC) - timedelta(minutes=5)
+    async with tenant_session(maker, alpha) as session:  # the idle clock notifies nobody
+        await session.execute(
+            update(UserSession).where(UserSession.token_hash == token).values(last_seen_at=earlier)
+        )
+        await session.commit()
+    hits = cache.hits
+    await client.get(f"{P}/")
+    assert cache.hits == hits + 1 and await last_seen() == earlier  # moved under a minute ago
+    for kept in cache._pages.values():  # a minute later
+        kept.touched -= 61
+    await client.get(f"{P}/")
+    assert cache.hits == hits + 2
+    assert await last_seen() > earlier + timedelta(minutes=4)

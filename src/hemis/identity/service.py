@@ -231,6 +231,16 @@ class AuthService:
             raise BadCredentials
         return user
 
+    async def touch(self, token_hash: str, now: datetime) -> None:
+        """A session's idle clock moved without reading it (a page answered from memory,
+        hemis.portal.page_cache): as principal_for does, unless it has ended meanwhile."""
+        await self.session.execute(
+            update(UserSession)
+            .where(UserSession.token_hash == token_hash, UserSession.ended_at.is_(None))
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
     async def logout(self, secret: str, now: datetime) -> None:
         await self._end(UserSession.token_hash == secret_hash(secret), "logout", now)
 

@@ -10,9 +10,11 @@ When a kept page is good (all must hold, else the page is made afresh):
   signing out or by an admin, an account disabled);
 - the same session cookie asks, for the same host root, path, query, language and day (the
   page shows "today"), with no other credential (no Authorization header);
-- the session's absolute end has not come, and at most `seconds` have passed: the session's
-  idle clock moves on the request that makes a page, and the limit also bounds what no
-  notification covers (shared classifiers, time of day).
+- the session's absolute end has not come, and at most `seconds` have passed (ten minutes by
+  default): this bounds what no notification covers (shared classifiers). Kept shorter than
+  the sessions' idle timeout, so a page is never answered for a session idle too long; the
+  idle clock is moved for a page answered from memory as for one made afresh (at most once a
+  minute, after the answer: `touch`).
 
 Kept per process, at most `size` pages (least recently used go first). Nothing is kept while
 the process is not listening for changes (the mark is None), so a lost connection costs speed,
@@ -20,7 +22,6 @@ never a stale page."""
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -29,20 +30,26 @@ from datetime import UTC, datetime
 from typing import Any
 
 from litestar import MediaType, Request, Response
+from litestar.background_tasks import BackgroundTask
 from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hemis.core.auth import Principal
 from hemis.core.changes import ChangeFeed, Mark
 from hemis.core.clock import local_today
 from hemis.identity.controller import COOKIE, SAFE_METHODS
+from hemis.identity.service import IDLE_TIMEOUT, TOUCH_EVERY, AuthService, secret_hash
+from tenants.context import TenantRef
+from tenants.session import tenant_session
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Kept:
     schema: str
     mark: Mark
     until: float  # time.monotonic() after which it is made afresh
     body: bytes
+    touched: float  # time.monotonic() the session's idle clock last moved for it
 
 
 Key = tuple[str, ...]
@@ -85,24 +92,30 @@ class PageCache:
         tenant = request.scope.get("state", {}).get("tenant")
         if not secret or tenant is None:
             return None
-        session = hashlib.sha256(secret.encode()).hexdigest()  # the secret itself is not kept
+        session = secret_hash(secret)  # the secret itself is not kept
         query = request.scope.get("query_string", b"").decode("latin-1")
         root = str(request.scope.get("root_path", ""))
         day = local_today().isoformat()
         return tenant.schema, (tenant.schema, session, root, request.scope["path"], query, language, day)
 
-    def get(self, schema: str, key: Key) -> bytes | None:
+    def get(self, schema: str, key: Key) -> tuple[bytes, bool] | None:
+        """The kept page, and whether the session's idle clock is due to move (a minute since it
+        last did); None when there is none or it is no longer good."""
         kept = self._pages.get(key)
         if kept is None or self.feed is None:
             self.misses += 1
             return None
-        if time.monotonic() >= kept.until or not self.feed.current(schema, kept.mark):
+        now = time.monotonic()
+        if now >= kept.until or not self.feed.current(schema, kept.mark):
             del self._pages[key]
             self.misses += 1
             return None
         self._pages.move_to_end(key)
         self.hits += 1
-        return kept.body
+        due = now - kept.touched >= TOUCH_EVERY.total_seconds()
+        if due:
+            kept.touched = now
+        return kept.body, due
 
     def mark(self, schema: str) -> Mark | None:
         """Taken before the page reads anything: what it reads is at least this fresh."""
@@ -110,15 +123,16 @@ class PageCache:
 
     def keeper(self, schema: str, key: Key, mark: Mark, principal: Principal) -> Callable[[bytes], None]:
         """What keeps the page once rendered, unless the university changed meanwhile."""
-        until = time.monotonic() + self.seconds
+        made = time.monotonic()  # the session's idle clock moved (or was under a minute old)
+        until = made + min(self.seconds, (IDLE_TIMEOUT - TOUCH_EVERY).total_seconds())
         if principal.session_ends_at is not None:
             left = (principal.session_ends_at - datetime.now(UTC)).total_seconds()
-            until = min(until, time.monotonic() + left)
+            until = min(until, made + left)
 
         def keep(body: bytes) -> None:
             if self.feed is None or not self.feed.current(schema, mark) or time.monotonic() >= until:
                 return
-            self._pages[key] = Kept(schema, mark, until, body)
+            self._pages[key] = Kept(schema, mark, until, body, made)
             self._pages.move_to_end(key)
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
@@ -137,5 +151,26 @@ class PageCache:
         if tenant is not None:
             self.feed.changed(tenant.schema)
 
-    def answer(self, body: bytes, headers: dict[str, str], cookies: list[Any]) -> Response[bytes]:
-        return Response(body, media_type=MediaType.HTML, headers=headers, cookies=cookies)
+    def answer(
+        self,
+        request: Request[Any, Any, Any],
+        kept: tuple[bytes, bool],
+        headers: dict[str, str],
+        cookies: list[Any],
+    ) -> Response[bytes]:
+        """The kept page; the session's idle clock moved after it is sent, when due."""
+        body, due = kept
+        background = None
+        if due:
+            secret = request.cookies.get(COOKIE, "")
+            tenant = request.scope["state"]["tenant"]
+            background = BackgroundTask(touch, request.app.state.session_maker, tenant, secret_hash(secret))
+        return Response(
+            body, media_type=MediaType.HTML, headers=headers, cookies=cookies, background=background
+        )
+
+
+async def touch(maker: async_sessionmaker[AsyncSession], tenant: TenantRef, token_hash: str) -> None:
+    async with tenant_session(maker, tenant) as session:
+        await AuthService(session).touch(token_hash, datetime.now(UTC))
+        await session.commit()

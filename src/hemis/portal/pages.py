@@ -270,9 +270,9 @@ class PortalPages(Controller):
         found = cache.key(request, language)
         mark = None
         if found is not None:
-            body = cache.get(*found)
-            if body is not None:
-                return cache.answer(body, headers(), page_cookies(request, language))
+            kept = cache.get(*found)
+            if kept is not None:
+                return cache.answer(request, kept, headers(), page_cookies(request, language))
             mark = cache.mark(found[0])  # before anything is read
         gate = await self._gate(request, db_session, "home", "home.title")
         if isinstance(gate, Refusal):
