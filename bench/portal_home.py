@@ -100,15 +100,20 @@ async def seed(settings: Settings, count: int, parallel: int) -> tuple[list[Tena
 
 
 async def churn(dsn: str, tenants: Sequence[Tenant], per_second: float) -> int:
-    """`per_second` writes to random universities while the pages are read: each a student's
-    record updated in place, which voids every page the server keeps of that university
-    (hemis.portal.page_cache), as a registrar's or a teacher's change would. The writes made."""
+    """`per_second` writes to random universities while the pages are read, each to a student
+    of the group whose students sign in (a record updated in place, as a registrar's change or
+    a teacher's mark would be): the notification names that group, so every page the server
+    keeps of that university's visitors is made afresh (in this bench all of a university's
+    visitors are in one group: the worst case). The writes made."""
     conn = await asyncpg.connect(dsn)
     made = 0
     try:
         while True:
             schema = naming.schema_name(random.choice(tenants).code)
-            one = f'(SELECT min(id) FROM "{schema}".student)'
+            one = (
+                f'(SELECT s.id FROM "{schema}".student s JOIN "{schema}".academic_group g ON g.id = s.group_id '
+                "WHERE g.course = '12' ORDER BY random() LIMIT 1)"
+            )
             await conn.execute(
                 f'UPDATE "{schema}".student SET phone = phone WHERE id = {one}'
             )  # lint-skip: bench owner

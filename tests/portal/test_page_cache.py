@@ -5,6 +5,7 @@ PostgreSQL's notifications tell (hemis.core.changes)."""
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from hemis.config import Settings
 from hemis.core.changes import CHANNEL, ChangeFeed, Mark
 from hemis.identity.models import UserSession
 from hemis.identity.service import secret_hash
+from hemis.institution.models import InstitutionProfile
 from hemis.portal.page_cache import PageCache
 from hemis.students.models import Student
 from tenants.context import TenantRef
@@ -26,6 +28,9 @@ from tenants.database import app_url
 from tenants.session import tenant_session
 from tests.portal.conftest import P, check_page, portal_sign_in, student_account
 from tests.results.conftest import Term
+from tests.students.conftest import new_group, student_body
+
+T = "/t/alpha/api/v1"
 
 # Tables whose writes no page shows, so they notify nobody (migration 9d4e2b7c1a36 says why).
 NOT_NOTIFIED = {"rollup_outbox", "student_performance_stale", "audit_event", "login_throttle", "sso_attempt"}
@@ -55,14 +60,16 @@ async def me(
     return student
 
 
-async def moved(feed: ChangeFeed, schema: str, mark: Mark | None) -> None:
-    """Until the feed has heard of a change of `schema` after `mark` (at most 10 s)."""
+async def moved(
+    feed: ChangeFeed, mark: Mark | None, schema: str, group: str | None = None, session: str | None = None
+) -> None:
+    """Until the feed has heard of a change after `mark` of what is named (at most 10 s)."""
     assert mark is not None
     for _ in range(200):
-        if not feed.current(schema, mark):
+        if not feed.current(mark, schema, group, session):
             return
         await asyncio.sleep(0.05)
-    raise AssertionError(f"no change of {schema} heard")
+    raise AssertionError(f"no change of {schema} {group} {session} heard")
 
 
 async def test_the_home_page_is_answered_again_until_the_university_changes(
@@ -81,34 +88,82 @@ async def test_the_home_page_is_answered_again_until_the_university_changes(
     assert again.headers["content-security-policy"] == first.headers["content-security-policy"]
     assert again.headers["cache-control"] == "private, no-store"
     # Written behind the app's back (not through a request of this process): the notification
-    # voids the kept page.
+    # names the student's group, and that voids the kept page.
     alpha = tenants["alpha"]
     assert cache.feed is not None
-    mark = cache.feed.mark(alpha.schema)
+    mark = cache.feed.mark()
     async with tenant_session(maker, alpha) as session:
         await session.execute(update(Student).where(Student.id == me["id"]).values(last_name="Rahimova"))
         await session.commit()
-    await moved(cache.feed, alpha.schema, mark)
+    await moved(cache.feed, mark, alpha.schema, str(me["group_id"]))
     assert "Rahimova Malika" in check_page(await client.get(f"{P}/"))
 
 
-async def test_a_request_that_writes_voids_the_kept_pages_at_once(
-    client: httpx.AsyncClient, cache: PageCache, term: Term, me: dict[str, Any]
+async def test_only_changes_of_the_students_group_or_the_whole_university_void_the_page(
+    client: httpx.AsyncClient,
+    maker: async_sessionmaker[AsyncSession],
+    tenants: dict[str, TenantRef],
+    admin: dict[str, str],
+    cache: PageCache,
+    term: Term,
+    me: dict[str, Any],
 ) -> None:
-    """A mark entered through the app shows on the very next page even when the notification
+    """A student of another group changes: the page stays kept. A classmate's new mark (the
+    rank may move) or the university's profile changes: it does not."""
+    alpha = tenants["alpha"]
+    feed = cache.feed
+    assert feed is not None
+    elsewhere = await new_group(client, admin)
+    stranger = await client.post(f"{T}/students", json=student_body(elsewhere), headers=admin)
+    assert stranger.status_code == 201, stranger.text
+    classmate = await term.student(last_name="Sodiqov", first_name="Jasur")
+    client.cookies.delete("hemis_portal_lang")
+    await client.get(f"{P}/")
+    hits = cache.hits
+
+    async def write_and_wait(statement: Any, group: str | None) -> None:
+        mark = feed.mark()
+        async with tenant_session(maker, alpha) as session:
+            await session.execute(statement)
+            await session.commit()
+        await moved(feed, mark, alpha.schema, group)
+
+    other_group = str(elsewhere["id"])
+    await write_and_wait(
+        update(Student).where(Student.id == stranger.json()["id"]).values(phone="+998901112233"), other_group
+    )
+    await client.get(f"{P}/")
+    assert cache.hits == hits + 1  # still kept
+    await write_and_wait(
+        update(Student).where(Student.id == classmate["id"]).values(phone="+998901112234"),
+        str(me["group_id"]),
+    )
+    await client.get(f"{P}/")
+    assert cache.hits == hits + 1  # made afresh
+    await client.get(f"{P}/")
+    assert cache.hits == hits + 2
+    await write_and_wait(update(InstitutionProfile).values(name_uz=InstitutionProfile.name_uz), None)
+    await client.get(f"{P}/")
+    assert cache.hits == hits + 2  # made afresh
+
+
+async def test_the_persons_own_write_voids_their_kept_pages_at_once(
+    client: httpx.AsyncClient, cache: PageCache, me: dict[str, Any]
+) -> None:
+    """Marking every notification read shows on the very next page even when the notification
     has not arrived yet: here it never does (the feed stops hearing them)."""
     feed = cache.feed
     assert feed is not None and feed._connection is not None
     before = check_page(await client.get(f"{P}/"))
-    assert ">80<" in before
+    assert re.search(r'data-test="unread">[1-9]', before)  # the marks' notifications
     hits = cache.hits
     await client.get(f"{P}/")
     assert cache.hits == hits + 1  # kept
     await feed._connection.remove_listener(CHANNEL, feed._notified)  # deaf from here on
     try:
-        await term.marks(me, "B", "20", "10", "30")  # 60, through the app
+        assert (await client.post(f"{P}/notifications/read-all")).status_code == 303
         after = check_page(await client.get(f"{P}/"))
-        assert "Fan B" in after and ">60<" in after
+        assert 'data-test="unread" hidden' in after
     finally:
         await feed._connection.add_listener(CHANNEL, feed._notified)
 
@@ -137,7 +192,7 @@ async def test_signed_out_or_ended_sessions_get_no_kept_page(
     cookie = {"Cookie": f"hemis_session={other}"}
     for _ in range(2):
         assert (await client.get(f"{P}/", headers=cookie)).status_code == 200
-    mark = cache.feed.mark(alpha.schema)
+    mark = cache.feed.mark()
     async with tenant_session(maker, alpha) as session:
         await session.execute(
             update(UserSession)
@@ -145,7 +200,7 @@ async def test_signed_out_or_ended_sessions_get_no_kept_page(
             .values(ended_at=func.now(), ended_reason="admin")
         )
         await session.commit()
-    await moved(cache.feed, alpha.schema, mark)
+    await moved(cache.feed, mark, alpha.schema, session=secret_hash(other))
     assert (await client.get(f"{P}/", headers=cookie)).status_code == 303
 
 
@@ -207,7 +262,7 @@ async def test_while_not_listening_every_page_is_made_afresh(
     assert feed is not None
     await feed.stop()
     try:
-        assert feed.mark("anything") is None
+        assert feed.mark() is None
         hits = cache.hits
         for _ in range(3):
             assert "Qodirova Malika" in check_page(await client.get(f"{P}/"))
@@ -236,8 +291,9 @@ async def test_every_table_a_page_may_show_notifies_its_changes(
             (
                 await session.scalars(
                     text(  # lint-skip: a catalog read, no tenant data
-                        "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                        "WHERE t.tgname = 'notify_change' AND c.relnamespace = current_schema()::regnamespace"
+                        "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                        "WHERE t.tgname LIKE 'notify\\_change%' "
+                        "AND c.relnamespace = current_schema()::regnamespace"
                     )
                 )
             ).all()
@@ -273,7 +329,7 @@ async def test_a_sessions_idle_clock_notifies_nobody_and_its_end_does(
                 update(UserSession).where(UserSession.token_hash == token).values(ended_at=func.now())
             )
             await session.commit()
-        assert await asyncio.wait_for(heard.get(), 5) == alpha.schema
+        assert await asyncio.wait_for(heard.get(), 5) == f"{alpha.schema} s {token}"
     finally:
         await listener.close()
 

@@ -1,22 +1,25 @@
 """Which universities' data changed, as PostgreSQL tells every worker process.
 
-Every table of a university's schema that a page may show has a statement trigger that sends
-`NOTIFY hemis_changes, '<schema>'` (tenant migration 9d4e2b7c1a36). PostgreSQL delivers it
-when, and only if, the writing transaction commits, to every connection listening, so one
-listening connection per process learns of every committed change of every university within
-milliseconds, with no polling and no round trip on a request.
+Statement triggers on every table a page may show send `NOTIFY hemis_changes` (tenant
+migration 9d4e2b7c1a36) naming the university's schema and, where they can, what changed in
+it: some groups ('<schema> g 12,15': rows of their students or of the groups), some sessions
+('<schema> s <hash>'), or anything ('<schema>'). PostgreSQL delivers a notification when, and
+only if, the writing transaction commits, to every connection listening, so one listening
+connection per process learns of every committed change within milliseconds, with no polling
+and no round trip on a request.
 
 What it is for: answers kept in a process (hemis.portal.page_cache) are kept under a mark
-(`mark()`), taken before they read anything, and are good only while `current()` still
-returns that mark. The mark moves with any committed change of the university, and with the
-listening connection itself: while it is down nothing is known, so `mark()` returns None and
-nothing is kept; when it is back every earlier mark is void (what changed in between is
-unknown). So a missed notification can cost a cache miss, never a stale answer.
+(`mark()`) taken before they read anything, and are good only while `current()` says nothing
+they show has changed since: nothing of their university as a whole, of their group, or of
+their session. Every change heard gets the next sequence number; a mark is the last one heard.
+While the listening connection is down nothing is known, so `mark()` returns None and nothing
+is kept; when it is back every earlier mark is void (what changed in between is unknown). So a
+missed notification costs a cache miss, never a stale answer.
 
 What it does not cover: the moment between a commit and its notification's arrival here (a
-millisecond or so; a request this process served that wrote moves the mark itself, so a
-person never misses their own write), and shared tables (classifiers, the platform's), which
-the caches' own time limits bound.
+millisecond or so; a request this process served that may have written voids that session's
+pages itself, so a person never misses their own write), and shared tables (classifiers, the
+platform's), which the caches' own time limits bound.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
@@ -34,16 +38,20 @@ RETRY_SECONDS = 1.0  # between attempts to listen again after the connection was
 
 log = logging.getLogger("hemis.changes")
 
-Mark = tuple[int, int]  # (the listening connection's epoch, the schema's generation)
+Mark = tuple[int, int]  # (the listening connection's epoch, the last change heard when taken)
+UNIVERSITY, GROUPS, SESSIONS = "", "g", "s"  # what a change names (besides the schema)
+# Scopes remembered before all are forgotten at once (every mark void): a bound on memory.
+REMEMBERED = 200_000
 
 
 class ChangeFeed:
-    """The committed changes of every university's schema, as generations per schema."""
+    """The committed changes of every university's schema, in the order heard."""
 
     def __init__(self, url: str) -> None:
         # libpq form for asyncpg (the app's engine URL names the SQLAlchemy driver).
         self.dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-        self._generations: dict[str, int] = {}
+        self._heard = 0  # the sequence number of the last change heard
+        self._last: dict[tuple[str, str, str], int] = {}  # (schema, scope, id) → its last change
         self._epoch = 0
         self._listening = False
         self._connection: asyncpg.Connection | None = None
@@ -55,24 +63,41 @@ class ChangeFeed:
     def listening(self) -> bool:
         return self._listening
 
-    def mark(self, schema: str) -> Mark | None:
-        """Where `schema`'s changes stand now; None while nothing can be known (not listening)."""
-        if not self._listening:
-            return None
-        return self._epoch, self._generations.get(schema, 0)
+    def mark(self) -> Mark | None:
+        """Where the changes heard stand now; None while nothing can be known (not listening)."""
+        return (self._epoch, self._heard) if self._listening else None
 
-    def current(self, schema: str, mark: Mark) -> bool:
-        """Whether nothing of `schema` has changed since `mark` was taken."""
-        return self._listening and mark == (self._epoch, self._generations.get(schema, 0))
+    def current(self, mark: Mark, schema: str, group: str | None = None, session: str | None = None) -> bool:
+        """Whether nothing of `schema` as a whole, of its `group` or of its `session` has changed
+        since `mark` was taken."""
+        epoch, heard = mark
+        if not self._listening or epoch != self._epoch:
+            return False
+        last = self._last
+        if last.get((schema, UNIVERSITY, ""), 0) > heard:
+            return False
+        if group is not None and last.get((schema, GROUPS, group), 0) > heard:
+            return False
+        return session is None or last.get((schema, SESSIONS, session), 0) <= heard
 
-    def changed(self, schema: str) -> None:
-        """`schema` changed: every mark of it taken before is void. Called for each notification,
-        and by this process itself around a request that may write (its own writes are void at
-        once, before the notification is back)."""
-        self._generations[schema] = self._generations.get(schema, 0) + 1
+    def changed(self, schema: str, scope: str = UNIVERSITY, ids: Sequence[str] = ("",)) -> None:
+        """Something of `schema` changed (all of it, or the groups or sessions `ids`): every mark
+        taken before is void for it. Called for each notification, and by this process itself
+        for a request that may have written (before the notification is back)."""
+        if len(self._last) >= REMEMBERED:
+            self._last.clear()
+            self._epoch += 1
+        self._heard += 1
+        for one in ids:
+            self._last[(schema, scope, one)] = self._heard
 
     def _notified(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
-        self.changed(payload)
+        schema, _, rest = payload.partition(" ")
+        scope, _, ids = rest.partition(" ")
+        if scope in (GROUPS, SESSIONS) and ids:
+            self.changed(schema, scope, ids.split(","))
+        else:
+            self.changed(schema)
 
     def _terminated(self, _connection: Any) -> None:
         self._listening = False

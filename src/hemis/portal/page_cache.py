@@ -4,10 +4,12 @@ Why: a student opens the home page many times a day and it reads ~17 statements;
 again from memory it costs no round trip at all (bench/README "Student portal home page").
 
 When a kept page is good (all must hold, else the page is made afresh):
-- nothing of the university has changed since it was made: it is kept under a mark of
+- nothing it may show has changed since it was made: it is kept under a mark of
   hemis.core.changes taken before the page read anything, and PostgreSQL tells every process
-  of every committed change (a new mark, a schedule change, a payment, a session ended by
-  signing out or by an admin, an account disabled);
+  of every committed change: of the student's group (a mark, an absence, a payment or a
+  notification of any of its students: the page shows the group's rank), of the session
+  (signed out, ended by an admin), or of the university as a whole (a schedule or curriculum
+  change, an account's roles);
 - the same session cookie asks, for the same host root, path, query, language and day (the
   page shows "today"), with no other credential (no Authorization header);
 - the session's absolute end has not come, and at most `seconds` have passed (ten minutes by
@@ -35,7 +37,7 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hemis.core.auth import Principal
-from hemis.core.changes import ChangeFeed, Mark
+from hemis.core.changes import SESSIONS, ChangeFeed, Mark
 from hemis.core.clock import local_today
 from hemis.identity.controller import COOKIE, SAFE_METHODS
 from hemis.identity.service import IDLE_TIMEOUT, TOUCH_EVERY, AuthService, secret_hash
@@ -45,14 +47,15 @@ from tenants.session import tenant_session
 
 @dataclass(slots=True)
 class Kept:
-    schema: str
     mark: Mark
+    group: str  # the student's group: its changes void the page
     until: float  # time.monotonic() after which it is made afresh
     body: bytes
     touched: float  # time.monotonic() the session's idle clock last moved for it
 
 
-Key = tuple[str, ...]
+Key = tuple[str, ...]  # the session's hash first (SESSION), then what else the page depends on
+SESSION = 0
 
 
 class KeptPage(Template):
@@ -96,7 +99,7 @@ class PageCache:
         query = request.scope.get("query_string", b"").decode("latin-1")
         root = str(request.scope.get("root_path", ""))
         day = local_today().isoformat()
-        return tenant.schema, (tenant.schema, session, root, request.scope["path"], query, language, day)
+        return tenant.schema, (session, tenant.schema, root, request.scope["path"], query, language, day)
 
     def get(self, schema: str, key: Key) -> tuple[bytes, bool] | None:
         """The kept page, and whether the session's idle clock is due to move (a minute since it
@@ -106,7 +109,7 @@ class PageCache:
             self.misses += 1
             return None
         now = time.monotonic()
-        if now >= kept.until or not self.feed.current(schema, kept.mark):
+        if now >= kept.until or not self.feed.current(kept.mark, schema, kept.group, key[SESSION]):
             del self._pages[key]
             self.misses += 1
             return None
@@ -117,22 +120,27 @@ class PageCache:
             kept.touched = now
         return kept.body, due
 
-    def mark(self, schema: str) -> Mark | None:
+    def mark(self) -> Mark | None:
         """Taken before the page reads anything: what it reads is at least this fresh."""
-        return self.feed.mark(schema) if self.feed is not None else None
+        return self.feed.mark() if self.feed is not None else None
 
-    def keeper(self, schema: str, key: Key, mark: Mark, principal: Principal) -> Callable[[bytes], None]:
-        """What keeps the page once rendered, unless the university changed meanwhile."""
+    def keeper(
+        self, schema: str, key: Key, mark: Mark, principal: Principal, group: int
+    ) -> Callable[[bytes], None]:
+        """What keeps the page once rendered, unless what it shows changed meanwhile."""
         made = time.monotonic()  # the session's idle clock moved (or was under a minute old)
         until = made + min(self.seconds, (IDLE_TIMEOUT - TOUCH_EVERY).total_seconds())
         if principal.session_ends_at is not None:
             left = (principal.session_ends_at - datetime.now(UTC)).total_seconds()
             until = min(until, made + left)
+        of_group = str(group)
 
         def keep(body: bytes) -> None:
-            if self.feed is None or not self.feed.current(schema, mark) or time.monotonic() >= until:
+            if self.feed is None or time.monotonic() >= until:
                 return
-            self._pages[key] = Kept(schema, mark, until, body, made)
+            if not self.feed.current(mark, schema, of_group, key[SESSION]):
+                return
+            self._pages[key] = Kept(mark, of_group, until, body, made)
             self._pages.move_to_end(key)
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
@@ -140,16 +148,17 @@ class PageCache:
         return keep
 
     def before_send(self, message: Any, scope: Any) -> None:
-        """A request that may have written (any but GET, HEAD, OPTIONS) voids its university's
-        pages in this process as its answer starts, so the person's next page shows their own
-        write even before PostgreSQL's notification is back (which voids them everywhere)."""
+        """A request that may have written (any but GET, HEAD, OPTIONS) voids its session's pages
+        in this process as its answer starts, so the person's next page shows their own write
+        even before PostgreSQL's notification is back (which voids what it changed everywhere)."""
         if message["type"] != "http.response.start" or self.feed is None:
             return
         if scope.get("method") in SAFE_METHODS:
             return
         tenant = scope.get("state", {}).get("tenant")
-        if tenant is not None:
-            self.feed.changed(tenant.schema)
+        secret = Request(scope).cookies.get(COOKIE)
+        if tenant is not None and secret:
+            self.feed.changed(tenant.schema, SESSIONS, [secret_hash(secret)])
 
     def answer(
         self,

@@ -273,13 +273,15 @@ class PortalPages(Controller):
             kept = cache.get(*found)
             if kept is not None:
                 return cache.answer(request, kept, headers(), page_cookies(request, language))
-            mark = cache.mark(found[0])  # before anything is read
+            mark = cache.mark()  # before anything is read
         gate = await self._gate(request, db_session, "home", "home.title")
         if isinstance(gate, Refusal):
             return gate.answer
         v, me_ = gate
-        keep = None if found is None or mark is None else cache.keeper(*found, mark, me_.principal)
         me = await me_.me()
+        keep = (
+            None if found is None or mark is None else cache.keeper(*found, mark, me_.principal, me.group.id)
+        )
         semester = me.running_semester(v.today)
         scale, subjects = await me_.subjects()
         current = [s for s in subjects if s.semester == semester]
