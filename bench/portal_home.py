@@ -1,7 +1,13 @@
 """The student's home page over 225 tenants: ≥ 500 pages/s, p99 ≤ 80 ms (issue 8).
 
     uv run python -m bench.portal_home [--tenants 225] [--seconds 10] [--warmup 2] [--concurrency 32]
-                                       [--workers 2] [--seed-parallel 4]
+                                       [--workers 2] [--seed-parallel 4] [--writes 0]
+
+The server keeps each student's page per worker process (hemis.portal.page_cache) until what
+it shows changes: the first visit of each student to each worker makes the page (3,600 of
+them here, at the rate of an unkept page), so the steady state needs a warm-up of about 90 s
+(`--warmup 90`); `HEMIS_PORTAL__PAGE_CACHE_SIZE=0` measures every page made afresh.
+`--writes N`: N writes a second meanwhile, each to a visited student's record (see churn()).
 
 Setup: a private database, the platform, `--tenants` universities (u001, u002, …), each
 seeded by `hemis.term_demo.seed_term` with the same small term as bench.my_grades (two
