@@ -20,7 +20,6 @@ from hemis import __version__
 from hemis.access.service import authenticate_token
 from hemis.api import ROUTES
 from hemis.config import Settings, get_settings
-from hemis.core.changes import ChangeFeed
 from hemis.core.deps import provide_language
 from hemis.core.embedded import ensure_database_url
 from hemis.core.errors import handle_exception
@@ -75,14 +74,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> HemisApp:
     admin_sites = AdminSites(settings, maker, settings.admin_max_open)
 
     rollups: list[asyncio.Task[None]] = []  # and the web push sender: background loops to cancel
-    # One listening connection per process: which universities changed (hemis.core.changes).
+    # With one listening connection per process: which universities changed (hemis.core.changes).
     portal = settings.portal
-    feed = (
-        ChangeFeed(app_url(settings))
-        if portal.page_cache_size > 0 and portal.page_cache_seconds > 0
-        else None
-    )
-    pages = PageCache(feed, size=portal.page_cache_size, seconds=portal.page_cache_seconds)
+    pages = PageCache(app_url(settings), size=portal.page_cache_size, seconds=portal.page_cache_seconds)
+    feed = pages.feed
 
     async def start_rollups() -> None:
         if feed is not None:

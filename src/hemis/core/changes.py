@@ -100,8 +100,7 @@ class ChangeFeed:
             self.changed(schema)
 
     def _terminated(self, _connection: Any) -> None:
-        self._listening = False
-        self._epoch += 1
+        self._listening = False  # current() is False from here; the next connection voids the marks
         self._lost.set()
 
     async def _listen_once(self) -> None:
@@ -119,7 +118,6 @@ class ChangeFeed:
             await self._lost.wait()
         finally:
             self._listening = False
-            self._epoch += 1
             self._connection = None
             async with self.listening_changed:
                 self.listening_changed.notify_all()

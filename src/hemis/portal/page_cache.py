@@ -74,22 +74,20 @@ class KeptPage(Template):
 
 
 class PageCache:
-    def __init__(self, feed: ChangeFeed | None, *, size: int, seconds: float) -> None:
-        self.feed = feed
+    def __init__(self, url: str, *, size: int, seconds: float) -> None:
+        """`url`: the database the change notifications come from; no feed (and no listening
+        connection) when `size` or `seconds` turns the cache off."""
+        self.feed = ChangeFeed(url) if size > 0 and seconds > 0 else None
         self.size = size
         self.seconds = seconds
         self._pages: OrderedDict[Key, Kept] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
-    @property
-    def enabled(self) -> bool:
-        return self.feed is not None and self.size > 0 and self.seconds > 0
-
     def key(self, request: Request[Any, Any, Any], language: str) -> tuple[str, Key] | None:
         """The university's schema and the page's key, or None for a request never answered
         from memory (not a GET, no session cookie, or another credential beside it)."""
-        if not self.enabled or request.method != "GET" or "authorization" in request.headers:
+        if self.feed is None or request.method != "GET" or "authorization" in request.headers:
             return None
         secret = request.cookies.get(COOKIE)
         tenant = request.scope.get("state", {}).get("tenant")
