@@ -8,7 +8,7 @@ here: performance comes from ResultService, as ratings and stipends do.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import date
 from decimal import Decimal
@@ -109,9 +109,13 @@ FamilyRows = list[dict[str, Any]] | dict[str, list[Any]]
 
 def columns_of(result: Any) -> dict[str, list[Any]]:
     """A statement's result as one list per column, without a Python object per row ({} for none)."""
-    rows = result.all()
+    return _columns(list(result.keys()), result.all())
+
+
+def _columns(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, list[Any]]:
+    """`rows` (tuples in the order of `names`) as one list per column ({} for none)."""
     return (
-        {name: list(values) for name, values in zip(result.keys(), zip(*rows, strict=True), strict=True)}
+        {name: list(values) for name, values in zip(names, zip(*rows, strict=True), strict=True)}
         if rows
         else {}
     )
@@ -385,9 +389,10 @@ def _attendance_query(today: date) -> Any:
 
 @cache
 def _finance_query() -> Any:
-    """Contracts per academic year (cancelled ones keep what was paid on them). Money per academic year summed over the ledger directly (a few groups), and each
-    contract's balance, for what is still owed, in a grouping of its own with one sum: seven
-    sums per contract (17,000 contracts in a large university) cost twice the whole query."""
+    """Contracts per academic year (cancelled ones keep what was paid on them). Money per
+    academic year summed over the ledger directly (a few groups), and each contract's balance,
+    for what is still owed, in a grouping of its own with one sum: seven sums per contract
+    (17,000 contracts in a large university) cost twice the whole query."""
     entry = LedgerEntry
     online = entry.provider.in_(ELECTRONIC_PROVIDERS)
     money = (
@@ -633,12 +638,7 @@ async def changes(session: AsyncSession, family: str, code: str, today: date) ->
     if not rows[0].differs:
         return None
     names = list(typed_query(family, today).selected_columns.keys())
-    present = [row[2:] for row in rows if row.present]
-    return (
-        {name: list(values) for name, values in zip(names, zip(*present, strict=True), strict=True)}
-        if present
-        else {}
-    )
+    return _columns(names, [row[2:] for row in rows if row.present])
 
 
 async def fetch(session: AsyncSession, family: str, today: date) -> dict[str, list[Any]]:
