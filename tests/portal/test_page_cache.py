@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hemis.app import HemisApp
 from hemis.config import Settings
-from hemis.core.changes import CHANNEL, ChangeFeed, Mark
+from hemis.core.changes import CHANNEL, ChangeFeed
 from hemis.identity.models import UserSession
 from hemis.identity.service import secret_hash
 from hemis.institution.models import InstitutionProfile
@@ -60,16 +60,34 @@ async def me(
     return student
 
 
-async def moved(
-    feed: ChangeFeed, mark: Mark | None, schema: str, group: str | None = None, session: str | None = None
+async def written(
+    feed: ChangeFeed | None,
+    maker: async_sessionmaker[AsyncSession],
+    tenant: TenantRef,
+    statement: Any,
+    group: str | None = None,
+    session: str | None = None,
 ) -> None:
-    """Until the feed has heard of a change after `mark` of what is named (at most 10 s)."""
+    """`statement` committed in `tenant` behind the app's back (not through a request of this
+    process), then until the feed has heard of it as a change of what is named (at most 10 s)."""
+    assert feed is not None
+    mark = feed.mark()
     assert mark is not None
+    async with tenant_session(maker, tenant) as db:
+        await db.execute(statement)
+        await db.commit()
     for _ in range(200):
-        if not feed.current(mark, schema, group, session):
+        if not feed.current(mark, tenant.schema, group, session):
             return
         await asyncio.sleep(0.05)
-    raise AssertionError(f"no change of {schema} {group} {session} heard")
+    raise AssertionError(f"no change of {tenant.schema} {group} {session} heard")
+
+
+def by_hand(client: httpx.AsyncClient, secret: str | None = None) -> dict[str, str]:
+    """The session cookie (the jar's, or `secret`) as a header sent by hand; the jar emptied."""
+    secret = secret or client.cookies.get("hemis_session")
+    client.cookies.clear()
+    return {"Cookie": f"hemis_session={secret}"}
 
 
 async def test_the_home_page_is_answered_again_until_the_university_changes(
@@ -87,15 +105,9 @@ async def test_the_home_page_is_answered_again_until_the_university_changes(
     assert again.content == first.content
     assert again.headers["content-security-policy"] == first.headers["content-security-policy"]
     assert again.headers["cache-control"] == "private, no-store"
-    # Written behind the app's back (not through a request of this process): the notification
-    # names the student's group, and that voids the kept page.
-    alpha = tenants["alpha"]
-    assert cache.feed is not None
-    mark = cache.feed.mark()
-    async with tenant_session(maker, alpha) as session:
-        await session.execute(update(Student).where(Student.id == me["id"]).values(last_name="Rahimova"))
-        await session.commit()
-    await moved(cache.feed, mark, alpha.schema, str(me["group_id"]))
+    # The notification names the student's group, and that voids the kept page.
+    renamed = update(Student).where(Student.id == me["id"]).values(last_name="Rahimova")
+    await written(cache.feed, maker, tenants["alpha"], renamed, str(me["group_id"]))
     assert "Rahimova Malika" in check_page(await client.get(f"{P}/"))
 
 
@@ -111,8 +123,6 @@ async def test_only_changes_of_the_students_group_or_the_whole_university_void_t
     """A student of another group changes: the page stays kept. A classmate's new mark (the
     rank may move) or the university's profile changes: it does not."""
     alpha = tenants["alpha"]
-    feed = cache.feed
-    assert feed is not None
     elsewhere = await new_group(client, admin)
     stranger = await client.post(f"{T}/students", json=student_body(elsewhere), headers=admin)
     assert stranger.status_code == 201, stranger.text
@@ -121,20 +131,20 @@ async def test_only_changes_of_the_students_group_or_the_whole_university_void_t
     await client.get(f"{P}/")
     hits = cache.hits
 
-    async def write_and_wait(statement: Any, group: str | None) -> None:
-        mark = feed.mark()
-        async with tenant_session(maker, alpha) as session:
-            await session.execute(statement)
-            await session.commit()
-        await moved(feed, mark, alpha.schema, group)
-
     other_group = str(elsewhere["id"])
-    await write_and_wait(
-        update(Student).where(Student.id == stranger.json()["id"]).values(phone="+998901112233"), other_group
+    await written(
+        cache.feed,
+        maker,
+        alpha,
+        update(Student).where(Student.id == stranger.json()["id"]).values(phone="+998901112233"),
+        other_group,
     )
     await client.get(f"{P}/")
     assert cache.hits == hits + 1  # still kept
-    await write_and_wait(
+    await written(
+        cache.feed,
+        maker,
+        alpha,
         update(Student).where(Student.id == classmate["id"]).values(phone="+998901112234"),
         str(me["group_id"]),
     )
@@ -142,7 +152,9 @@ async def test_only_changes_of_the_students_group_or_the_whole_university_void_t
     assert cache.hits == hits + 1  # made afresh
     await client.get(f"{P}/")
     assert cache.hits == hits + 2
-    await write_and_wait(update(InstitutionProfile).values(name_uz=InstitutionProfile.name_uz), None)
+    await written(
+        cache.feed, maker, alpha, update(InstitutionProfile).values(name_uz=InstitutionProfile.name_uz), None
+    )
     await client.get(f"{P}/")
     assert cache.hits == hits + 2  # made afresh
 
@@ -177,9 +189,7 @@ async def test_signed_out_or_ended_sessions_get_no_kept_page(
 ) -> None:
     alpha = tenants["alpha"]
     assert cache.feed is not None
-    secret = client.cookies.get("hemis_session")
-    cookie = {"Cookie": f"hemis_session={secret}"}
-    client.cookies.clear()
+    cookie = by_hand(client)
     for _ in range(2):
         assert (await client.get(f"{P}/", headers=cookie)).status_code == 200
     # Signing out through this process: its next request is refused at once.
@@ -188,19 +198,15 @@ async def test_signed_out_or_ended_sessions_get_no_kept_page(
     assert refused.status_code == 303 and "/portal/login" in refused.headers["location"]
     # A session an admin ends in the database: refused once the notification is heard.
     other = await portal_sign_in(client, await student_account(maker, alpha, me["id"]))
-    client.cookies.clear()
-    cookie = {"Cookie": f"hemis_session={other}"}
+    cookie = by_hand(client, other)
     for _ in range(2):
         assert (await client.get(f"{P}/", headers=cookie)).status_code == 200
-    mark = cache.feed.mark()
-    async with tenant_session(maker, alpha) as session:
-        await session.execute(
-            update(UserSession)
-            .where(UserSession.token_hash == secret_hash(other))
-            .values(ended_at=func.now(), ended_reason="admin")
-        )
-        await session.commit()
-    await moved(cache.feed, mark, alpha.schema, session=secret_hash(other))
+    ended = (
+        update(UserSession)
+        .where(UserSession.token_hash == secret_hash(other))
+        .values(ended_at=func.now(), ended_reason="admin")
+    )
+    await written(cache.feed, maker, alpha, ended, session=secret_hash(other))
     assert (await client.get(f"{P}/", headers=cookie)).status_code == 303
 
 
@@ -212,9 +218,7 @@ async def test_no_other_session_or_university_gets_a_kept_page(
     term: Term,
     me: dict[str, Any],
 ) -> None:
-    secret = client.cookies.get("hemis_session")
-    client.cookies.clear()
-    cookie = {"Cookie": f"hemis_session={secret}"}
+    cookie = by_hand(client)
     for _ in range(2):
         assert "Qodirova Malika" in check_page(await client.get(f"{P}/", headers=cookie))
     # The same cookie at another university: that university's sign-in page.
@@ -223,8 +227,7 @@ async def test_no_other_session_or_university_gets_a_kept_page(
     # Another student of the same group: their own page, never the kept one.
     other = await term.student(last_name="Saidov", first_name="Bekzod")
     theirs = await portal_sign_in(client, await student_account(maker, tenants["alpha"], other["id"]))
-    client.cookies.clear()
-    page = check_page(await client.get(f"{P}/", headers={"Cookie": f"hemis_session={theirs}"}))
+    page = check_page(await client.get(f"{P}/", headers=by_hand(client, theirs)))
     assert "Saidov Bekzod" in page and "Qodirova" not in page
     # No cookie at all: the sign-in page.
     assert (await client.get(f"{P}/")).status_code == 303
